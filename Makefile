@@ -1,0 +1,174 @@
+# atsbridge — GNU make, no autotools.
+#   make              host, connectors, tests            -> build/
+#   make test         build and run the whole suite
+#   make demo         the end-to-end demo
+#   make bench        benchmarks (not part of make test)
+#   make deps         install the Debian build/test packages (no-op when present)
+#   make install      PREFIX=/usr/local DESTDIR=
+#   make SANITIZE=1 test   the suite under ASan + UBSan
+#   make CC=clang     any C11 compiler; warnings are errors
+
+VERSION   := 0.1.0
+ABI_MAJOR := $(shell sed -n 's/^\#define ATSB_ABI_MAJOR \([0-9]*\)/\1/p' sdk/include/atsbridge/connector.h)
+ABI_MINOR := $(shell sed -n 's/^\#define ATSB_ABI_MINOR \([0-9]*\)/\1/p' sdk/include/atsbridge/connector.h)
+
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+SYSCONFDIR ?= /etc
+LOCALSTATEDIR ?= /var/lib
+BUILD      ?= build
+# V=1 shows full compiler command lines.
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2)
+endif
+
+CC  ?= cc
+CXX ?= c++
+PKG_CONFIG ?= pkg-config
+
+PKGS := libcurl json-c libconfig sqlite3
+TEST_PKGS := libmicrohttpd cmocka
+# Debian packages for building and testing (make deps).
+DEB_PKGS := build-essential pkg-config clang valgrind jq \
+            libcurl4-openssl-dev libjson-c-dev libconfig-dev libsqlite3-dev \
+            libmicrohttpd-dev libcmocka-dev
+
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+JSONC_CFLAGS := $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
+JSONC_LIBS   := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null)
+TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
+TEST_LIBS   := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
+
+WARN    := -Wall -Wextra -Werror -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
+CSTD    := -std=c11
+# DWARF 4: the valgrind in Debian 12 cannot read clang 14's default DWARF 5.
+OPT     ?= -O2 -g -gdwarf-4
+DEFS    := -D_GNU_SOURCE -DATSB_VERSION='"$(VERSION)"' \
+           -DSYSCONFDIR='"$(SYSCONFDIR)"' -DLOCALSTATEDIR='"$(LOCALSTATEDIR)"' \
+           -DPLUGINDIR='"$(PREFIX)/lib/atsbridge/plugins"'
+ifeq ($(SANITIZE),1)
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+CFLAGS_ALL  := $(CSTD) $(OPT) $(WARN) $(SAN) $(DEFS) -Isdk/include -fvisibility=hidden $(CFLAGS)
+LDFLAGS_ALL := $(SAN) $(LDFLAGS)
+HOST_LIBS   := $(PKG_LIBS) -ldl -lpthread
+
+# Connectors see only the SDK header (and json-c, which they may use).
+PLUGIN_CFLAGS  := $(CSTD) $(OPT) $(WARN) $(SAN) -D_GNU_SOURCE -Isdk/include $(JSONC_CFLAGS) \
+                  -fPIC -fvisibility=hidden $(CFLAGS)
+PLUGIN_LDFLAGS := $(SAN) -shared -Wl,--version-script=sdk/connector.map $(LDFLAGS)
+
+CORE_SRCS := $(wildcard core/*.c)
+CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
+CORE_LIB_OBJS := $(filter-out $(BUILD)/obj/core/main.o,$(CORE_OBJS))
+
+PLUGIN_NAMES := $(notdir $(wildcard plugins/*))
+PLUGIN_SOS   := $(PLUGIN_NAMES:%=$(BUILD)/plugins/%.so)
+
+FIXTURE_SRCS := $(wildcard tests/fixtures/connectors/*.c)
+FIXTURE_SOS  := $(FIXTURE_SRCS:tests/fixtures/connectors/%.c=$(BUILD)/tests/fixtures/%.so)
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
+
+.PHONY: all deps need-deps test check-run demo demo-run bench install clean FORCE
+
+all: need-deps $(BUILD)/atsbridge $(PLUGIN_SOS) tests-build
+
+need-deps:
+	@$(PKG_CONFIG) --exists $(PKGS) $(TEST_PKGS) || { \
+	  echo "atsbridge: missing build packages; run 'make deps' (or 'make test', which does)" >&2; exit 1; }
+
+# Installs only when something is missing, so it is a no-op on a ready machine.
+deps:
+	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then echo "deps: all packages present"; exit 0; fi; \
+	echo "deps: installing$$missing"; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -q && \
+	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $$missing
+
+# make test / make demo: install packages first when pkg-config cannot find
+# them, then re-run make so the pkg-config flags above are read afresh.
+define ensure_deps
+	@$(PKG_CONFIG) --exists $(PKGS) $(TEST_PKGS) 2>/dev/null && command -v jq >/dev/null || $(MAKE) --no-print-directory deps
+endef
+
+test:
+	$(ensure_deps)
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) CC="$(CC)" CXX="$(CXX)" bash tests/run.sh
+
+demo:
+	$(ensure_deps)
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) bash tests/demo.sh
+
+bench:
+	$(ensure_deps)
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) bash tests/bench/run.sh
+
+# Rebuild everything when the compiler or flags change (e.g. SANITIZE=1).
+$(BUILD)/.flags: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) $(PLUGIN_CFLAGS)' | cmp -s - $@ || \
+	  echo '$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) $(PLUGIN_CFLAGS)' > $@
+
+$(BUILD)/obj/%.o: %.c $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)
+	$(Q)$(CC) $(CFLAGS_ALL) -Icore $(PKG_CFLAGS) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/atsbridge: $(CORE_OBJS)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(HOST_LIBS)
+
+# One connector per plugins/<name>/ directory.
+.SECONDEXPANSION:
+$(BUILD)/plugins/%.so: $$(wildcard plugins/%/*.c) $$(wildcard plugins/%/*.h) sdk/include/atsbridge/connector.h sdk/connector.map $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(call say,SO,$@)
+	$(Q)$(CC) $(PLUGIN_CFLAGS) $(PLUGIN_LDFLAGS) -o $@ $(filter %.c,$^) $(JSONC_LIBS)
+	@chmod 0755 $@
+
+$(BUILD)/tests/fixtures/%.so: tests/fixtures/connectors/%.c sdk/include/atsbridge/connector.h $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(call say,SO,$@)
+	$(Q)$(CC) $(PLUGIN_CFLAGS) $(PLUGIN_LDFLAGS) -o $@ $< $(JSONC_LIBS)
+
+$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(CORE_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(HOST_LIBS) $(TEST_LIBS)
+
+.SECONDARY:
+
+tests-build: $(FIXTURE_SOS) $(UNIT_BINS) $(EXTRA_TEST_BINS)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/atsbridge \
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/lib/atsbridge/plugins \
+	  $(DESTDIR)$(PREFIX)/share/atsbridge $(DESTDIR)$(SYSCONFDIR)/atsbridge
+	install -m 0755 $(BUILD)/atsbridge $(DESTDIR)$(PREFIX)/bin/atsbridge
+	install -m 0644 sdk/include/atsbridge/connector.h $(DESTDIR)$(PREFIX)/include/atsbridge/
+	install -m 0644 sdk/connector.map $(DESTDIR)$(PREFIX)/share/atsbridge/connector.map
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	    -e 's|@ABI_MAJOR@|$(ABI_MAJOR)|g' -e 's|@ABI_MINOR@|$(ABI_MINOR)|g' \
+	    sdk/atsbridge-sdk.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/atsbridge-sdk.pc
+	for so in $(PLUGIN_SOS); do install -m 0755 $$so $(DESTDIR)$(PREFIX)/lib/atsbridge/plugins/; done
+	@# Never overwrite an admin's config.
+	test -e $(DESTDIR)$(SYSCONFDIR)/atsbridge/atsbridge.conf || \
+	  sed -e 's|^\(\s*path = \).*|\1"$(LOCALSTATEDIR)/atsbridge/atsbridge.db";|' \
+	      -e 's|^\(\s*dir = \).*|\1"$(PREFIX)/lib/atsbridge/plugins";|' \
+	      conf/atsbridge.conf > $(DESTDIR)$(SYSCONFDIR)/atsbridge/atsbridge.conf
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(CORE_OBJS:.o=.d) $(UNIT_BINS:$(BUILD)/tests/unit/%=$(BUILD)/obj/tests/unit/%.d)

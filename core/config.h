@@ -1,0 +1,35 @@
+/* The host's configuration: libconfig file, validated in full so a typo is an
+ * error naming file:line and the setting, never a silently ignored line. */
+#ifndef ATSB_CORE_CONFIG_H
+#define ATSB_CORE_CONFIG_H
+
+#include "atsbridge/connector.h"
+
+typedef struct config {
+    char *path;               /* the file read; NULL = built-in defaults */
+    char *store_path;         /* store.path */
+    char *plugins_dir;        /* plugins.dir */
+    int log_level;            /* log.level */
+    long jobs_interval_s;     /* sync.jobs_interval */
+    long full_pass_interval_s;/* sync.full_pass_interval */
+    int workers;              /* sync.workers */
+    int http_timeout_ms;      /* http.timeout_ms */
+    int http_max_attempts;    /* http.max_attempts */
+    int http_backoff_base_ms; /* http.backoff_base_ms */
+    int http_backoff_cap_ms;  /* http.backoff_cap_ms */
+    long http_max_response;   /* http.max_response_bytes */
+    char *source_name;        /* candidates.source_name */
+    char *default_trigger;    /* candidates.default_trigger */
+    char *profile_url_template; /* candidates.profile_url_template */
+} config;
+
+/* Load `path` (NULL: the default search, see config_default_path).  On error
+ * returns ATSB_ERR_CONFIG with "FILE:LINE: setting: problem" in err. */
+int config_load(config *cfg, const char *path, atsb_error *err);
+void config_free(config *cfg);
+/* The file used when -c is not given: $ATSBRIDGE_CONFIG, then
+ * <dir of binary>/../conf/atsbridge.conf (an in-tree build), then
+ * SYSCONFDIR/atsbridge/atsbridge.conf.  NULL when none exists. */
+char *config_default_path(void);
+
+#endif

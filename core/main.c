@@ -1,0 +1,107 @@
+/* atsbridge: keeps each organisation's ATS as the system of record and
+ * syncs jobs in and candidates out through dlopen'd connectors. */
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "http.h"
+#include "log.h"
+#include "util.h"
+
+static const char USAGE[] =
+    "usage: atsbridge [GLOBAL OPTIONS] COMMAND [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  plugins list|show       connectors in the plugin directory, refused files\n"
+    "  org add|list|show       organisations\n"
+    "  connect ORG CONNECTOR   connect an org to its ATS (one per org)\n"
+    "  disconnect ORG          remove an org's ATS connection\n"
+    "\n"
+    "global options (before or after the command):\n"
+    "  -c, --config PATH       config file (default: conf/atsbridge.conf in a\n"
+    "                          source tree, else /etc/atsbridge/atsbridge.conf)\n"
+    "  --db PATH               store path, overrides store.path\n"
+    "  --plugin-dir DIR        connector directory, overrides plugins.dir\n"
+    "  -v, --verbose           log at info level (twice: debug)\n"
+    "  --version               print the version and the connector ABI\n"
+    "  -h, --help              this text; COMMAND --help for a command's\n"
+    "\n"
+    "exit codes: 0 ok, 1 failed, 2 usage, 3 config, 4 not found, 5 conflict,\n"
+    "            6 ATS auth failed, 7 ATS unavailable, 8 store, 9 busy\n";
+
+typedef struct command {
+    const char *name;
+    cli_cmd_fn fn;
+} command;
+
+static const command COMMANDS[] = {
+    { "plugins", cmd_plugins },
+    { "org", cmd_org },
+    { "connect", cmd_connect },
+    { "disconnect", cmd_disconnect },
+};
+
+/* Pull global options out of argv wherever they appear, so
+ * `atsbridge org list --db x` and `atsbridge --db x org list` both work. */
+static int take_globals(cli_ctx *ctx, int *argc, char **argv, int *verbose)
+{
+    int out = 1;
+    for (int i = 1; i < *argc; i++) {
+        const char *a = argv[i];
+        const char **slot = NULL;
+        if (str_eq(a, "-c") || str_eq(a, "--config"))
+            slot = &ctx->config_path;
+        else if (str_eq(a, "--db"))
+            slot = &ctx->db_path;
+        else if (str_eq(a, "--plugin-dir"))
+            slot = &ctx->plugin_dir;
+        if (slot) {
+            if (i + 1 >= *argc) {
+                fprintf(stderr, "atsbridge: usage error: %s needs a value\n", a);
+                return -1;
+            }
+            *slot = argv[++i];
+            continue;
+        }
+        if (strncmp(a, "--config=", 9) == 0) { ctx->config_path = a + 9; continue; }
+        if (strncmp(a, "--db=", 5) == 0) { ctx->db_path = a + 5; continue; }
+        if (strncmp(a, "--plugin-dir=", 13) == 0) { ctx->plugin_dir = a + 13; continue; }
+        if (str_eq(a, "-v") || str_eq(a, "--verbose")) { (*verbose)++; continue; }
+        if (str_eq(a, "-vv")) { *verbose += 2; continue; }
+        argv[out++] = argv[i];
+    }
+    *argc = out;
+    argv[out] = NULL;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    setlocale(LC_ALL, "C");
+    cli_ctx ctx;
+    memset(&ctx, 0, sizeof(ctx));
+    int verbose = 0;
+    if (take_globals(&ctx, &argc, argv, &verbose) < 0)
+        return EXIT_USAGE;
+    log_set_level(verbose >= 2 ? ATSB_LOG_DEBUG : verbose == 1 ? ATSB_LOG_INFO : ATSB_LOG_WARN);
+    if (argc < 2)
+        return cli_usage_error(USAGE, "missing command");
+    if (cli_is_help(argv[1]) || str_eq(argv[1], "help"))
+        return cli_help(USAGE);
+    if (str_eq(argv[1], "--version") || str_eq(argv[1], "version")) {
+        printf("atsbridge %s (connector ABI %d.%d)\n", ATSB_VERSION, ATSB_ABI_MAJOR,
+               ATSB_ABI_MINOR);
+        return 0;
+    }
+    for (size_t i = 0; i < ARRAY_LEN(COMMANDS); i++) {
+        if (str_eq(argv[1], COMMANDS[i].name)) {
+            http_global_init();
+            int rc = COMMANDS[i].fn(&ctx, argc - 1, argv + 1);
+            cli_ctx_free(&ctx);
+            http_global_cleanup();
+            return rc;
+        }
+    }
+    return cli_usage_error(USAGE, "unknown command \"%s\"", argv[1]);
+}

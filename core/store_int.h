@@ -1,0 +1,27 @@
+/* Private to store*.c. */
+#ifndef ATSB_CORE_STORE_INT_H
+#define ATSB_CORE_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+#include "util.h"
+
+struct store {
+    sqlite3 *db;
+    char *path;
+    int in_tx;
+};
+
+int store_migrate(store *st, atsb_error *err);
+/* Fill err from the connection's last error; returns CORE_ERR_STORE. */
+int store_fail(store *st, atsb_error *err, const char *what);
+int store_prepare(store *st, sqlite3_stmt **out, const char *sql, atsb_error *err);
+/* Bind a NULL-able text. */
+int store_bind_text(sqlite3_stmt *s, int idx, const char *v);
+/* Column text copied into a fixed buffer ("" for NULL). */
+void store_col_copy(sqlite3_stmt *s, int col, char *dst, size_t size);
+/* Column text malloc'd (NULL for NULL). */
+char *store_col_dup(sqlite3_stmt *s, int col);
+
+#endif

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Config errors name file:line and the setting; -c and overrides.
+. "$(dirname "$0")/../lib.sh"
+
+test_config__in_tree_default_is_valid_and_annotated() {
+    run "$ATSB" -c "$ROOT/conf/atsbridge.conf" --db "$T/db" org list
+    expect_rc 0
+    # Every setting the host knows is documented in the shipped file.
+    for key in path dir level jobs_interval full_pass_interval workers timeout_ms \
+               max_attempts backoff_base_ms backoff_cap_ms max_response_bytes \
+               source_name default_trigger profile_url_template; do
+        grep -qE "^\s+$key = " "$ROOT/conf/atsbridge.conf" || fail "conf/atsbridge.conf lacks $key"
+    done
+}
+
+test_config__syntax_error_names_file_and_line() {
+    printf 'store: {\n  path = "x.db";\n  dir = ;\n};\n' > "$T/bad.conf"
+    run "$ATSB" -c "$T/bad.conf" org list
+    expect_rc 3
+    expect_err "$T/bad.conf:3:"
+}
+
+test_config__unknown_setting_names_file_line_and_setting() {
+    printf 'store: {\n  path = "x.db";\n};\nhttp: {\n  timeout_msec = 5;\n};\n' > "$T/bad.conf"
+    run "$ATSB" -c "$T/bad.conf" org list
+    expect_rc 3
+    expect_err "$T/bad.conf:5: http.timeout_msec: unknown setting"
+}
+
+test_config__bad_values_rejected() {
+    printf 'sync: {\n  jobs_interval = "soon";\n};\n' > "$T/bad.conf"
+    run "$ATSB" -c "$T/bad.conf" org list
+    expect_rc 3
+    expect_err "$T/bad.conf:2: sync.jobs_interval: expected a duration"
+    printf 'http: {\n  max_attempts = 99;\n};\n' > "$T/bad.conf"
+    run "$ATSB" -c "$T/bad.conf" org list
+    expect_rc 3
+    expect_err "$T/bad.conf:2: http.max_attempts: 99 is out of range 1..20"
+    printf 'log: {\n  level = "loud";\n};\n' > "$T/bad.conf"
+    run "$ATSB" -c "$T/bad.conf" org list
+    expect_rc 3
+    expect_err "log.level: expected one of"
+    printf 'bogus: {\n};\n' > "$T/bad.conf"
+    run "$ATSB" -c "$T/bad.conf" org list
+    expect_rc 3
+    expect_err "$T/bad.conf:1: bogus: unknown setting group"
+}
+
+test_config__missing_file_given_with_c_is_an_error() {
+    run "$ATSB" -c "$T/none.conf" org list
+    expect_rc 3
+    expect_err "$T/none.conf: cannot read config file"
+}
+
+test_config__relative_paths_are_relative_to_the_file() {
+    mkdir -p "$T/etc" "$T/plugins"
+    cp "$FIXTURES/testats.so" "$T/plugins/"
+    chmod 755 "$T/plugins" "$T/plugins/testats.so"
+    printf 'store: {\n  path = "../data/store.db";\n};\nplugins: {\n  dir = "../plugins";\n};\n' > "$T/etc/a.conf"
+    cd /
+    run "$ATSB" -c "$T/etc/a.conf" org add acme
+    expect_rc 0
+    [ -f "$T/data/store.db" ] || fail "store not created at $T/data/store.db"
+    run "$ATSB" -c "$T/etc/a.conf" plugins list
+    expect_out "testats"
+    # --db and --plugin-dir override the file for one invocation.
+    run "$ATSB" -c "$T/etc/a.conf" --db "$T/other.db" --plugin-dir "$FIXTURES" org list --json
+    expect_rc 0
+    expect_eq "[]" "$(echo "$OUT" | jq -c .)"
+}
+
+run_tests

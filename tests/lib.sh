@@ -1,0 +1,64 @@
+# Helpers for integration tests: each test is a function named test_*, run
+# in its own subshell with a fresh temp dir $T; a failed expectation prints
+# what was expected and what came back.  Output is TAP-style: "ok - name".
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
+ATSB="$BUILD/atsbridge"
+FIXTURES="$BUILD/tests/fixtures"
+PLUGINS="$BUILD/plugins"
+
+# run CMD...: capture stdout in $OUT, stderr in $ERR, exit status in $RC.
+run() {
+    local o e
+    o=$(mktemp) e=$(mktemp)
+    if "$@" >"$o" 2>"$e"; then RC=0; else RC=$?; fi
+    OUT=$(cat "$o")
+    ERR=$(cat "$e")
+    rm -f "$o" "$e"
+    return 0
+}
+
+fail() {
+    echo "#   $*" >&2
+    exit 1
+}
+
+expect_rc() {
+    [ "$RC" -eq "$1" ] || fail "expected exit $1, got $RC; stdout: ${OUT:0:2000}; stderr: ${ERR:0:2000}"
+}
+expect_out() {
+    [[ $OUT == *"$1"* ]] || fail "expected stdout to contain '$1', got: ${OUT:0:3000}"
+}
+expect_err() {
+    [[ $ERR == *"$1"* ]] || fail "expected stderr to contain '$1', got: ${ERR:0:3000}"
+}
+expect_no() { # expect_no STRING: in neither stdout nor stderr
+    [[ $OUT$ERR != *"$1"* ]] || fail "'$1' must not appear, got stdout: ${OUT:0:2000} stderr: ${ERR:0:2000}"
+}
+expect_eq() { # expect_eq EXPECTED ACTUAL [what]
+    [ "$1" == "$2" ] || fail "${3:-value}: expected '$1', got '$2'"
+}
+
+# Run every test_* function defined by the sourcing script, in order.
+run_tests() {
+    local fn status
+    for fn in $(declare -F | awk '{print $3}' | grep '^test_'); do
+        [ -n "${ONLY:-}" ] && [[ $fn != *"$ONLY"* ]] && continue
+        T=$(mktemp -d)
+        (
+            cd "$T" || exit 1
+            set -e
+            "$fn"
+        ) > "$T/.log" 2>&1
+        status=$?
+        if [ $status -eq 0 ]; then
+            echo "ok - $fn"
+        else
+            echo "not ok - $fn"
+            sed 's/^/#   /' "$T/.log" | tail -n 40
+        fi
+        [ -n "${KEEP:-}" ] || rm -rf "$T"
+    done
+}

@@ -1,0 +1,66 @@
+/* http: the retry policy's pure parts (Retry-After, backoff, URL rules). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "http.h"
+#include "util.h"
+
+static void test_http__retry_after_seconds_date_and_reset(void **state)
+{
+    (void)state;
+    int64_t now = 1734234900; /* 2024-12-15T03:55:00Z */
+    assert_int_equal(http_retry_after("7", NULL, now), 7);
+    assert_int_equal(http_retry_after("Sun, 15 Dec 2024 03:55:30 GMT", NULL, now), 30);
+    assert_int_equal(http_retry_after(NULL, "1734234912", now), 12);
+    assert_int_equal(http_retry_after(NULL, "1734234000", now), 0); /* reset in the past */
+    assert_int_equal(http_retry_after("3", "1734234999", now), 3); /* Retry-After wins */
+    assert_int_equal(http_retry_after(NULL, NULL, now), -1);
+    assert_int_equal(http_retry_after("soon", NULL, now), -1);
+}
+
+static void test_http__full_jitter_backoff_stays_under_cap(void **state)
+{
+    (void)state;
+    uint64_t rng = 42;
+    long max_seen = 0;
+    for (int attempt = 0; attempt < 20; attempt++) {
+        for (int i = 0; i < 200; i++) {
+            long w = http_backoff_ms(attempt, 100, 5000, &rng);
+            long ceiling = 100L << (attempt > 6 ? 6 : attempt);
+            if (ceiling > 5000)
+                ceiling = 5000;
+            assert_true(w >= 0 && w <= ceiling);
+            if (w > max_seen)
+                max_seen = w;
+        }
+    }
+    assert_true(max_seen > 2500); /* jitter spreads up to the cap */
+}
+
+static void test_http__tls_only_except_loopback(void **state)
+{
+    (void)state;
+    atsb_error err = ATSB_ERROR_INIT;
+    assert_int_equal(http_url_allowed("https://harvest.greenhouse.io/v3/jobs", &err), 0);
+    assert_int_equal(http_url_allowed("http://127.0.0.1:8080/v3/jobs", &err), 0);
+    assert_int_equal(http_url_allowed("http://localhost:1/x", &err), 0);
+    assert_int_equal(http_url_allowed("http://harvest.greenhouse.io/v3/jobs", &err),
+                     ATSB_ERR_CONFIG);
+    assert_non_null(strstr(err.message, "refusing plain http://"));
+    assert_int_equal(http_url_allowed("ftp://x/y", &err), ATSB_ERR_CONFIG);
+    assert_int_equal(http_url_allowed("not a url", &err), ATSB_ERR_CONFIG);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_http__retry_after_seconds_date_and_reset),
+        cmocka_unit_test(test_http__full_jitter_backoff_stays_under_cap),
+        cmocka_unit_test(test_http__tls_only_except_loopback),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
