@@ -228,7 +228,8 @@ int plugin_registry_load_dir(plugin_registry *reg, const char *dir, atsb_error *
         n++;
     }
     /* Sorted, so which of two duplicates wins never depends on readdir. */
-    qsort(names, n, sizeof(*names), cmp_str);
+    if (n > 1)
+        qsort(names, n, sizeof(*names), cmp_str);
     for (size_t i = 0; i < n; i++) {
         if (dir_unsafe)
             reject(reg, names[i], "directory %s is writable by group or others (mode %04o); "
