@@ -73,6 +73,9 @@ PLUGIN_SOS   := $(PLUGIN_NAMES:%=$(BUILD)/plugins/%.so)
 FIXTURE_SRCS := $(wildcard tests/fixtures/connectors/*.c)
 FIXTURE_SOS  := $(FIXTURE_SRCS:tests/fixtures/connectors/%.c=$(BUILD)/tests/fixtures/%.so)
 
+SANDBOX_SRCS := $(wildcard tests/sandbox/*.c)
+SANDBOX_OBJS := $(SANDBOX_SRCS:%.c=$(BUILD)/obj/%.o)
+
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 
@@ -149,7 +152,12 @@ $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(CORE_LIB_OBJS)
 
 .SECONDARY:
 
-tests-build: $(FIXTURE_SOS) $(UNIT_BINS) $(EXTRA_TEST_BINS)
+tests-build: $(FIXTURE_SOS) $(UNIT_BINS) $(BUILD)/atsbridge-sandbox
+
+# The sandbox ATS: test infrastructure, never installed.
+$(BUILD)/atsbridge-sandbox: $(SANDBOX_OBJS)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TEST_LIBS) $(JSONC_LIBS) -lpthread
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/atsbridge \

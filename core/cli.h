@@ -54,9 +54,14 @@ void cli_print_json(json_object *obj); /* prints and releases obj */
 int cli_valid_slug(const char *s);
 int cli_setting_is_secret(const plugin *p, const char *name);
 
+json_object *cli_counts_json(const store_run_counts *c);
+
 int cmd_plugins(cli_ctx *ctx, int argc, char **argv);
 int cmd_org(cli_ctx *ctx, int argc, char **argv);
 int cmd_connect(cli_ctx *ctx, int argc, char **argv);
 int cmd_disconnect(cli_ctx *ctx, int argc, char **argv);
+int cmd_sync(cli_ctx *ctx, int argc, char **argv);
+int cmd_jobs(cli_ctx *ctx, int argc, char **argv);
+int cmd_status(cli_ctx *ctx, int argc, char **argv);
 
 #endif

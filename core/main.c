@@ -17,6 +17,9 @@ static const char USAGE[] =
     "  org add|list|show       organisations\n"
     "  connect ORG CONNECTOR   connect an org to its ATS (one per org)\n"
     "  disconnect ORG          remove an org's ATS connection\n"
+    "  sync jobs ORG|--all     pull jobs from the ATS now\n"
+    "  jobs list|show|activate|deactivate   the jobs pulled in\n"
+    "  status [ORG]            connection health, last runs, next sync\n"
     "\n"
     "global options (before or after the command):\n"
     "  -c, --config PATH       config file (default: conf/atsbridge.conf in a\n"
@@ -40,6 +43,9 @@ static const command COMMANDS[] = {
     { "org", cmd_org },
     { "connect", cmd_connect },
     { "disconnect", cmd_disconnect },
+    { "sync", cmd_sync },
+    { "jobs", cmd_jobs },
+    { "status", cmd_status },
 };
 
 /* Pull global options out of argv wherever they appear, so

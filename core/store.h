@@ -69,4 +69,100 @@ int store_conn_set_state(store *st, int64_t org_id, const char *state,
 int store_audit(store *st, int64_t org_id, const char *action, const char *subject,
                 const char *detail, atsb_error *err);
 
+
+
+/* ---- jobs ---- */
+typedef struct store_job {
+    int64_t id;
+    char remote_id[ATSB_REMOTE_ID_MAX];
+    char title[512];
+    char state[16];            /* disabled | active | archived */
+    int frozen;                /* activated once: ATS edits are no longer applied */
+    char remote_status[16];    /* open | closed, as last seen */
+    char *location_text, *country, *region, *city, *department, *description, *url;
+    int remote;
+    int64_t remote_updated_at;
+    char content_hash[24];     /* hash of the ATS version last seen */
+    char *archived_reason;
+    int64_t created_at, updated_at;
+} store_job;
+
+void store_job_free(store_job *j);
+int store_job_get(store *st, int64_t org_id, const char *remote_id, store_job *out,
+                  atsb_error *err);
+typedef int (*store_job_cb)(const store_job *job, void *payload);
+/* state NULL: every job. */
+int store_job_each(store *st, int64_t org_id, const char *state, store_job_cb cb,
+                   void *payload, atsb_error *err);
+int store_job_count(store *st, int64_t org_id, const char *state, int64_t *out,
+                    atsb_error *err);
+/* Activation: disabled -> active (and frozen for good); deactivate: active
+ * -> disabled.  Refuses archived jobs. */
+int store_job_set_active(store *st, int64_t org_id, const char *remote_id, int active,
+                         atsb_error *err);
+
+/* Fields of a job as the sync writes them. */
+typedef struct store_job_fields {
+    const char *remote_id, *title, *remote_status, *location_text, *country, *region,
+        *city, *department, *description, *url;
+    int remote;
+    int64_t remote_updated_at;
+    const char *hash;
+} store_job_fields;
+
+/* Prepared statements for one sync run, reused across pages (the bulk path). */
+typedef struct store_job_writer store_job_writer;
+int store_job_writer_open(store *st, int64_t org_id, const char *connector, int64_t run_id,
+                          store_job_writer **out, atsb_error *err);
+void store_job_writer_close(store_job_writer *w);
+/* Current row for remote_id: ATSB_OK and filled, or ATSB_ERR_NOT_FOUND.  Only
+ * id, state, frozen, content_hash and archived_reason are read. */
+int store_job_writer_lookup(store_job_writer *w, const char *remote_id, store_job *out,
+                            atsb_error *err);
+int store_job_writer_insert(store_job_writer *w, const store_job_fields *f, atsb_error *err);
+/* Apply the ATS version; state NULL keeps the state. */
+int store_job_writer_update(store_job_writer *w, int64_t id, const store_job_fields *f,
+                            const char *state, atsb_error *err);
+/* Record that the ATS version was seen (hash + run) without applying it. */
+int store_job_writer_seen(store_job_writer *w, int64_t id, const char *hash, atsb_error *err);
+int store_job_writer_archive(store_job_writer *w, int64_t id, const char *reason,
+                             const char *hash, atsb_error *err);
+/* Archive every unarchived job of the org not seen in this run (full pass);
+ * *count gets how many. */
+int store_job_archive_unseen(store *st, int64_t org_id, int64_t run_id, int64_t *count,
+                             atsb_error *err);
+
+/* ---- sync runs ---- */
+typedef struct store_run_counts {
+    int64_t created, updated, unchanged, frozen_skipped, archived, non_us,
+        unknown_location, malformed, closed_skipped, errors;
+} store_run_counts;
+
+typedef struct store_run {
+    int64_t id;
+    char kind[16];
+    int full_pass;
+    char status[16];          /* running | ok | failed | interrupted | cancelled */
+    int64_t started_at, finished_at, duration_ms;
+    store_run_counts counts;
+    char *error_message;
+} store_run;
+
+int store_run_start(store *st, int64_t org_id, const char *kind, int full, int64_t *run_id,
+                    atsb_error *err);
+/* Runs left 'running' by a killed process become 'interrupted'. */
+int store_run_mark_interrupted(store *st, int64_t org_id, const char *kind, atsb_error *err);
+int store_run_save_counts(store *st, int64_t run_id, const store_run_counts *c,
+                          atsb_error *err);
+int store_run_finish(store *st, int64_t run_id, const char *status,
+                     const store_run_counts *c, int64_t duration_ms, const char *error,
+                     atsb_error *err);
+typedef int (*store_run_cb)(const store_run *run, void *payload);
+int store_run_each(store *st, int64_t org_id, int limit, store_run_cb cb, void *payload,
+                   atsb_error *err);
+
+/* After a successful job sync: the next incremental run asks for changes
+ * since watermark; full marks a full pass. */
+int store_conn_mark_synced(store *st, int64_t org_id, int64_t watermark, int full,
+                           atsb_error *err);
 #endif

@@ -1,0 +1,48 @@
+/* Greenhouse Harvest v3 connector: private declarations. */
+#ifndef ATSB_GH_H
+#define ATSB_GH_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+
+#include "atsbridge/connector.h"
+
+typedef struct gh {
+    const atsb_host_api *api;
+    atsb_host *host;
+    char *base;               /* https://harvest.greenhouse.io (no trailing slash) */
+    char *token_url;
+    char *client_id;
+    char *client_secret;
+    char *token_form;         /* "sub=<user_id>" */
+    long source_id;           /* setting, or found by name (cached) */
+    char *source_name_cached; /* the name source_id was looked up for */
+} gh;
+
+/* A parsed JSON reply and the next-page URL from its Link header. */
+typedef struct gh_reply {
+    json_object *json;
+    char *next;               /* malloc'd, or NULL on the last page */
+    int status;
+} gh_reply;
+
+void gh_reply_free(gh_reply *r);
+/* GET/POST a Harvest URL (absolute, or a path under base).  2xx -> ATSB_OK
+ * with r->json; other statuses become classified errors naming the call. */
+int gh_call(gh *g, const char *method, const char *url, const char *json_body,
+            int idempotent, gh_reply *r, atsb_error *err);
+/* Format a query value safely: returns malloc'd percent-encoded text. */
+char *gh_encode(gh *g, const char *s);
+char *gh_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *gh_str(json_object *o, const char *key);
+long gh_long(json_object *o, const char *key);
+int gh_parse_time(const char *s, int64_t *out);
+
+int gh_list_jobs(void *inst, const atsb_list_request *req, const atsb_job_sink *sink,
+                 atsb_error *err);
+int gh_push_candidate(void *inst, const atsb_candidate *c, atsb_push_result *out,
+                      atsb_error *err);
+int gh_find_candidate(void *inst, const atsb_candidate *c, atsb_push_result *out,
+                      atsb_error *err);
+
+#endif

@@ -1,0 +1,135 @@
+/* Harvest calls and error classification. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "gh.h"
+
+void gh_reply_free(gh_reply *r)
+{
+    if (!r)
+        return;
+    json_object_put(r->json);
+    free(r->next);
+    memset(r, 0, sizeof(*r));
+}
+
+char *gh_encode(gh *g, const char *s)
+{
+    size_t n = strlen(s) * 3 + 1;
+    char *o = malloc(n);
+    if (o && g->api->url_encode(o, n, s) < 0) {
+        free(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* Link: <https://...?cursor=abc>; rel="next"[, <...>; rel="..."] */
+static char *next_link(const char *link)
+{
+    const char *p = link;
+    while (p && *p) {
+        const char *lt = strchr(p, '<');
+        const char *gt = lt ? strchr(lt, '>') : NULL;
+        if (!gt)
+            return NULL;
+        const char *end = strchr(gt, ',');
+        size_t seg = end ? (size_t)(end - gt) : strlen(gt);
+        char params[256];
+        snprintf(params, sizeof(params), "%.*s", (int)(seg < 255 ? seg : 255), gt);
+        if (strstr(params, "rel=\"next\"") || strstr(params, "rel=next"))
+            return strndup(lt + 1, (size_t)(gt - lt - 1));
+        p = end ? end + 1 : NULL;
+    }
+    return NULL;
+}
+
+/* Harvest error bodies: {"message": "...", "errors": ["..." | {"field": "msg"}]}. */
+static void describe(json_object *body, char *out, size_t size)
+{
+    out[0] = '\0';
+    if (!body || !json_object_is_type(body, json_type_object))
+        return;
+    size_t o = 0;
+    const char *msg = gh_str(body, "message");
+    if (!msg)
+        msg = gh_str(body, "error");
+    if (msg)
+        o += (size_t)snprintf(out + o, size - o, "%s", msg);
+    json_object *errs;
+    if (json_object_object_get_ex(body, "errors", &errs) &&
+        json_object_is_type(errs, json_type_array)) {
+        for (size_t i = 0; i < json_object_array_length(errs) && o < size; i++) {
+            json_object *e = json_object_array_get_idx(errs, i);
+            if (json_object_is_type(e, json_type_object)) {
+                json_object_object_foreach(e, k, v) {
+                    if (o < size)
+                        o += (size_t)snprintf(out + o, size - o, "%s%s %s", o ? "; " : "", k,
+                                              json_object_get_string(v));
+                }
+            } else if (o < size) {
+                o += (size_t)snprintf(out + o, size - o, "%s%s", o ? "; " : "",
+                                      json_object_get_string(e));
+            }
+        }
+    }
+}
+
+int gh_call(gh *g, const char *method, const char *url, const char *json_body,
+            int idempotent, gh_reply *r, atsb_error *err)
+{
+    memset(r, 0, sizeof(*r));
+    char *full = strncmp(url, "http", 4) == 0 ? strdup(url) : gh_strdup_printf("%s%s", g->base, url);
+    if (!full)
+        return g->api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
+    atsb_http_auth auth = { sizeof(auth), ATSB_AUTH_OAUTH2, g->client_id, g->client_secret,
+                            g->token_url, g->token_form };
+    atsb_http_header hdrs[] = { { "Accept", "application/json" },
+                                { "Content-Type", "application/json" } };
+    atsb_http_request req = { sizeof(req), method, full, hdrs, json_body ? 2 : 1, json_body,
+                              json_body ? strlen(json_body) : 0, &auth, 0, idempotent };
+    atsb_http_response *resp = NULL;
+    /* The path for messages: never the host's query values. */
+    const char *path = strstr(full, "/v3/");
+    char where[160];
+    snprintf(where, sizeof(where), "%s %.*s", method,
+             (int)(path ? strcspn(path, "?") : strcspn(full, "?")), path ? path : full);
+    int rc = g->api->http(g->host, &req, &resp, err);
+    free(full);
+    if (rc != ATSB_OK)
+        return rc;
+    r->status = resp->status;
+    json_object *body = resp->body_len ? json_tokener_parse(resp->body) : NULL;
+    char detail[400];
+    describe(body, detail, sizeof(detail));
+    if (resp->status >= 200 && resp->status < 300) {
+        if (!body && resp->status != 204) {
+            rc = g->api->set_error(err, ATSB_ERR_TRANSIENT,
+                                   "%s: Greenhouse returned malformed JSON (%zu bytes)", where,
+                                   resp->body_len);
+        } else {
+            r->json = body;
+            body = NULL;
+            const char *link = g->api->http_header(resp, "Link");
+            r->next = link ? next_link(link) : NULL;
+        }
+    } else if (resp->status == 401 || resp->status == 403) {
+        rc = g->api->set_error(err, ATSB_ERR_AUTH,
+                               "%s: Greenhouse refused access (HTTP %d%s%s); check the client "
+                               "credentials, their Harvest v3 scopes, and that user_id is a Site Admin",
+                               where, resp->status, detail[0] ? ": " : "", detail);
+    } else if (resp->status == 404) {
+        rc = g->api->set_error(err, idempotent ? ATSB_ERR_CONFIG : ATSB_ERR_PERMANENT,
+                               "%s: not found (HTTP 404%s%s)", where, detail[0] ? ": " : "", detail);
+    } else {
+        rc = g->api->set_error(err, ATSB_ERR_PERMANENT, "%s: HTTP %d%s%s", where, resp->status,
+                               detail[0] ? ": " : "", detail);
+    }
+    if (rc != ATSB_OK)
+        err->http_status = resp->status;
+    json_object_put(body);
+    g->api->http_free(g->host, resp);
+    return rc;
+}
