@@ -33,7 +33,7 @@ PKG_CONFIG ?= pkg-config
 PKGS := libcurl json-c libconfig sqlite3
 TEST_PKGS := libmicrohttpd cmocka
 # Debian packages for building and testing (make deps).
-DEB_PKGS := build-essential pkg-config clang valgrind jq \
+DEB_PKGS := build-essential pkg-config clang valgrind jq curl \
             libcurl4-openssl-dev libjson-c-dev libconfig-dev libsqlite3-dev \
             libmicrohttpd-dev libcmocka-dev
 

@@ -20,6 +20,7 @@ static const char USAGE[] =
     "  sync jobs ORG|--all     pull jobs from the ATS now\n"
     "  jobs list|show|activate|deactivate   the jobs pulled in\n"
     "  status [ORG]            connection health, last runs, next sync\n"
+    "  audit ORG               the organisation's audit log\n"
     "\n"
     "global options (before or after the command):\n"
     "  -c, --config PATH       config file (default: conf/atsbridge.conf in a\n"
@@ -46,6 +47,7 @@ static const command COMMANDS[] = {
     { "sync", cmd_sync },
     { "jobs", cmd_jobs },
     { "status", cmd_status },
+    { "audit", cmd_audit },
 };
 
 /* Pull global options out of argv wherever they appear, so

@@ -180,3 +180,29 @@ int store_audit(store *st, int64_t org_id, const char *action, const char *subje
     sqlite3_finalize(s);
     return rc;
 }
+
+int store_audit_each(store *st, int64_t org_id, int limit, store_audit_cb cb, void *payload,
+                     atsb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = store_prepare(st, &s,
+                           "SELECT id, at, action, subject, detail FROM audit_log "
+                           "WHERE org_id = ?1 ORDER BY id DESC LIMIT ?2", err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, org_id);
+    sqlite3_bind_int(s, 2, limit);
+    int step;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        store_audit_entry e = { sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
+                                (const char *)sqlite3_column_text(s, 2),
+                                (const char *)sqlite3_column_text(s, 3),
+                                (const char *)sqlite3_column_text(s, 4) };
+        if ((rc = cb(&e, payload)))
+            break;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = store_fail(st, err, "read audit log");
+    sqlite3_finalize(s);
+    return rc;
+}

@@ -165,4 +165,14 @@ int store_run_each(store *st, int64_t org_id, int limit, store_run_cb cb, void *
  * since watermark; full marks a full pass. */
 int store_conn_mark_synced(store *st, int64_t org_id, int64_t watermark, int full,
                            atsb_error *err);
+
+/* ---- audit log (newest first) ---- */
+typedef struct store_audit_entry {
+    int64_t id;
+    int64_t at;
+    const char *action, *subject, *detail;   /* valid during the callback */
+} store_audit_entry;
+typedef int (*store_audit_cb)(const store_audit_entry *e, void *payload);
+int store_audit_each(store *st, int64_t org_id, int limit, store_audit_cb cb, void *payload,
+                     atsb_error *err);
 #endif

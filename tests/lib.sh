@@ -62,3 +62,45 @@ run_tests() {
         [ -n "${KEEP:-}" ] || rm -rf "$T"
     done
 }
+
+# ---- the sandbox ATS ----
+SANDBOX="$BUILD/atsbridge-sandbox"
+TEST_CONF="$ROOT/tests/fixtures/test.conf"
+
+# start_sandbox [FIXTURE]: start it on a free port; sets $SB (base URL).
+start_sandbox() {
+    local fixture=${1:-$ROOT/tests/fixtures/greenhouse.json}
+    mkdir -p "$T/recorded"
+    "$SANDBOX" --listen 127.0.0.1:0 --fixture "$fixture" --record-dir "$T/recorded" > "$T/sandbox.out" 2> "$T/sandbox.err" &
+    SB_PID=$!
+    trap 'kill $SB_PID 2>/dev/null; wait $SB_PID 2>/dev/null' EXIT
+    local i
+    for i in $(seq 1 100); do
+        SB=$(sed -n 's/^listening on //p' "$T/sandbox.out")
+        [ -n "$SB" ] && return 0
+        sleep 0.05
+    done
+    fail "sandbox did not start: $(cat "$T/sandbox.err")"
+}
+
+# sb METHOD PATH [JSON]: call a sandbox endpoint, print the body.
+sb() {
+    curl -sS -X "$1" "$SB$2" ${3:+-H 'Content-Type: application/json' --data "$3"}
+}
+
+# The CLI against the test config, a per-test store and the built plugins.
+A() { run "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" "$@"; }
+
+gh_connect() { # gh_connect ORG [extra --set ...]
+    local org=$1
+    shift
+    "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" org add "$org" >/dev/null 2>&1 || true
+    A connect "$org" greenhouse --set base_url="$SB" --set token_url="$SB/token" \
+        --set client_id=gh-client --set client_secret=gh-secret-value --set user_id=7 "$@"
+    expect_rc 0
+}
+
+jobs_json() { # jobs_json ORG: ats_id:state:title lines
+    "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" jobs list "$1" --json |
+        jq -r '.[] | "\(.ats_id):\(.state):\(.title)"' | sort
+}

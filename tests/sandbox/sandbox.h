@@ -31,6 +31,7 @@ typedef struct sb_fault {
     char path_prefix[128];
     char kind[24];            /* 429 500 503 slow malformed drop expire_token 422 */
     int remaining;
+    int after;                /* let this many matching requests through first */
     int retry_after;
     int delay_ms;
 } sb_fault;

@@ -6,7 +6,9 @@
  *   GET  /_control/health
  *   GET  /_control/recorded          everything pushed (candidates, applications, attachments)
  *   GET  /_control/requests          the request log; DELETE clears it
- *   POST /_control/faults            {"path":"/v3/jobs","kind":"429","count":2,"retry_after":1,"delay_ms":0}
+ *   POST /_control/faults            {"path":"/v3/jobs","kind":"429","count":2,"retry_after":1,
+ *                                     "delay_ms":2000,"after":0}; kinds: 429 500 503 422 slow
+ *                                     malformed drop drop_after expire_token
  *   DELETE /_control/faults
  *   POST /_control/greenhouse/jobs   upsert jobs (object or array; updated_at becomes now)
  *   DELETE /_control/greenhouse/jobs/ID   make a job vanish
@@ -203,6 +205,10 @@ static const sb_fault *take_fault(sandbox *sb, const char *path, sb_fault *copy)
     for (int i = 0; i < sb->n_faults; i++) {
         sb_fault *f = &sb->faults[i];
         if (f->remaining > 0 && strncmp(path, f->path_prefix, strlen(f->path_prefix)) == 0) {
+            if (f->after > 0) {
+                f->after--;
+                continue;
+            }
             f->remaining--;
             *copy = *f;
             return copy;
@@ -250,6 +256,7 @@ static int control(sandbox *sb, const sb_request *rq, sb_response *rs)
         f->remaining = json_object_object_get_ex(o, "count", &v) ? json_object_get_int(v) : 1;
         f->retry_after = json_object_object_get_ex(o, "retry_after", &v) ? json_object_get_int(v) : 1;
         f->delay_ms = json_object_object_get_ex(o, "delay_ms", &v) ? json_object_get_int(v) : 2000;
+        f->after = json_object_object_get_ex(o, "after", &v) ? json_object_get_int(v) : 0;
         json_object_put(o);
         sb_text(rs, 200, "{}");
     } else if (!sb_greenhouse_control(sb, rq, rs)) {
