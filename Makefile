@@ -114,8 +114,13 @@ demo:
 
 bench:
 	$(ensure_deps)
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BUILD)/tests/bench/download $(BUILD)/tests/bench/rusage
 	@BUILD=$(BUILD) bash tests/bench/run.sh
+
+$(BUILD)/tests/bench/%: $(BUILD)/obj/tests/bench/%.o
+	@mkdir -p $(dir $@)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 # Rebuild everything when the compiler or flags change (e.g. SANITIZE=1).
 $(BUILD)/.flags: FORCE

@@ -48,7 +48,6 @@ static const char *const MIGRATIONS[] = {
     "  created_at INTEGER NOT NULL,"
     "  updated_at INTEGER NOT NULL,"
     "  UNIQUE (org_id, remote_id));"
-    "CREATE INDEX jobs_org_state ON jobs(org_id, state);"
     "CREATE TABLE candidates ("
     "  id INTEGER PRIMARY KEY,"
     "  org_id INTEGER NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,"
