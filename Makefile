@@ -30,12 +30,13 @@ CC  ?= cc
 CXX ?= c++
 PKG_CONFIG ?= pkg-config
 
-PKGS := libcurl json-c libconfig sqlite3
+PKGS := libcurl json-c libconfig sqlite3 pangocairo cairo-pdf poppler-glib
 TEST_PKGS := libmicrohttpd cmocka
 # Debian packages for building and testing (make deps).
 DEB_PKGS := build-essential pkg-config clang valgrind jq curl \
             libcurl4-openssl-dev libjson-c-dev libconfig-dev libsqlite3-dev \
-            libmicrohttpd-dev libcmocka-dev
+            libmicrohttpd-dev libcmocka-dev libcairo2-dev libpango1.0-dev \
+            libpoppler-glib-dev fonts-dejavu-core poppler-utils
 
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
@@ -157,7 +158,12 @@ $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(CORE_LIB_OBJS)
 
 .SECONDARY:
 
-tests-build: $(FIXTURE_SOS) $(UNIT_BINS) $(BUILD)/atsbridge-sandbox
+tests-build: $(FIXTURE_SOS) $(UNIT_BINS) $(BUILD)/atsbridge-sandbox $(BUILD)/tests/tools/mkpdf
+
+$(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o
+	@mkdir -p $(dir $@)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 # The sandbox ATS: test infrastructure, never installed.
 $(BUILD)/atsbridge-sandbox: $(SANDBOX_OBJS)

@@ -64,5 +64,7 @@ int cmd_sync(cli_ctx *ctx, int argc, char **argv);
 int cmd_jobs(cli_ctx *ctx, int argc, char **argv);
 int cmd_status(cli_ctx *ctx, int argc, char **argv);
 int cmd_audit(cli_ctx *ctx, int argc, char **argv);
+int cmd_candidates(cli_ctx *ctx, int argc, char **argv);
+int cmd_outbox(cli_ctx *ctx, int argc, char **argv);
 
 #endif

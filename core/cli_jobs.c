@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "candidates.h"
 #include "cli.h"
 #include "util.h"
 
@@ -137,12 +138,14 @@ int cmd_jobs(cli_ctx *ctx, int argc, char **argv)
         return 0;
     }
     if ((str_eq(sub, "activate") || str_eq(sub, "deactivate")) && npos == 2) {
-        int on = str_eq(sub, "activate");
+        int on = str_eq(sub, "activate"), released = 0;
         if (load_org(ctx, pos[0], &o, &err) ||
-            store_job_set_active(ctx->st, o.id, pos[1], on, &err))
+            cand_set_job_active(ctx->st, &o, pos[1], on, &released, &err))
             return cli_fail(&err);
         printf("%s job %s for %s%s\n", on ? "activated" : "deactivated", pos[1], o.slug,
                on ? "; ATS edits to it are no longer applied" : "");
+        if (released)
+            printf("%d held candidate%s queued for the ATS\n", released, released == 1 ? "" : "s");
         return 0;
     }
     return cli_usage_error(USAGE, "bad arguments to jobs %s", sub);

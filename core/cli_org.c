@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cand_status.h"
 #include "cli.h"
 #include "log.h"
 #include "secret.h"
@@ -10,8 +11,12 @@ static const char USAGE[] =
     "usage: atsbridge org add ORG [--name NAME]\n"
     "       atsbridge org list [--json]\n"
     "       atsbridge org show ORG [--json]\n"
+    "       atsbridge org set ORG [--trigger STATUS] [--name NAME]\n"
     "\n"
-    "ORG is a short key: lower-case letters, digits, '-' and '_' (e.g. acme).\n";
+    "ORG is a short key: lower-case letters, digits, '-' and '_' (e.g. acme).\n"
+    "--trigger sets the candidate status at which candidates are pushed to the\n"
+    "ATS (default engaged).  Statuses, in order: new, contacted, responded,\n"
+    "screening, engaged, qualified, interviewing, offered, hired.\n";
 
 int cli_valid_slug(const char *s)
 {
@@ -160,6 +165,33 @@ static int org_show(cli_ctx *ctx, const char *slug, int json)
     return 0;
 }
 
+static int org_set(cli_ctx *ctx, const char *slug, const char *name, const char *trigger)
+{
+    atsb_error err = ATSB_ERROR_INIT;
+    if (!name && !trigger)
+        return cli_usage_error(USAGE, "org set needs --trigger or --name");
+    if (trigger && !cand_status_valid_trigger(trigger))
+        return cli_usage_error(USAGE, "--trigger must be a funnel status (%s)", cand_status_list());
+    store_org o;
+    int rc = cli_open_store(ctx, &err);
+    if (!rc)
+        rc = store_org_get(ctx->st, slug, &o, &err);
+    if (!rc && trigger)
+        rc = store_org_set_trigger(ctx->st, o.id, trigger, &err);
+    if (!rc && name)
+        rc = store_org_set_name(ctx->st, o.id, name, &err);
+    if (!rc)
+        store_audit(ctx->st, o.id, "org.set", trigger ? "trigger" : "name", trigger ? trigger : name, NULL);
+    if (rc)
+        return cli_fail(&err);
+    if (trigger)
+        printf("%s: candidates are pushed once they are %s (applies to later status changes)\n",
+               slug, trigger);
+    if (name)
+        printf("%s: renamed to %s\n", slug, name);
+    return 0;
+}
+
 int cmd_org(cli_ctx *ctx, int argc, char **argv)
 {
     if (argc < 2)
@@ -167,7 +199,7 @@ int cmd_org(cli_ctx *ctx, int argc, char **argv)
     if (cli_is_help(argv[1]))
         return cli_help(USAGE);
     int json = 0;
-    const char *name = NULL, *pos = NULL;
+    const char *name = NULL, *pos = NULL, *trigger = NULL;
     for (int i = 2; i < argc; i++) {
         if (cli_is_help(argv[i]))
             return cli_help(USAGE);
@@ -177,6 +209,10 @@ int cmd_org(cli_ctx *ctx, int argc, char **argv)
             if (++i >= argc)
                 return cli_usage_error(USAGE, "--name needs a value");
             name = argv[i];
+        } else if (str_eq(argv[i], "--trigger")) {
+            if (++i >= argc)
+                return cli_usage_error(USAGE, "--trigger needs a status");
+            trigger = argv[i];
         } else if (argv[i][0] == '-')
             return cli_usage_error(USAGE, "unknown option %s", argv[i]);
         else if (!pos)
@@ -190,5 +226,7 @@ int cmd_org(cli_ctx *ctx, int argc, char **argv)
         return org_list(ctx, json);
     if (str_eq(argv[1], "show") && pos)
         return org_show(ctx, pos, json);
+    if (str_eq(argv[1], "set") && pos)
+        return org_set(ctx, pos, name, trigger);
     return cli_usage_error(USAGE, "bad arguments to org %s", argv[1]);
 }

@@ -7,11 +7,13 @@
 #include "store.h"
 #include "log.h"
 #include "runstate.h"
+#include "sync_cands.h"
 #include "sync_jobs.h"
 #include "util.h"
 
 static const char USAGE[] =
     "usage: atsbridge sync jobs ORG|--all [--full] [--wait] [--page-size N] [--json]\n"
+    "       atsbridge sync candidates ORG|--all [--wait] [--json]\n"
     "\n"
     "Pull jobs from each org's ATS.  Incremental (changed since the last run)\n"
     "unless a full pass is due (sync.full_pass_interval) or --full is given; a\n"
@@ -19,7 +21,9 @@ static const char USAGE[] =
     "transaction: an interrupted sync loses nothing and re-running it\n"
     "duplicates nothing.  --wait waits for a sync of the same org that is\n"
     "already running instead of failing (exit 9).  --page-size asks the\n"
-    "connector for pages of N jobs (its default is the ATS's maximum).\n";
+    "connector for pages of N jobs (its default is the ATS's maximum).\n"
+    "\n"
+    "sync candidates pushes every due entry of the org's outbox to its ATS.\n";
 
 static void on_signal(int sig)
 {
@@ -57,13 +61,45 @@ json_object *cli_counts_json(const store_run_counts *c)
 
 typedef struct all_state {
     cli_ctx *ctx;
+    int candidates;
     sync_jobs_opts opts;
     json_object *arr;
     int worst;
 } all_state;
 
+static int push_one_org(all_state *s, const store_org *o)
+{
+    atsb_error err = ATSB_ERROR_INIT;
+    sync_cands_result r;
+    int rc = sync_cands_org(s->ctx->st, &s->ctx->reg, &s->ctx->cfg, o, s->opts.wait_for_lock,
+                            &r, &err);
+    if (s->arr) {
+        json_object *x = json_object_new_object();
+        json_object_object_add(x, "org", json_object_new_string(o->slug));
+        json_object_object_add(x, "status", json_object_new_string(rc ? "failed" : "ok"));
+        json_object_object_add(x, "pushed", json_object_new_int(r.pushed));
+        json_object_object_add(x, "already_in_ats", json_object_new_int(r.found));
+        json_object_object_add(x, "retrying", json_object_new_int(r.retrying));
+        json_object_object_add(x, "dead", json_object_new_int(r.dead));
+        json_object_object_add(x, "held", json_object_new_int(r.held));
+        json_object_object_add(x, "error", rc ? json_object_new_string(err.message) : NULL);
+        json_object_array_add(s->arr, x);
+    } else if (!rc) {
+        printf("%s: pushed %d, already in the ATS %d, retrying %d, dead-lettered %d, held %d\n",
+               o->slug, r.pushed, r.found, r.retrying, r.dead, r.held);
+    }
+    if (rc) {
+        int code = cli_fail(&err);
+        if (!s->worst)
+            s->worst = code;
+    }
+    return 0;
+}
+
 static int sync_one(all_state *s, const store_org *o)
 {
+    if (s->candidates)
+        return push_one_org(s, o);
     atsb_error err = ATSB_ERROR_INIT;
     sync_jobs_result r;
     int rc = sync_jobs_org(s->ctx->st, &s->ctx->reg, &s->ctx->cfg, o, &s->opts, &r, &err);
@@ -107,11 +143,12 @@ int cmd_sync(cli_ctx *ctx, int argc, char **argv)
         return cli_usage_error(USAGE, "missing what to sync");
     if (cli_is_help(argv[1]))
         return cli_help(USAGE);
-    if (!str_eq(argv[1], "jobs"))
-        return cli_usage_error(USAGE, "unknown sync target \"%s\"", argv[1]);
+    if (!str_eq(argv[1], "jobs") && !str_eq(argv[1], "candidates"))
+        return cli_usage_error(USAGE, "unknown sync target \"%s\" (jobs or candidates)", argv[1]);
     all_state s;
     memset(&s, 0, sizeof(s));
     s.ctx = ctx;
+    s.candidates = str_eq(argv[1], "candidates");
     int all = 0, json = 0;
     const char *slug = NULL;
     for (int i = 2; i < argc; i++) {

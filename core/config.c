@@ -47,6 +47,9 @@ static const key_spec KEYS[] = {
     { "candidates", "source_name", K_STRING, OFF(source_name), 0, 0 },
     { "candidates", "default_trigger", K_STRING, OFF(default_trigger), 0, 0 },
     { "candidates", "profile_url_template", K_STRING, OFF(profile_url_template), 0, 0 },
+    { "candidates", "retry_base", K_DURATION, OFF(push_retry_base_s), 1, 86400 },
+    { "candidates", "retry_cap", K_DURATION, OFF(push_retry_cap_s), 1, 7L * 86400 },
+    { "candidates", "max_attempts", K_INT, OFF(push_max_attempts), 1, 100 },
 };
 
 static int set_defaults(config *cfg)
@@ -66,6 +69,9 @@ static int set_defaults(config *cfg)
     cfg->source_name = str_dup("FactoryFix");
     cfg->default_trigger = str_dup("engaged");
     cfg->profile_url_template = str_dup("https://app.factoryfix.com/candidates/{id}");
+    cfg->push_retry_base_s = 30;
+    cfg->push_retry_cap_s = 3600;
+    cfg->push_max_attempts = 10;
     if (!cfg->store_path || !cfg->plugins_dir || !cfg->source_name ||
         !cfg->default_trigger || !cfg->profile_url_template)
         return -1;

@@ -21,6 +21,9 @@ typedef struct config {
     char *source_name;        /* candidates.source_name */
     char *default_trigger;    /* candidates.default_trigger */
     char *profile_url_template; /* candidates.profile_url_template */
+    long push_retry_base_s;   /* candidates.retry_base */
+    long push_retry_cap_s;    /* candidates.retry_cap */
+    int push_max_attempts;    /* candidates.max_attempts */
 } config;
 
 /* Load `path` (NULL: the default search, see config_default_path).  On error

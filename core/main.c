@@ -21,6 +21,9 @@ static const char USAGE[] =
     "  jobs list|show|activate|deactivate   the jobs pulled in\n"
     "  status [ORG]            connection health, last runs, next sync\n"
     "  audit ORG               the organisation's audit log\n"
+    "  candidates import|set-status|list|show   candidate intake\n"
+    "  sync candidates ORG|--all   push queued candidates to the ATS now\n"
+    "  outbox list|retry       the candidate-push outbox, dead letters\n"
     "\n"
     "global options (before or after the command):\n"
     "  -c, --config PATH       config file (default: conf/atsbridge.conf in a\n"
@@ -48,6 +51,8 @@ static const command COMMANDS[] = {
     { "jobs", cmd_jobs },
     { "status", cmd_status },
     { "audit", cmd_audit },
+    { "candidates", cmd_candidates },
+    { "outbox", cmd_outbox },
 };
 
 /* Pull global options out of argv wherever they appear, so

@@ -35,6 +35,7 @@ int store_org_get(store *st, const char *slug, store_org *out, atsb_error *err);
 typedef int (*store_org_cb)(const store_org *org, void *payload);
 int store_org_each(store *st, store_org_cb cb, void *payload, atsb_error *err);
 int store_org_set_trigger(store *st, int64_t org_id, const char *status, atsb_error *err);
+int store_org_set_name(store *st, int64_t org_id, const char *name, atsb_error *err);
 
 /* ---- connections (at most one per org: UNIQUE(org_id)) ---- */
 typedef struct store_setting {
@@ -97,7 +98,8 @@ int store_job_each(store *st, int64_t org_id, const char *state, store_job_cb cb
 int store_job_count(store *st, int64_t org_id, const char *state, int64_t *out,
                     atsb_error *err);
 /* Activation: disabled -> active (and frozen for good); deactivate: active
- * -> disabled.  Refuses archived jobs. */
+ * -> disabled.  Refuses archived jobs.  Caller's transaction (see
+ * cand_set_job_active, which also releases held candidates). */
 int store_job_set_active(store *st, int64_t org_id, const char *remote_id, int active,
                          atsb_error *err);
 
@@ -175,4 +177,85 @@ typedef struct store_audit_entry {
 typedef int (*store_audit_cb)(const store_audit_entry *e, void *payload);
 int store_audit_each(store *st, int64_t org_id, int limit, store_audit_cb cb, void *payload,
                      atsb_error *err);
+
+/* ---- candidates ---- */
+typedef struct store_cand {
+    int64_t id;
+    int64_t org_id;
+    char ext_id[ATSB_REMOTE_ID_MAX];
+    char job_remote_id[ATSB_REMOTE_ID_MAX];
+    char status[32];
+    char *first_name, *last_name, *email, *phone, *profile_url;
+    char *data;            /* JSON: {"assessment": {...}, "transcript": [...]} */
+    char *hold_reason;     /* why a candidate at the trigger is not queued */
+    int64_t created_at, updated_at;
+} store_cand;
+
+typedef struct store_cand_fields {
+    const char *ext_id, *job_remote_id, *status, *first_name, *last_name, *email, *phone,
+        *profile_url, *data;
+} store_cand_fields;
+
+void store_cand_free(store_cand *c);
+/* Insert or update by (org, ext_id); *created says which.  Caller's txn. */
+int store_cand_upsert(store *st, int64_t org_id, const store_cand_fields *f, int64_t *id,
+                      int *created, atsb_error *err);
+int store_cand_get(store *st, int64_t org_id, const char *ext_id, store_cand *out,
+                   atsb_error *err);
+int store_cand_get_by_id(store *st, int64_t id, store_cand *out, atsb_error *err);
+typedef int (*store_cand_cb)(const store_cand *c, void *payload);
+int store_cand_each(store *st, int64_t org_id, store_cand_cb cb, void *payload, atsb_error *err);
+/* Candidates of an org applying to one job (for releasing holds). */
+int store_cand_each_for_job(store *st, int64_t org_id, const char *job_remote_id,
+                            store_cand_cb cb, void *payload, atsb_error *err);
+int store_cand_set_status(store *st, int64_t id, const char *status, atsb_error *err);
+int store_cand_set_hold(store *st, int64_t id, const char *reason, atsb_error *err);
+/* Replace (or with content NULL, delete) the stored resume. */
+int store_cand_set_resume(store *st, int64_t id, const char *file_name, const char *mime,
+                          const void *content, size_t len, atsb_error *err);
+/* ATSB_ERR_NOT_FOUND when none; *content malloc'd. */
+int store_cand_get_resume(store *st, int64_t id, char **file_name, char **mime,
+                          unsigned char **content, size_t *len, atsb_error *err);
+
+/* ---- the candidate-push outbox ---- */
+typedef struct store_push {
+    int64_t id;
+    int64_t org_id;
+    int64_t candidate_id;
+    int64_t job_id;
+    char state[16];          /* pending | done | dead */
+    int attempts;
+    int64_t next_attempt_at;
+    char *last_error;
+    char remote_candidate_id[ATSB_REMOTE_ID_MAX];
+    char remote_application_id[ATSB_REMOTE_ID_MAX];
+    int64_t created_at, updated_at;
+    /* joined for display */
+    char org_slug[64];
+    char cand_ext_id[ATSB_REMOTE_ID_MAX];
+    char job_remote_id[ATSB_REMOTE_ID_MAX];
+} store_push;
+
+void store_push_free(store_push *p);
+/* Queue (candidate, job) unless queued before; *queued says whether a new
+ * row was made.  A pending row is made due now.  Caller's txn. */
+int store_push_enqueue(store *st, int64_t org_id, int64_t cand_id, int64_t job_id, int *queued,
+                       atsb_error *err);
+typedef int (*store_push_cb)(const store_push *p, void *payload);
+/* Pending rows of an org due at or before now, oldest first. */
+int store_push_each_due(store *st, int64_t org_id, int64_t now, int limit, store_push_cb cb,
+                        void *payload, atsb_error *err);
+/* org_id 0: every org; state NULL: every state. */
+int store_push_each(store *st, int64_t org_id, const char *state, store_push_cb cb,
+                    void *payload, atsb_error *err);
+int store_push_get(store *st, int64_t id, store_push *out, atsb_error *err);
+int store_push_count(store *st, int64_t org_id, const char *state, int64_t *out, atsb_error *err);
+/* Count an attempt before calling the ATS, so a crash mid-push is known. */
+int store_push_begin_attempt(store *st, int64_t id, atsb_error *err);
+int store_push_done(store *st, int64_t id, const char *cand_remote, const char *app_remote,
+                    atsb_error *err);
+int store_push_later(store *st, int64_t id, int64_t next_at, const char *error, atsb_error *err);
+int store_push_dead(store *st, int64_t id, const char *error, atsb_error *err);
+/* dead -> pending, due now, attempts reset. */
+int store_push_requeue(store *st, int64_t id, atsb_error *err);
 #endif

@@ -120,17 +120,15 @@ int store_job_set_active(store *st, int64_t org_id, const char *remote_id, int a
 {
     store_job j;
     sqlite3_stmt *s = NULL;
-    int rc = store_begin(st, err);
+    int rc = store_job_get(st, org_id, remote_id, &j, err);
     if (rc)
         return rc;
-    if ((rc = store_job_get(st, org_id, remote_id, &j, err)))
-        goto fail;
     if (str_eq(j.state, "archived")) {
         rc = err_set(err, CORE_ERR_CONFLICT, "job %s is archived (%s); it cannot be %s",
                      remote_id, j.archived_reason ? j.archived_reason : "archived",
                      active ? "activated" : "deactivated");
         store_job_free(&j);
-        goto fail;
+        return rc;
     }
     store_job_free(&j);
     /* frozen is never cleared: once an AI recruiter was configured on the
@@ -141,23 +139,16 @@ int store_job_set_active(store *st, int64_t org_id, const char *remote_id, int a
                                    : "UPDATE jobs SET state = 'disabled', updated_at = ?3 "
                                      "WHERE org_id = ?1 AND remote_id = ?2",
                             err)))
-        goto fail;
+        return rc;
     sqlite3_bind_int64(s, 1, org_id);
     store_bind_text(s, 2, remote_id);
     sqlite3_bind_int64(s, 3, time_now());
-    if (sqlite3_step(s) != SQLITE_DONE) {
+    if (sqlite3_step(s) != SQLITE_DONE)
         rc = store_fail(st, err, "set job state");
-        goto fail;
-    }
     sqlite3_finalize(s);
-    s = NULL;
-    if ((rc = store_audit(st, org_id, active ? "job.activated" : "job.deactivated", remote_id,
-                          NULL, err)))
-        goto fail;
-    return store_commit(st, err);
-fail:
-    sqlite3_finalize(s);
-    store_rollback(st);
+    if (!rc)
+        rc = store_audit(st, org_id, active ? "job.activated" : "job.deactivated", remote_id,
+                         NULL, err);
     return rc;
 }
 

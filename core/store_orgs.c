@@ -86,3 +86,17 @@ int store_org_set_trigger(store *st, int64_t org_id, const char *status, atsb_er
     sqlite3_finalize(s);
     return rc;
 }
+
+int store_org_set_name(store *st, int64_t org_id, const char *name, atsb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = store_prepare(st, &s, "UPDATE orgs SET name = ?1 WHERE id = ?2", err);
+    if (rc)
+        return rc;
+    store_bind_text(s, 1, name);
+    sqlite3_bind_int64(s, 2, org_id);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        rc = store_fail(st, err, "rename org");
+    sqlite3_finalize(s);
+    return rc;
+}

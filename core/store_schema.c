@@ -103,6 +103,16 @@ static const char *const MIGRATIONS[] = {
     "  subject TEXT,"
     "  detail TEXT);"
     "CREATE INDEX audit_log_org ON audit_log(org_id, id);",
+
+    /* 2: candidate intake.  The resume is copied into the store at import,
+     * so a push never depends on a file that may have moved. */
+    "CREATE TABLE candidate_resumes ("
+    "  candidate_id INTEGER PRIMARY KEY REFERENCES candidates(id) ON DELETE CASCADE,"
+    "  file_name TEXT NOT NULL,"
+    "  mime_type TEXT NOT NULL,"
+    "  content BLOB NOT NULL);"
+    "CREATE INDEX candidates_job ON candidates(org_id, job_remote_id);"
+    "CREATE INDEX candidate_pushes_org ON candidate_pushes(org_id, state, next_attempt_at);",
 };
 
 int store_schema_latest(void)
