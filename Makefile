@@ -30,13 +30,13 @@ CC  ?= cc
 CXX ?= c++
 PKG_CONFIG ?= pkg-config
 
-PKGS := libcurl json-c libconfig sqlite3 pangocairo cairo-pdf poppler-glib
+PKGS := libcurl json-c libconfig sqlite3 pangocairo cairo-pdf libqpdf
 TEST_PKGS := libmicrohttpd cmocka
 # Debian packages for building and testing (make deps).
 DEB_PKGS := build-essential pkg-config clang valgrind jq curl \
             libcurl4-openssl-dev libjson-c-dev libconfig-dev libsqlite3-dev \
             libmicrohttpd-dev libcmocka-dev libcairo2-dev libpango1.0-dev \
-            libpoppler-glib-dev fonts-dejavu-core poppler-utils
+            libqpdf-dev fonts-dejavu-core poppler-utils
 
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
@@ -115,8 +115,14 @@ demo:
 
 bench:
 	$(ensure_deps)
-	@$(MAKE) --no-print-directory all $(BUILD)/tests/bench/download $(BUILD)/tests/bench/rusage
+	@$(MAKE) --no-print-directory all $(BUILD)/tests/bench/download $(BUILD)/tests/bench/rusage \
+	  $(BUILD)/tests/bench/profile_bench
 	@BUILD=$(BUILD) bash tests/bench/run.sh
+
+$(BUILD)/tests/bench/profile_bench: $(BUILD)/obj/tests/bench/profile_bench.o $(CORE_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(HOST_LIBS)
 
 $(BUILD)/tests/bench/%: $(BUILD)/obj/tests/bench/%.o
 	@mkdir -p $(dir $@)
@@ -190,4 +196,5 @@ install: all
 clean:
 	rm -rf $(BUILD)
 
--include $(CORE_OBJS:.o=.d) $(UNIT_BINS:$(BUILD)/tests/unit/%=$(BUILD)/obj/tests/unit/%.d)
+# Header dependencies of every object built so far (written by -MMD).
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

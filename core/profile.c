@@ -4,7 +4,7 @@
 #include <cairo.h>
 #include <glib.h>
 #include <pango/pangocairo.h>
-#include <poppler.h>
+#include <qpdf/qpdf-c.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,9 +17,17 @@
 #define MARGIN 54.0
 #define TEXT_W (PAGE_W - 2 * MARGIN)
 
+#define MAX_FONTS 8
+
 typedef struct pdf_ctx {
     cairo_surface_t *surface;
     cairo_t *cr;
+    /* One pango context and one layout per font for the whole document:
+     * creating them per paragraph was most of the layout cost. */
+    PangoContext *pc;
+    const char *font_names[MAX_FONTS];
+    PangoLayout *layouts[MAX_FONTS];
+    int n_fonts;
     double y;                /* next baseline area top */
     int page_dirty;          /* something drawn on the current page */
     strbuf out;
@@ -41,18 +49,37 @@ static void new_page(pdf_ctx *c)
 
 /* Lay out text (never markup: candidate text is data) and draw it line by
  * line, starting a new page whenever the next line would not fit. */
-static void text_block(pdf_ctx *c, const char *text, const char *font, double r, double g,
-                       double b, double space_after)
+static PangoLayout *layout_for(pdf_ctx *c, const char *font, int *cached)
+{
+    *cached = 1;
+    for (int i = 0; i < c->n_fonts; i++)
+        if (c->font_names[i] == font || !strcmp(c->font_names[i], font))
+            return c->layouts[i];
+    PangoLayout *layout = pango_layout_new(c->pc);
+    PangoFontDescription *fd = pango_font_description_from_string(font);
+    pango_layout_set_font_description(layout, fd);
+    pango_font_description_free(fd);
+    pango_layout_set_width(layout, (int)(TEXT_W * PANGO_SCALE));
+    pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR);
+    if (c->n_fonts < MAX_FONTS) {
+        c->font_names[c->n_fonts] = font;
+        c->layouts[c->n_fonts++] = layout;
+    } else {
+        *cached = 0;
+    }
+    return layout;
+}
+
+static void text_block_attrs(pdf_ctx *c, const char *text, PangoAttrList *attrs,
+                             const char *font, double r, double g, double b, double space_after)
 {
     if (!text || !*text)
         return;
     char *valid = g_utf8_make_valid(text, -1);
-    PangoLayout *layout = pango_cairo_create_layout(c->cr);
-    PangoFontDescription *fd = pango_font_description_from_string(font);
-    pango_layout_set_font_description(layout, fd);
-    pango_layout_set_width(layout, (int)(TEXT_W * PANGO_SCALE));
-    pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR);
+    int cached;
+    PangoLayout *layout = layout_for(c, font, &cached);
     pango_layout_set_text(layout, valid, -1);
+    pango_layout_set_attributes(layout, attrs);
     PangoLayoutIter *it = pango_layout_get_iter(layout);
     do {
         PangoRectangle logical;
@@ -70,10 +97,17 @@ static void text_block(pdf_ctx *c, const char *text, const char *font, double r,
         c->page_dirty = 1;
     } while (pango_layout_iter_next_line(it));
     pango_layout_iter_free(it);
-    pango_font_description_free(fd);
-    g_object_unref(layout);
+    pango_layout_set_attributes(layout, NULL);
+    if (!cached)
+        g_object_unref(layout); /* more fonts than slots */
     g_free(valid);
     c->y += space_after;
+}
+
+static void text_block(pdf_ctx *c, const char *text, const char *font, double r, double g,
+                       double b, double space_after)
+{
+    text_block_attrs(c, text, NULL, font, r, g, b, space_after);
 }
 
 static void rule(pdf_ctx *c)
@@ -130,58 +164,87 @@ static void stars_block(pdf_ctx *c, int stars, const char *summary)
     text_block(c, summary, "DejaVu Sans 10", 0.1, 0.1, 0.1, 6);
 }
 
-static int append_pdf(pdf_ctx *c, const unsigned char *data, size_t len, atsb_error *err)
+/* Append the resume's own pages to ours with qpdf: page objects are copied
+ * as they are (fonts, images, compressed streams untouched), so the resume
+ * stays exactly what the candidate sent and stays searchable. */
+static int qpdf_fail(qpdf_data q, int code, const char *what, atsb_error *err)
 {
-    GError *gerr = NULL;
-    GBytes *bytes = g_bytes_new_static(data, len);
-    PopplerDocument *doc = poppler_document_new_from_bytes(bytes, NULL, &gerr);
-    if (!doc) {
-        int rc = err_set(err, ATSB_ERR_PERMANENT, "the resume PDF cannot be read: %s",
-                         gerr ? gerr->message : "unknown error");
-        g_clear_error(&gerr);
-        g_bytes_unref(bytes);
-        return rc;
+    qpdf_error e = qpdf_get_error(q);
+    const char *detail = e ? qpdf_get_error_full_text(q, e) : "unknown error";
+    return err_set(err, code, "%s: %s", what, detail);
+}
+
+static int merge_resume(const unsigned char *ours, size_t ours_len, const unsigned char *resume,
+                        size_t resume_len, unsigned char **out, size_t *out_len, atsb_error *err)
+{
+    int rc = ATSB_OK;
+    qpdf_data a = qpdf_init(), b = qpdf_init();
+    qpdf_set_suppress_warnings(a, QPDF_TRUE);
+    qpdf_set_suppress_warnings(b, QPDF_TRUE);
+    if (qpdf_read_memory(a, "profile", (const char *)ours, (unsigned long long)ours_len, NULL) &
+        QPDF_ERRORS) {
+        rc = qpdf_fail(a, ATSB_ERR_INTERNAL, "reading the rendered profile", err);
+        goto done;
     }
-    int n = poppler_document_get_n_pages(doc);
+    if (qpdf_read_memory(b, "resume", (const char *)resume, (unsigned long long)resume_len, NULL) &
+        QPDF_ERRORS) {
+        rc = qpdf_fail(b, ATSB_ERR_PERMANENT, "the resume PDF cannot be read", err);
+        goto done;
+    }
+    int n = qpdf_get_num_pages(b);
+    if (n < 0) {
+        rc = qpdf_fail(b, ATSB_ERR_PERMANENT, "the resume PDF has no readable pages", err);
+        goto done;
+    }
     for (int i = 0; i < n; i++) {
-        PopplerPage *page = poppler_document_get_page(doc, i);
-        if (!page)
-            continue;
-        double w, h;
-        poppler_page_get_size(page, &w, &h);
-        new_page(c);
-        /* Each appended page keeps its own size; vectors and text stay
-         * vectors and text (no rasterising), so the ATS can search it. */
-        cairo_pdf_surface_set_size(c->surface, w, h);
-        cairo_save(c->cr);
-        poppler_page_render_for_printing(page, c->cr);
-        cairo_restore(c->cr);
-        c->page_dirty = 1;
-        g_object_unref(page);
+        qpdf_oh page = qpdf_get_page_n(b, (size_t)i);
+        if (qpdf_add_page(a, b, page, QPDF_FALSE) & QPDF_ERRORS) {
+            rc = qpdf_fail(a, ATSB_ERR_PERMANENT, "copying a resume page", err);
+            goto done;
+        }
     }
-    g_object_unref(doc);
-    g_bytes_unref(bytes);
-    new_page(c);
-    cairo_pdf_surface_set_size(c->surface, PAGE_W, PAGE_H);
-    return ATSB_OK;
+    if (qpdf_init_write_memory(a) & QPDF_ERRORS) {
+        rc = qpdf_fail(a, ATSB_ERR_INTERNAL, "writing the profile PDF", err);
+        goto done;
+    }
+    /* Copy streams as they are: no decoding, no recompressing (cairo's
+     * and the candidate's streams are already compressed). */
+    qpdf_set_decode_level(a, qpdf_dl_none);
+    qpdf_set_compress_streams(a, QPDF_FALSE);
+    if (qpdf_write(a) & QPDF_ERRORS) {
+        rc = qpdf_fail(a, ATSB_ERR_INTERNAL, "writing the profile PDF", err);
+        goto done;
+    }
+    size_t len = (size_t)qpdf_get_buffer_length(a);
+    *out = malloc(len ? len : 1);
+    if (!*out) {
+        rc = err_set(err, ATSB_ERR_INTERNAL, "out of memory");
+        goto done;
+    }
+    memcpy(*out, qpdf_get_buffer(a), len);
+    *out_len = len;
+done:
+    qpdf_cleanup(&a);
+    qpdf_cleanup(&b);
+    return rc;
 }
 
 int profile_check_pdf(const unsigned char *data, size_t len, int *pages, atsb_error *err)
 {
-    GError *gerr = NULL;
-    GBytes *bytes = g_bytes_new_static(data, len);
-    PopplerDocument *doc = poppler_document_new_from_bytes(bytes, NULL, &gerr);
     int rc = ATSB_OK;
-    if (!doc) {
-        rc = err_set(err, ATSB_ERR_PERMANENT, "not a readable PDF: %s",
-                     gerr ? gerr->message : "unknown error");
-        g_clear_error(&gerr);
+    qpdf_data q = qpdf_init();
+    qpdf_set_suppress_warnings(q, QPDF_TRUE);
+    if (qpdf_read_memory(q, "resume", (const char *)data, (unsigned long long)len, NULL) &
+        QPDF_ERRORS) {
+        rc = qpdf_fail(q, ATSB_ERR_PERMANENT, "not a readable PDF", err);
     } else {
-        if (pages)
-            *pages = poppler_document_get_n_pages(doc);
-        g_object_unref(doc);
+        int n = qpdf_get_num_pages(q);
+        if (n < 1)
+            rc = err_set(err, ATSB_ERR_PERMANENT, "a PDF without pages");
+        else if (pages)
+            *pages = n;
     }
-    g_bytes_unref(bytes);
+    qpdf_cleanup(&q);
     return rc;
 }
 
@@ -190,12 +253,13 @@ int profile_render_pdf(const profile_input *in, unsigned char **out, size_t *len
 {
     *out = NULL;
     *len = 0;
-    int rc = ATSB_OK;
+    int rc = ATSB_OK, merge = 0;
     pdf_ctx c;
     memset(&c, 0, sizeof(c));
     sb_init(&c.out);
     c.surface = cairo_pdf_surface_create_for_stream(on_write, &c, PAGE_W, PAGE_H);
     c.cr = cairo_create(c.surface);
+    c.pc = pango_cairo_create_context(c.cr);
     c.y = MARGIN;
     char *name = str_printf("%s %s", in->first_name ? in->first_name : "",
                             in->last_name ? in->last_name : "");
@@ -239,17 +303,33 @@ int profile_render_pdf(const profile_input *in, unsigned char **out, size_t *len
                 gmtime_r(&t, &tm);
                 strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M UTC", &tm);
             }
-            char *head = str_printf("%s%s%s", m->from ? m->from : "?", ts[0] ? " \u2014 " : "", ts);
-            text_block(&c, head, "DejaVu Sans Bold 9", 0.2, 0.2, 0.45, 0);
-            text_block(&c, m->text, "DejaVu Sans 10", 0.1, 0.1, 0.1, 5);
-            free(head);
+            /* Speaker line and message in one layout, the speaker as a
+             * bold run: half the layouts, and layout setup dominates. */
+            char *msg = str_printf("%s%s%s\n%s", m->from ? m->from : "?",
+                                   ts[0] ? " \u2014 " : "", ts, m->text ? m->text : "");
+            if (msg) {
+                guint head_len = (guint)strcspn(msg, "\n");
+                PangoAttrList *attrs = pango_attr_list_new();
+                PangoAttribute *a = pango_attr_weight_new(PANGO_WEIGHT_BOLD);
+                a->end_index = head_len;
+                pango_attr_list_insert(attrs, a);
+                a = pango_attr_foreground_new(0x3333, 0x3333, 0x7333);
+                a->end_index = head_len;
+                pango_attr_list_insert(attrs, a);
+                a = pango_attr_size_new(9 * PANGO_SCALE);
+                a->end_index = head_len;
+                pango_attr_list_insert(attrs, a);
+                text_block_attrs(&c, msg, attrs, "DejaVu Sans 10", 0.1, 0.1, 0.1, 5);
+                pango_attr_list_unref(attrs);
+            }
+            free(msg);
         }
     }
     if (in->resume_pdf && in->resume_pdf_len) {
         rule(&c);
         text_block(&c, "Resume (the candidate's original document follows)",
                    "DejaVu Sans Bold 12", 0.1, 0.1, 0.1, 0);
-        rc = append_pdf(&c, in->resume_pdf, in->resume_pdf_len, err);
+        merge = 1;
     } else if (in->resume_text) {
         new_page(&c);
         text_block(&c, "Resume", "DejaVu Sans Bold 14", 0.1, 0.1, 0.1, 6);
@@ -257,6 +337,9 @@ int profile_render_pdf(const profile_input *in, unsigned char **out, size_t *len
     }
     if (c.page_dirty)
         cairo_show_page(c.cr);
+    for (int i = 0; i < c.n_fonts; i++)
+        g_object_unref(c.layouts[i]);
+    g_object_unref(c.pc);
     cairo_destroy(c.cr);
     cairo_surface_finish(c.surface);
     cairo_status_t st = cairo_surface_status(c.surface);
@@ -266,7 +349,10 @@ int profile_render_pdf(const profile_input *in, unsigned char **out, size_t *len
         rc = err_set(err, ATSB_ERR_INTERNAL, "PDF rendering failed: %s", cairo_status_to_string(st));
     if (!rc && c.out.oom)
         rc = err_set(err, ATSB_ERR_INTERNAL, "out of memory rendering the PDF");
-    if (rc) {
+    if (!rc && merge)
+        rc = merge_resume((const unsigned char *)c.out.data, c.out.len, in->resume_pdf,
+                          in->resume_pdf_len, out, len, err);
+    if (rc || merge) {
         sb_free(&c.out);
         return rc;
     }

@@ -1,8 +1,8 @@
 /* The candidate profile PDF pushed to the ATS as the resume: name and
  * contact details, the link back, the 1-5 star assessment with its summary,
  * the whole screening transcript, then the full resume (a text resume
- * typeset, a PDF resume appended page for page).  cairo + pango for layout,
- * poppler to bring in the resume's own pages. */
+ * typeset, a PDF resume appended page for page).  cairo + pango lay out our
+ * pages; qpdf appends the resume's own pages, copied as they are. */
 #ifndef ATSB_CORE_PROFILE_H
 #define ATSB_CORE_PROFILE_H
 
@@ -33,7 +33,7 @@ typedef struct profile_input {
 /* Render; *out is malloc'd PDF bytes. */
 int profile_render_pdf(const profile_input *in, unsigned char **out, size_t *len,
                        atsb_error *err);
-/* Check that bytes are a PDF poppler can open; pages in *pages. */
+/* Check that bytes are a readable PDF with pages; count in *pages. */
 int profile_check_pdf(const unsigned char *data, size_t len, int *pages, atsb_error *err);
 
 #endif

@@ -44,3 +44,8 @@ echo "  atsbridge sync jobs:           $N jobs in ${sync_s}s = $jobs_per_s jobs/
 echo "  sync / download-only time:     ${ratio}x (target <= 3x)"
 echo "  peak RSS:                      $((sync_rss / 1024)) MiB for $N jobs, $((small_rss / 1024)) MiB for $SMALL jobs: ${rss_ratio}x for 5x the jobs"
 echo "  store:                         $(du -h "$W/big.db" | cut -f1) ($total jobs offered, $(( N - N / 10 )) US)"
+
+echo
+echo "bench: candidate profile PDF (cairo + pango, poppler for the resume's pages)"
+"$BUILD/tests/tools/mkpdf" "$W/resume.pdf" 3 "Resume of Zoe Orsted"
+"$BUILD/tests/bench/profile_bench" "$W/resume.pdf" "${BENCH_PROFILES:-300}"

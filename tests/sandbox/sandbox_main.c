@@ -7,7 +7,7 @@
  *   GET  /_control/recorded          everything pushed (candidates, applications, attachments)
  *   GET  /_control/requests          the request log; DELETE clears it
  *   POST /_control/faults            {"path":"/v3/jobs","kind":"429","count":2,"retry_after":1,
- *                                     "delay_ms":2000,"after":0}; kinds: 429 500 503 422 slow
+ *                                     "delay_ms":2000,"after":0,"method":"POST"}; kinds: 429 500 503 422 slow
  *                                     malformed drop drop_after expire_token
  *   DELETE /_control/faults
  *   POST /_control/greenhouse/jobs   upsert jobs (object or array; updated_at becomes now)
@@ -200,11 +200,13 @@ long sb_new_id(sandbox *sb) { return ++sb->next_id; }
 
 /* ---- faults ---- */
 
-static const sb_fault *take_fault(sandbox *sb, const char *path, sb_fault *copy)
+static const sb_fault *take_fault(sandbox *sb, const char *method, const char *path,
+                                  sb_fault *copy)
 {
     for (int i = 0; i < sb->n_faults; i++) {
         sb_fault *f = &sb->faults[i];
-        if (f->remaining > 0 && strncmp(path, f->path_prefix, strlen(f->path_prefix)) == 0) {
+        if (f->remaining > 0 && strncmp(path, f->path_prefix, strlen(f->path_prefix)) == 0 &&
+            (!f->method[0] || !strcmp(f->method, method))) {
             if (f->after > 0) {
                 f->after--;
                 continue;
@@ -257,6 +259,8 @@ static int control(sandbox *sb, const sb_request *rq, sb_response *rs)
         f->retry_after = json_object_object_get_ex(o, "retry_after", &v) ? json_object_get_int(v) : 1;
         f->delay_ms = json_object_object_get_ex(o, "delay_ms", &v) ? json_object_get_int(v) : 2000;
         f->after = json_object_object_get_ex(o, "after", &v) ? json_object_get_int(v) : 0;
+        snprintf(f->method, sizeof(f->method), "%s",
+                 json_object_object_get_ex(o, "method", &v) ? json_object_get_string(v) : "");
         json_object_put(o);
         sb_text(rs, 200, "{}");
     } else if (!sb_greenhouse_control(sb, rq, rs)) {
@@ -356,7 +360,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     pthread_mutex_lock(&sb->lock);
     if (strncmp(url, "/_control/", 10) != 0) {
         log_request(sb, &rq);
-        f = take_fault(sb, url, &fault);
+        f = take_fault(sb, method, url, &fault);
     }
     if (f && !strcmp(f->kind, "expire_token")) {
         json_object *tokens;
