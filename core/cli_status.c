@@ -10,7 +10,8 @@ static const char USAGE[] =
     "usage: atsbridge status [ORG] [--json] [--runs N]\n"
     "\n"
     "Each connection's health (ok, needs_attention), last error, last and next\n"
-    "job sync, job counts, and its last runs (default 5) with their counts.\n";
+    "job sync, job counts, outbox depth, and its last runs (default 5) with\n"
+    "their counts.\n";
 
 
 typedef struct status_state {
@@ -71,7 +72,9 @@ static int org_cb(const store_org *o, void *payload)
     store *st = s->ctx->st;
     store_conn c;
     int has = store_conn_get(st, o->id, &c, NULL) == ATSB_OK;
-    int64_t n_dis = 0, n_act = 0, n_arch = 0;
+    int64_t n_dis = 0, n_act = 0, n_arch = 0, n_pending = 0, n_dead = 0;
+    store_push_count(st, o->id, "pending", &n_pending, NULL);
+    store_push_count(st, o->id, "dead", &n_dead, NULL);
     store_job_count(st, o->id, "disabled", &n_dis, NULL);
     store_job_count(st, o->id, "active", &n_act, NULL);
     store_job_count(st, o->id, "archived", &n_arch, NULL);
@@ -99,6 +102,10 @@ static int org_cb(const store_org *o, void *payload)
         json_object_object_add(jobs, "active", json_object_new_int64(n_act));
         json_object_object_add(jobs, "archived", json_object_new_int64(n_arch));
         json_object_object_add(x, "jobs", jobs);
+        json_object *ob = json_object_new_object();
+        json_object_object_add(ob, "pending", json_object_new_int64(n_pending));
+        json_object_object_add(ob, "dead", json_object_new_int64(n_dead));
+        json_object_object_add(x, "outbox", ob);
         rs.arr = json_object_new_array();
         store_run_each(st, o->id, s->runs, run_cb, &rs, NULL);
         json_object_object_add(x, "runs", rs.arr);
@@ -110,6 +117,7 @@ static int org_cb(const store_org *o, void *payload)
         printf("  last job sync %s, last full pass %s, next %s\n", last, full, next);
         printf("  jobs: %" PRId64 " disabled, %" PRId64 " active, %" PRId64 " archived\n",
                n_dis, n_act, n_arch);
+        printf("  outbox: %" PRId64 " pending, %" PRId64 " dead\n", n_pending, n_dead);
         store_run_each(st, o->id, s->runs, run_cb, &rs, NULL);
     }
     if (has)
