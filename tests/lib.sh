@@ -8,6 +8,8 @@ case $BUILD in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
 ATSB="$BUILD/atsbridge"
 FIXTURES="$BUILD/tests/fixtures"
 PLUGINS="$BUILD/plugins"
+# Under SANITIZE=1: fontconfig's process-lifetime caches are not our leaks.
+export LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp:print_suppressions=0"
 
 # run CMD...: capture stdout in $OUT, stderr in $ERR, exit status in $RC.
 run() {
