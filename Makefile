@@ -31,12 +31,12 @@ CXX ?= c++
 PKG_CONFIG ?= pkg-config
 
 PKGS := libcurl json-c libconfig sqlite3 pangocairo cairo-pdf libqpdf
-TEST_PKGS := libmicrohttpd cmocka
+TEST_PKGS := libmicrohttpd cmocka libxml-2.0
 # Debian packages for building and testing (make deps).
 DEB_PKGS := build-essential pkg-config clang valgrind jq curl \
             libcurl4-openssl-dev libjson-c-dev libconfig-dev libsqlite3-dev \
             libmicrohttpd-dev libcmocka-dev libcairo2-dev libpango1.0-dev \
-            libqpdf-dev fonts-dejavu-core poppler-utils
+            libqpdf-dev fonts-dejavu-core poppler-utils libxml2-dev
 
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
@@ -69,6 +69,9 @@ CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
 CORE_LIB_OBJS := $(filter-out $(BUILD)/obj/core/main.o,$(CORE_OBJS))
 
 PLUGIN_NAMES := $(notdir $(wildcard plugins/*))
+# Extra pkg-config packages a connector links, beside json-c.
+PLUGIN_PKGS_workday := libxml-2.0
+plugin_pkg = $(if $(PLUGIN_PKGS_$(2)),$(shell $(PKG_CONFIG) --$(1) $(PLUGIN_PKGS_$(2))))
 PLUGIN_SOS   := $(PLUGIN_NAMES:%=$(BUILD)/plugins/%.so)
 
 FIXTURE_SRCS := $(wildcard tests/fixtures/connectors/*.c)
@@ -149,7 +152,8 @@ $(BUILD)/atsbridge: $(CORE_OBJS)
 $(BUILD)/plugins/%.so: $$(wildcard plugins/%/*.c) $$(wildcard plugins/%/*.h) sdk/include/atsbridge/connector.h sdk/connector.map $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(call say,SO,$@)
-	$(Q)$(CC) $(PLUGIN_CFLAGS) $(PLUGIN_LDFLAGS) -o $@ $(filter %.c,$^) $(JSONC_LIBS)
+	$(Q)$(CC) $(PLUGIN_CFLAGS) $(call plugin_pkg,cflags,$*) $(PLUGIN_LDFLAGS) -o $@ \
+	  $(filter %.c,$^) $(JSONC_LIBS) $(call plugin_pkg,libs,$*)
 	@chmod 0755 $@
 
 $(BUILD)/tests/fixtures/%.so: tests/fixtures/connectors/%.c sdk/include/atsbridge/connector.h $(BUILD)/.flags

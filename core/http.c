@@ -555,7 +555,9 @@ int http_request(http_client *c, const atsb_http_request *req, atsb_http_respons
                 goto done;
             }
             continue;
-        } else if (ar.status >= 500) {
+        } else if (ar.status >= 500 &&
+                   !(ar.status == 500 && ATSB_HAS_FIELD(atsb_http_request, req, pass_500) &&
+                     req->pass_500)) {
             if (last || !req->idempotent) {
                 rc = err_set(err, ATSB_ERR_TRANSIENT, "%s %s: HTTP %ld from the ATS%s",
                              req->method, safe_url, ar.status,

@@ -84,12 +84,15 @@ int gh_call(gh *g, const char *method, const char *url, const char *json_body,
     char *full = strncmp(url, "http", 4) == 0 ? strdup(url) : gh_strdup_printf("%s%s", g->base, url);
     if (!full)
         return g->api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
-    atsb_http_auth auth = { sizeof(auth), ATSB_AUTH_OAUTH2, g->client_id, g->client_secret,
-                            g->token_url, g->token_form };
+    atsb_http_auth auth = { .struct_size = sizeof(auth), .kind = ATSB_AUTH_OAUTH2,
+                            .user = g->client_id, .password = g->client_secret,
+                            .token_url = g->token_url, .token_form = g->token_form };
     atsb_http_header hdrs[] = { { "Accept", "application/json" },
                                 { "Content-Type", "application/json" } };
-    atsb_http_request req = { sizeof(req), method, full, hdrs, json_body ? 2 : 1, json_body,
-                              json_body ? strlen(json_body) : 0, &auth, 0, idempotent };
+    atsb_http_request req = { .struct_size = sizeof(req), .method = method, .url = full,
+                              .headers = hdrs, .header_count = json_body ? 2 : 1,
+                              .body = json_body, .body_len = json_body ? strlen(json_body) : 0,
+                              .auth = &auth, .idempotent = idempotent };
     atsb_http_response *resp = NULL;
     /* The path for messages: never the host's query values. */
     const char *path = strstr(full, "/v3/");

@@ -42,6 +42,8 @@ typedef struct sandbox {
     char base_url[128];       /* http://127.0.0.1:PORT */
     json_object *gh;          /* greenhouse state: clients, offices, departments, jobs, sources,
                                  candidates, applications, attachments, tokens */
+    json_object *lever;       /* lever state: api_keys, users, postings, opportunities, files */
+    json_object *wd;          /* workday state: users, clients, locations, requisitions, ... */
     json_object *log;         /* request log: [{method, path, query}] */
     json_object *recorded;    /* {candidates:[], applications:[], attachments:[]} */
     sb_fault faults[32];
@@ -69,5 +71,22 @@ int sb_greenhouse(sandbox *sb, const sb_request *rq, sb_response *rs);
 /* Control endpoints specific to Greenhouse data (/_control/greenhouse/...). */
 int sb_greenhouse_control(sandbox *sb, const sb_request *rq, sb_response *rs);
 void sb_greenhouse_init(sandbox *sb, json_object *fixture);
+
+/* Lever Data API v1 under /lever/v1.  Returns 1 when handled. */
+int sb_lever(sandbox *sb, const sb_request *rq, sb_response *rs);
+int sb_lever_control(sandbox *sb, const sb_request *rq, sb_response *rs);
+void sb_lever_init(sandbox *sb, json_object *fixture);
+
+/* Workday Recruiting SOAP under /ccx/.  Returns 1 when handled. */
+int sb_workday(sandbox *sb, const sb_request *rq, sb_response *rs);
+int sb_workday_control(sandbox *sb, const sb_request *rq, sb_response *rs);
+void sb_workday_init(sandbox *sb, json_object *fixture);
+
+/* Shared: append to recorded.<kind>; write bytes under record_dir. */
+void sb_record(sandbox *sb, const char *kind, json_object *o);
+char *sb_save_file(sandbox *sb, long id, const char *name, const void *data, size_t len);
+json_object *sb_arr(json_object *state, const char *name);
+const char *sb_sget(json_object *o, const char *k);
+long sb_iget(json_object *o, const char *k);
 
 #endif

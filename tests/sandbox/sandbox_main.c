@@ -198,6 +198,51 @@ void sb_now_iso(char *buf, size_t n)
 
 long sb_new_id(sandbox *sb) { return ++sb->next_id; }
 
+json_object *sb_arr(json_object *state, const char *name)
+{
+    json_object *a;
+    if (!json_object_object_get_ex(state, name, &a)) {
+        a = json_object_new_array();
+        json_object_object_add(state, name, a);
+    }
+    return a;
+}
+
+const char *sb_sget(json_object *o, const char *k)
+{
+    json_object *v;
+    return o && json_object_object_get_ex(o, k, &v) && !json_object_is_type(v, json_type_null)
+               ? json_object_get_string(v) : NULL;
+}
+
+long sb_iget(json_object *o, const char *k)
+{
+    json_object *v;
+    return o && json_object_object_get_ex(o, k, &v) ? (long)json_object_get_int64(v) : 0;
+}
+
+void sb_record(sandbox *sb, const char *kind, json_object *o)
+{
+    json_object_array_add(sb_arr(sb->recorded, kind), json_object_get(o));
+}
+
+char *sb_save_file(sandbox *sb, long id, const char *name, const void *data, size_t len)
+{
+    if (!sb->record_dir)
+        return NULL;
+    char *path = NULL;
+    if (asprintf(&path, "%s/%ld-%s", sb->record_dir, id, name) < 0)
+        return NULL;
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        free(path);
+        return NULL;
+    }
+    fwrite(data, 1, len, f);
+    fclose(f);
+    return path;
+}
+
 /* ---- faults ---- */
 
 static const sb_fault *take_fault(sandbox *sb, const char *method, const char *path,
@@ -263,10 +308,17 @@ static int control(sandbox *sb, const sb_request *rq, sb_response *rs)
                  json_object_object_get_ex(o, "method", &v) ? json_object_get_string(v) : "");
         json_object_put(o);
         sb_text(rs, 200, "{}");
-    } else if (!sb_greenhouse_control(sb, rq, rs)) {
+    } else if (!sb_greenhouse_control(sb, rq, rs) && !sb_lever_control(sb, rq, rs) &&
+               !sb_workday_control(sb, rq, rs)) {
         sb_text(rs, 404, "{\"message\":\"no such control endpoint\"}");
     }
     return 1;
+}
+
+static int dispatch(sandbox *sb, const sb_request *rq, sb_response *rs)
+{
+    return control(sb, rq, rs) || sb_lever(sb, rq, rs) || sb_workday(sb, rq, rs) ||
+           sb_greenhouse(sb, rq, rs);
 }
 
 /* ---- MHD glue ---- */
@@ -369,7 +421,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         f = NULL;
     }
     if (!f || !strcmp(f->kind, "slow") || !strcmp(f->kind, "malformed"))
-        handled = control(sb, &rq, &rs) || sb_greenhouse(sb, &rq, &rs);
+        handled = dispatch(sb, &rq, &rs);
     pthread_mutex_unlock(&sb->lock);
 
     if (f) {
@@ -398,7 +450,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
             pthread_mutex_lock(&sb->lock);
             sb_response ignored;
             memset(&ignored, 0, sizeof(ignored));
-            sb_greenhouse(sb, &rq, &ignored);
+            dispatch(sb, &rq, &ignored);
             pthread_mutex_unlock(&sb->lock);
             free(ignored.body);
             for (int i = 0; i < ignored.n_headers; i++)
@@ -478,6 +530,8 @@ int main(int argc, char **argv)
     sb.record_dir = record ? strdup(record) : NULL;
     sb.next_id = 900000;
     sb_greenhouse_init(&sb, fx);
+    sb_lever_init(&sb, fx);
+    sb_workday_init(&sb, fx);
     json_object_put(fx);
 
     struct sockaddr_in addr;
@@ -509,6 +563,8 @@ int main(int argc, char **argv)
         pause();
     MHD_stop_daemon(d);
     json_object_put(sb.gh);
+    json_object_put(sb.lever);
+    json_object_put(sb.wd);
     json_object_put(sb.log);
     json_object_put(sb.recorded);
     free(sb.record_dir);

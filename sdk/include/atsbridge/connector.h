@@ -299,6 +299,12 @@ typedef struct atsb_http_request {
      * reply, since the ATS may have acted; the caller decides (the host's
      * outbox runs find_candidate before any new attempt). */
     int idempotent;
+    /* Non-zero: an HTTP 500 reply is handed back (ATSB_OK, status 500)
+     * instead of being retried and reported as transient.  For APIs that
+     * report application errors as 500, such as SOAP faults; the connector
+     * classifies the fault.  502/503/504 and network errors are still
+     * retried by the host. */
+    int pass_500;
 } atsb_http_request;
 
 /* Owned by the host; release with api->http_free(). */

@@ -1,0 +1,168 @@
+/* The Lever connector: Data API v1.  Basic auth with the API key; writes
+ * carry perform_as (the Lever user they are made as).  Postings are jobs;
+ * an opportunity on a posting is the application. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lever.h"
+
+static const atsb_setting_spec SETTINGS[] = {
+    { "base_url", ATSB_SETTING_URL, 0, 0, "https://api.lever.co/v1",
+      "API host: https://api.lever.co/v1, https://api.eu.lever.co/v1 (EU) or "
+      "https://api.sandbox.lever.co/v1 (sandbox)" },
+    { "api_key", ATSB_SETTING_STRING, 1, 1, NULL, "Lever API key (Settings > Integrations and API)" },
+    { "perform_as", ATSB_SETTING_STRING, 1, 0, NULL,
+      "the Lever user id writes are made as (perform_as)" },
+    { NULL, 0, 0, 0, NULL, NULL }
+};
+
+char *lv_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *p = NULL;
+    if (vasprintf(&p, fmt, ap) < 0)
+        p = NULL;
+    va_end(ap);
+    return p;
+}
+
+const char *lv_str(json_object *o, const char *key)
+{
+    json_object *v;
+    if (!o || !json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
+        return NULL;
+    return json_object_get_string(v);
+}
+
+char *lv_encode(lever *l, const char *s)
+{
+    size_t n = strlen(s) * 3 + 1;
+    char *o = malloc(n);
+    if (o && l->api->url_encode(o, n, s) < 0) {
+        free(o);
+        return NULL;
+    }
+    return o;
+}
+
+void lv_reply_free(lv_reply *r)
+{
+    json_object_put(r->json);
+    memset(r, 0, sizeof(*r));
+}
+
+int lv_call(lever *l, const char *method, const char *path, const char *content_type,
+            const void *body, size_t body_len, int idempotent, lv_reply *r, atsb_error *err)
+{
+    memset(r, 0, sizeof(*r));
+    char *url = lv_printf("%s%s", l->base, path);
+    if (!url)
+        return l->api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
+    atsb_http_auth auth = { .struct_size = sizeof(auth), .kind = ATSB_AUTH_BASIC,
+                            .user = l->api_key, .password = "" };
+    atsb_http_header hdrs[] = { { "Accept", "application/json" },
+                                { "Content-Type", content_type ? content_type : "application/json" } };
+    atsb_http_request req = { .struct_size = sizeof(req), .method = method, .url = url,
+                              .headers = hdrs, .header_count = body ? 2 : 1, .body = body,
+                              .body_len = body_len, .auth = &auth, .idempotent = idempotent };
+    char where[160];
+    snprintf(where, sizeof(where), "%s %.*s", method, (int)strcspn(path, "?"), path);
+    atsb_http_response *resp = NULL;
+    int rc = l->api->http(l->host, &req, &resp, err);
+    free(url);
+    if (rc)
+        return rc;
+    r->status = resp->status;
+    json_object *j = resp->body_len ? json_tokener_parse(resp->body) : NULL;
+    const char *msg = lv_str(j, "message");
+    const char *code = lv_str(j, "code");
+    if (resp->status >= 200 && resp->status < 300) {
+        if (!j)
+            rc = l->api->set_error(err, ATSB_ERR_TRANSIENT, "%s: Lever returned malformed JSON", where);
+        else {
+            r->json = j;
+            j = NULL;
+        }
+    } else if (resp->status == 401 || resp->status == 403) {
+        rc = l->api->set_error(err, ATSB_ERR_AUTH,
+                               "%s: Lever refused the API key (HTTP %d%s%s); check api_key and its permissions",
+                               where, resp->status, msg ? ": " : "", msg ? msg : "");
+    } else if (resp->status == 400 && msg && strstr(msg, "Invalid offset token")) {
+        rc = l->api->set_error(err, LV_OFFSET_INVALID, "%s: %s", where, msg);
+    } else {
+        rc = l->api->set_error(err, resp->status == 404 && idempotent ? ATSB_ERR_CONFIG : ATSB_ERR_PERMANENT,
+                               "%s: HTTP %d%s%s%s%s", where, resp->status, code ? " " : "",
+                               code ? code : "", msg ? ": " : "", msg ? msg : "");
+    }
+    if (rc != ATSB_OK && rc != LV_OFFSET_INVALID)
+        err->http_status = resp->status;
+    json_object_put(j);
+    l->api->http_free(l->host, resp);
+    return rc;
+}
+
+static void lv_destroy(void *inst)
+{
+    lever *l = inst;
+    if (!l)
+        return;
+    free(l->base);
+    free(l->api_key);
+    free(l->perform_as);
+    free(l);
+}
+
+static int lv_create(const atsb_host_api *api, atsb_host *host, void **out, atsb_error *err)
+{
+    lever *l = calloc(1, sizeof(*l));
+    if (!l)
+        return api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
+    l->api = api;
+    l->host = host;
+    const char *base = api->setting(host, "base_url");
+    l->base = strdup(base ? base : "https://api.lever.co/v1");
+    l->api_key = strdup(api->setting(host, "api_key") ? api->setting(host, "api_key") : "");
+    l->perform_as = strdup(api->setting(host, "perform_as") ? api->setting(host, "perform_as") : "");
+    if (!l->base || !l->api_key || !l->perform_as) {
+        lv_destroy(l);
+        return api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
+    }
+    size_t n = strlen(l->base);
+    while (n && l->base[n - 1] == '/')
+        l->base[--n] = '\0';
+    *out = l;
+    return ATSB_OK;
+}
+
+static int lv_check(void *inst, atsb_error *err)
+{
+    lever *l = inst;
+    lv_reply r;
+    int rc = lv_call(l, "GET", "/postings?limit=1", NULL, NULL, 0, 1, &r, err);
+    if (!rc && !json_object_is_type(r.json, json_type_object))
+        rc = l->api->set_error(err, ATSB_ERR_CONFIG, "GET /postings did not return {data: [...]}; is base_url the Lever API?");
+    lv_reply_free(&r);
+    return rc;
+}
+
+static const atsb_connector DESCRIPTOR = {
+    ATSB_CONNECTOR_HEADER,
+    "lever",
+    "1.0.0",
+    "Lever Data API v1 (API key)",
+    ATSB_CAP_LIST_JOBS | ATSB_CAP_PUSH_CANDIDATE | ATSB_CAP_FIND_CANDIDATE,
+    SETTINGS,
+    sizeof(atsb_setting_spec),
+    lv_create,
+    lv_destroy,
+    lv_check,
+    lv_list_jobs,
+    lv_push_candidate,
+    lv_find_candidate,
+};
+
+ATSB_CONNECTOR_DEFINE(DESCRIPTOR)

@@ -1,0 +1,40 @@
+/* Lever connector: private declarations. */
+#ifndef ATSB_LEVER_H
+#define ATSB_LEVER_H
+
+#include <json-c/json.h>
+
+#include "atsbridge/connector.h"
+
+/* Connector-internal code (never returned to the host): Lever voided the
+ * offset token, the listing must restart. */
+#define LV_OFFSET_INVALID (-1000)
+
+typedef struct lever {
+    const atsb_host_api *api;
+    atsb_host *host;
+    char *base;
+    char *api_key;
+    char *perform_as;
+} lever;
+
+typedef struct lv_reply {
+    json_object *json;
+    int status;
+} lv_reply;
+
+char *lv_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *lv_str(json_object *o, const char *key);
+char *lv_encode(lever *l, const char *s);
+void lv_reply_free(lv_reply *r);
+int lv_call(lever *l, const char *method, const char *path, const char *content_type,
+            const void *body, size_t body_len, int idempotent, lv_reply *r, atsb_error *err);
+
+int lv_list_jobs(void *inst, const atsb_list_request *req, const atsb_job_sink *sink,
+                 atsb_error *err);
+int lv_push_candidate(void *inst, const atsb_candidate *c, atsb_push_result *out,
+                      atsb_error *err);
+int lv_find_candidate(void *inst, const atsb_candidate *c, atsb_push_result *out,
+                      atsb_error *err);
+
+#endif

@@ -1,0 +1,134 @@
+/* Postings: GET /postings pages with limit (<= 100) and the opaque `next`
+ * offset token.  Lever has no documented updated-since filter on postings,
+ * so every run is a full pass.  A voided offset token ("Invalid offset
+ * token") restarts the listing from the first page; pages already handed
+ * to the host are simply seen again. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lever.h"
+
+#define MAX_PAGE 100
+#define MAX_RESTARTS 3
+
+static int map_page(lever *l, json_object *data, const atsb_job_sink *sink, atsb_error *err)
+{
+    size_t n = json_object_array_length(data), count = 0;
+    atsb_job *jobs = calloc(n + 1, sizeof(*jobs));
+    const atsb_job **ptrs = calloc(n + 1, sizeof(*ptrs));
+    char **owned = calloc(n + 1, sizeof(char *));
+    if (!jobs || !ptrs || !owned) {
+        free(jobs);
+        free(ptrs);
+        free(owned);
+        return l->api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_object *p = json_object_array_get_idx(data, i), *cat = NULL, *content = NULL,
+                    *urls = NULL, *v;
+        const char *id = lv_str(p, "id"), *state = lv_str(p, "state");
+        if (!id || !lv_str(p, "text") || !state) {
+            sink->malformed(sink->payload, id, "posting without id, text or state");
+            continue;
+        }
+        json_object_object_get_ex(p, "categories", &cat);
+        json_object_object_get_ex(p, "content", &content);
+        json_object_object_get_ex(p, "urls", &urls);
+        atsb_job *j = &jobs[count];
+        j->struct_size = sizeof(*j);
+        j->remote_id = id;
+        j->title = lv_str(p, "text");
+        /* published and internal postings take applicants; closed, draft,
+         * pending and rejected do not. */
+        j->status = !strcmp(state, "published") || !strcmp(state, "internal") ? ATSB_JOB_OPEN
+                                                                              : ATSB_JOB_CLOSED;
+        j->country_code = lv_str(p, "country");
+        j->location_text = lv_str(cat, "location");
+        json_object *all;
+        if (!j->location_text && cat && json_object_object_get_ex(cat, "allLocations", &all) &&
+            json_object_is_type(all, json_type_array) && json_object_array_length(all)) {
+            size_t need = 1;
+            for (size_t k = 0; k < json_object_array_length(all); k++)
+                need += strlen(json_object_get_string(json_object_array_get_idx(all, k))) + 2;
+            char *text = calloc(1, need);
+            for (size_t k = 0; text && k < json_object_array_length(all); k++) {
+                size_t len = strlen(text);
+                snprintf(text + len, need - len, "%s%s", len ? "; " : "",
+                         json_object_get_string(json_object_array_get_idx(all, k)));
+            }
+            owned[count] = text;
+            j->location_text = text;
+        }
+        const char *wp = lv_str(p, "workplaceType");
+        j->remote = wp && !strcmp(wp, "remote");
+        j->department = lv_str(cat, "department") ? lv_str(cat, "department") : lv_str(cat, "team");
+        j->description = lv_str(content, "description");
+        j->url = lv_str(urls, "show");
+        j->updated_at = json_object_object_get_ex(p, "updatedAt", &v)
+                            ? json_object_get_int64(v) / 1000 : 0;
+        ptrs[count] = j;
+        count++;
+    }
+    int rc = sink->page(sink->payload, ptrs, count);
+    for (size_t i = 0; i < n; i++)
+        free(owned[i]);
+    free(owned);
+    free(jobs);
+    free(ptrs);
+    return rc;
+}
+
+int lv_list_jobs(void *inst, const atsb_list_request *req, const atsb_job_sink *sink,
+                 atsb_error *err)
+{
+    lever *l = inst;
+    int limit = req->page_size > 0 && req->page_size <= MAX_PAGE ? req->page_size : MAX_PAGE;
+    char *offset = NULL;
+    int restarts = 0, rc = ATSB_OK;
+    for (;;) {
+        if (l->api->cancelled(l->host)) {
+            rc = l->api->set_error(err, ATSB_ERR_CANCELLED, "cancelled");
+            break;
+        }
+        char *enc = offset ? lv_encode(l, offset) : NULL;
+        char *path = enc ? lv_printf("/postings?limit=%d&offset=%s", limit, enc)
+                         : lv_printf("/postings?limit=%d", limit);
+        free(enc);
+        lv_reply r;
+        rc = path ? lv_call(l, "GET", path, NULL, NULL, 0, 1, &r, err)
+                  : l->api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
+        free(path);
+        if (rc == LV_OFFSET_INVALID) {
+            if (++restarts > MAX_RESTARTS) {
+                rc = l->api->set_error(err, ATSB_ERR_TRANSIENT,
+                                       "Lever kept voiding the offset token; giving up after %d restarts",
+                                       MAX_RESTARTS);
+                break;
+            }
+            l->api->log(l->host, ATSB_LOG_WARN, "Lever voided the offset token; listing again from the start");
+            free(offset);
+            offset = NULL;
+            continue;
+        }
+        if (rc)
+            break;
+        json_object *data, *more;
+        if (!json_object_object_get_ex(r.json, "data", &data) ||
+            !json_object_is_type(data, json_type_array)) {
+            lv_reply_free(&r);
+            rc = l->api->set_error(err, ATSB_ERR_TRANSIENT, "GET /postings: reply without a data list");
+            break;
+        }
+        rc = map_page(l, data, sink, err);
+        int has_next = json_object_object_get_ex(r.json, "hasNext", &more) &&
+                       json_object_get_boolean(more) && lv_str(r.json, "next");
+        free(offset);
+        offset = has_next ? strdup(lv_str(r.json, "next")) : NULL;
+        lv_reply_free(&r);
+        if (rc || !offset)
+            break;
+    }
+    free(offset);
+    return rc;
+}

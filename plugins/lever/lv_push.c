@@ -1,0 +1,201 @@
+/* Opportunities: one per posting.  Lever de-duplicates by email onto the
+ * existing contact (the reply says `deduped`), so a candidate already known
+ * to Lever for another posting gets a new opportunity on this one; for the
+ * same posting we look first and never create a second.  The PDF goes
+ * through the opportunity files route (multipart, max 30 MB). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lever.h"
+
+/* The opportunity of this email on this posting, or none. */
+static int find_opportunity(lever *l, const atsb_candidate *c, char *opp, size_t osz,
+                            char *contact, size_t csz, atsb_error *err)
+{
+    opp[0] = contact[0] = '\0';
+    if (!c->email || !*c->email)
+        return ATSB_OK; /* without an email Lever cannot match either */
+    char *e = lv_encode(l, c->email), *p = lv_encode(l, c->job_remote_id ? c->job_remote_id : "");
+    char *path = e && p ? lv_printf("/opportunities?email=%s&posting_id=%s", e, p) : NULL;
+    free(e);
+    free(p);
+    if (!path)
+        return l->api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
+    lv_reply r;
+    int rc = lv_call(l, "GET", path, NULL, NULL, 0, 1, &r, err);
+    free(path);
+    if (rc)
+        return rc;
+    json_object *data;
+    if (json_object_object_get_ex(r.json, "data", &data) && json_object_is_type(data, json_type_array) &&
+        json_object_array_length(data)) {
+        json_object *o = json_object_array_get_idx(data, 0);
+        snprintf(opp, osz, "%s", lv_str(o, "id") ? lv_str(o, "id") : "");
+        snprintf(contact, csz, "%s", lv_str(o, "contact") ? lv_str(o, "contact") : "");
+    }
+    lv_reply_free(&r);
+    return ATSB_OK;
+}
+
+static int has_file(lever *l, const char *opp, const char *name, int *out, atsb_error *err)
+{
+    *out = 0;
+    char *e = lv_encode(l, opp);
+    char *path = e ? lv_printf("/opportunities/%s/files", e) : NULL;
+    free(e);
+    if (!path)
+        return l->api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
+    lv_reply r;
+    int rc = lv_call(l, "GET", path, NULL, NULL, 0, 1, &r, err);
+    free(path);
+    if (rc)
+        return rc;
+    json_object *data;
+    if (json_object_object_get_ex(r.json, "data", &data) && json_object_is_type(data, json_type_array))
+        for (size_t i = 0; i < json_object_array_length(data); i++)
+            if (lv_str(json_object_array_get_idx(data, i), "name") && name &&
+                !strcmp(lv_str(json_object_array_get_idx(data, i), "name"), name))
+                *out = 1;
+    lv_reply_free(&r);
+    return ATSB_OK;
+}
+
+static void add_str_array(json_object *o, const char *key, const char *value)
+{
+    if (!value || !*value)
+        return;
+    json_object *a = json_object_new_array();
+    json_object_array_add(a, json_object_new_string(value));
+    json_object_object_add(o, key, a);
+}
+
+static int create_opportunity(lever *l, const atsb_candidate *c, char *opp, size_t osz,
+                              char *contact, size_t csz, atsb_error *err)
+{
+    json_object *b = json_object_new_object();
+    char *name = lv_printf("%s %s", c->first_name ? c->first_name : "", c->last_name ? c->last_name : "");
+    json_object_object_add(b, "name", json_object_new_string(name ? name : ""));
+    free(name);
+    add_str_array(b, "emails", c->email);
+    if (c->phone && *c->phone) {
+        json_object *phones = json_object_new_array(), *ph = json_object_new_object();
+        json_object_object_add(ph, "type", json_object_new_string("mobile"));
+        json_object_object_add(ph, "value", json_object_new_string(c->phone));
+        json_object_array_add(phones, ph);
+        json_object_object_add(b, "phones", phones);
+    }
+    add_str_array(b, "links", c->profile_url);
+    add_str_array(b, "sources", c->source_name);
+    add_str_array(b, "tags", c->source_name);
+    add_str_array(b, "postings", c->job_remote_id);
+    json_object_object_add(b, "origin", json_object_new_string("sourced"));
+    char *u = lv_encode(l, l->perform_as);
+    char *path = u ? lv_printf("/opportunities?perform_as=%s", u) : NULL;
+    free(u);
+    const char *body = json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN);
+    lv_reply r;
+    int rc = path ? lv_call(l, "POST", path, "application/json", body, strlen(body), 0, &r, err)
+                  : l->api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
+    free(path);
+    json_object_put(b);
+    if (rc)
+        return rc;
+    json_object *data = NULL, *dedup;
+    json_object_object_get_ex(r.json, "data", &data);
+    snprintf(opp, osz, "%s", lv_str(data, "id") ? lv_str(data, "id") : "");
+    snprintf(contact, csz, "%s", lv_str(data, "contact") ? lv_str(data, "contact") : "");
+    if (data && json_object_object_get_ex(data, "deduped", &dedup) && json_object_get_boolean(dedup))
+        l->api->log(l->host, ATSB_LOG_INFO,
+                    "Lever matched an existing contact by email; the new opportunity is linked to it");
+    lv_reply_free(&r);
+    if (!opp[0])
+        return l->api->set_error(err, ATSB_ERR_TRANSIENT, "POST /opportunities: reply without an id");
+    return ATSB_OK;
+}
+
+static int upload(lever *l, const char *opp, const atsb_attachment *a, atsb_error *err)
+{
+    char boundary[64];
+    snprintf(boundary, sizeof(boundary), "atsbridge-%lx-%lx", (unsigned long)time(NULL),
+             (unsigned long)(uintptr_t)a);
+    char head[512];
+    char fname[200];
+    size_t k = 0;
+    for (const char *p = a->file_name ? a->file_name : "profile.pdf"; *p && k + 1 < sizeof(fname); p++)
+        fname[k++] = (*p == '"' || *p == '\r' || *p == '\n' || *p == '\\') ? '_' : *p;
+    fname[k] = '\0';
+    int hl = snprintf(head, sizeof(head),
+                      "--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"%s\"\r\n"
+                      "Content-Type: %s\r\n\r\n", boundary, fname,
+                      a->mime_type ? a->mime_type : "application/pdf");
+    char tail[96];
+    int tl = snprintf(tail, sizeof(tail), "\r\n--%s--\r\n", boundary);
+    size_t total = (size_t)hl + a->size + (size_t)tl;
+    unsigned char *body = malloc(total);
+    char *ctype = lv_printf("multipart/form-data; boundary=%s", boundary);
+    char *e = lv_encode(l, opp), *u = lv_encode(l, l->perform_as);
+    char *path = e && u ? lv_printf("/opportunities/%s/files?perform_as=%s", e, u) : NULL;
+    free(e);
+    free(u);
+    int rc;
+    if (!body || !ctype || !path) {
+        rc = l->api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
+    } else {
+        memcpy(body, head, (size_t)hl);
+        memcpy(body + hl, a->data, a->size);
+        memcpy(body + hl + a->size, tail, (size_t)tl);
+        lv_reply r;
+        rc = lv_call(l, "POST", path, ctype, body, total, 0, &r, err);
+        lv_reply_free(&r);
+    }
+    free(body);
+    free(ctype);
+    free(path);
+    return rc;
+}
+
+int lv_push_candidate(void *inst, const atsb_candidate *c, atsb_push_result *out,
+                      atsb_error *err)
+{
+    lever *l = inst;
+    char opp[ATSB_REMOTE_ID_MAX], contact[ATSB_REMOTE_ID_MAX];
+    int rc = find_opportunity(l, c, opp, sizeof(opp), contact, sizeof(contact), err);
+    if (rc)
+        return rc;
+    if (!opp[0] && (rc = create_opportunity(l, c, opp, sizeof(opp), contact, sizeof(contact), err)))
+        return rc;
+    snprintf(out->candidate_id, sizeof(out->candidate_id), "%s", contact);
+    snprintf(out->application_id, sizeof(out->application_id), "%s", opp);
+    if (c->attachment_count && c->attachments[0]) {
+        int present = 0;
+        if ((rc = has_file(l, opp, c->attachments[0]->file_name, &present, err)))
+            return rc;
+        if (!present && (rc = upload(l, opp, c->attachments[0], err)))
+            return rc;
+    }
+    return ATSB_OK;
+}
+
+int lv_find_candidate(void *inst, const atsb_candidate *c, atsb_push_result *out,
+                      atsb_error *err)
+{
+    lever *l = inst;
+    char opp[ATSB_REMOTE_ID_MAX], contact[ATSB_REMOTE_ID_MAX];
+    int rc = find_opportunity(l, c, opp, sizeof(opp), contact, sizeof(contact), err);
+    if (rc)
+        return rc;
+    if (!opp[0])
+        return ATSB_ERR_NOT_FOUND;
+    if (c->attachment_count && c->attachments[0]) {
+        int present = 0;
+        if ((rc = has_file(l, opp, c->attachments[0]->file_name, &present, err)))
+            return rc;
+        if (!present)
+            return ATSB_ERR_NOT_FOUND; /* push finishes the upload */
+    }
+    snprintf(out->candidate_id, sizeof(out->candidate_id), "%s", contact);
+    snprintf(out->application_id, sizeof(out->application_id), "%s", opp);
+    return ATSB_OK;
+}

@@ -1,0 +1,179 @@
+/* Candidates: Put_Candidate creates a candidate with their job application
+ * (requisition, stage and source references) and the PDF as
+ * Resume_Attachment_Data; without a Candidate_Reference Workday always
+ * creates a new candidate, so Get_Candidates by email runs first and an
+ * existing candidate gets the application added instead. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wd.h"
+
+typedef struct found {
+    char cand[ATSB_REMOTE_ID_MAX];
+    char app[ATSB_REMOTE_ID_MAX];
+    int has_application;
+    int has_resume;
+} found;
+
+static int lookup(wd *w, const atsb_candidate *c, found *f, atsb_error *err)
+{
+    memset(f, 0, sizeof(*f));
+    if (!c->email || !*c->email)
+        return ATSB_OK;
+    wd_req r;
+    xmlDocPtr doc = NULL;
+    xmlXPathContextPtr xp = NULL;
+    int rc = wd_req_new(w, &r, "Get_Candidates_Request");
+    if (rc)
+        return rc;
+    xmlNodePtr crit = wd_add(&r, r.op, "Request_Criteria", NULL);
+    wd_add(&r, crit, "Candidate_Email_Address", c->email);
+    xmlNodePtr flt = wd_add(&r, r.op, "Response_Filter", NULL);
+    wd_add(&r, flt, "Page", "1");
+    wd_add(&r, flt, "Count", "100");
+    rc = wd_call(w, w->endpoint, &r, 1, &doc, &xp, err);
+    wd_req_free(&r);
+    if (rc)
+        return rc;
+    xmlXPathObjectPtr set = wd_nodes(xp, NULL, "//wd:Response_Data/wd:Candidate");
+    int n = set && set->nodesetval ? set->nodesetval->nodeNr : 0;
+    for (int i = 0; i < n && !f->has_application; i++) {
+        xmlNodePtr cand = set->nodesetval->nodeTab[i];
+        char *id = wd_text(xp, cand, "wd:Candidate_Reference/wd:ID[@wd:type='Candidate_ID']");
+        if (!id)
+            continue;
+        if (!f->cand[0])
+            snprintf(f->cand, sizeof(f->cand), "%s", id);
+        xmlXPathObjectPtr apps = wd_nodes(xp, cand, ".//wd:Job_Application_Data");
+        int na = apps && apps->nodesetval ? apps->nodesetval->nodeNr : 0;
+        for (int k = 0; k < na; k++) {
+            xmlNodePtr app = apps->nodesetval->nodeTab[k];
+            char *req = wd_text(xp, app, "wd:Job_Applied_To_Data/wd:Job_Requisition_Reference/wd:ID[@wd:type='Job_Requisition_ID']");
+            if (req && c->job_remote_id && !strcmp(req, c->job_remote_id)) {
+                snprintf(f->cand, sizeof(f->cand), "%s", id);
+                f->has_application = 1;
+                char *aid = wd_text(xp, app, "wd:Job_Application_Reference/wd:ID[@wd:type='Job_Application_ID']");
+                snprintf(f->app, sizeof(f->app), "%s", aid ? aid : id);
+                free(aid);
+                const char *want = c->attachment_count && c->attachments[0] ? c->attachments[0]->file_name : NULL;
+                xmlXPathObjectPtr files = wd_nodes(xp, app, "wd:Resume_Attachment_Data/wd:Filename");
+                for (int q = 0; want && files && files->nodesetval && q < files->nodesetval->nodeNr; q++) {
+                    xmlChar *fn = xmlNodeGetContent(files->nodesetval->nodeTab[q]);
+                    f->has_resume |= fn && !strcmp((const char *)fn, want);
+                    xmlFree(fn);
+                }
+                xmlXPathFreeObject(files);
+            }
+            free(req);
+        }
+        xmlXPathFreeObject(apps);
+        free(id);
+    }
+    xmlXPathFreeObject(set);
+    xmlXPathFreeContext(xp);
+    xmlFreeDoc(doc);
+    return ATSB_OK;
+}
+
+static int put_candidate(wd *w, const atsb_candidate *c, const char *existing, found *f,
+                         atsb_error *err)
+{
+    wd_req r;
+    xmlDocPtr doc = NULL;
+    xmlXPathContextPtr xp = NULL;
+    int rc = wd_req_new(w, &r, "Put_Candidate_Request");
+    if (rc)
+        return rc;
+    /* Add_Only: a create must never overwrite a candidate we did not find. */
+    xmlNewNsProp(r.op, r.ns, (const xmlChar *)"Add_Only", (const xmlChar *)(existing ? "false" : "true"));
+    if (existing)
+        wd_add_ref(&r, r.op, "Candidate_Reference", "Candidate_ID", existing);
+    xmlNodePtr data = wd_add(&r, r.op, "Candidate_Data", NULL);
+    if (!existing) {
+        xmlNodePtr name = wd_add(&r, wd_add(&r, wd_add(&r, data, "Name_Data", NULL), "Legal_Name", NULL),
+                                 "Name_Detail_Data", NULL);
+        wd_add_ref(&r, name, "Country_Reference", "ISO_3166-1_Alpha-2_Code", "US");
+        wd_add(&r, name, "First_Name", c->first_name);
+        wd_add(&r, name, "Last_Name", c->last_name);
+        xmlNodePtr contact = wd_add(&r, data, "Contact_Data", NULL);
+        if (c->email && *c->email)
+            wd_add(&r, contact, "Email_Address", c->email);
+        if (c->phone && *c->phone)
+            wd_add(&r, contact, "Phone_Number", c->phone);
+        if (c->profile_url && *c->profile_url)
+            wd_add(&r, wd_add(&r, contact, "Website_Data", NULL), "URL_Address", c->profile_url);
+    }
+    xmlNodePtr app = wd_add(&r, data, "Job_Application_Data", NULL);
+    xmlNodePtr to = wd_add(&r, app, "Job_Applied_To_Data", NULL);
+    wd_add_ref(&r, to, "Job_Requisition_Reference", "Job_Requisition_ID", c->job_remote_id);
+    wd_add_ref(&r, to, "Stage_Reference", "Recruiting_Stage_ID", w->stage_id);
+    wd_add_ref(&r, to, "Source_Reference", "Applicant_Source_ID", w->source_id);
+    if (c->attachment_count && c->attachments[0]) {
+        const atsb_attachment *a = c->attachments[0];
+        char *b64 = w->api->base64_encode(a->data, a->size);
+        if (!b64) {
+            wd_req_free(&r);
+            return w->api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
+        }
+        xmlNodePtr res = wd_add(&r, app, "Resume_Attachment_Data", NULL);
+        wd_add(&r, res, "Filename", a->file_name);
+        wd_add(&r, res, "File_Content", b64);
+        wd_add_ref(&r, res, "Mime_Type_Reference", "Content_Type_ID", a->mime_type ? a->mime_type : "application/pdf");
+        wd_add(&r, res, "Comment", c->source_name ? c->source_name : "atsbridge");
+        w->api->free(b64);
+    }
+    rc = wd_call(w, w->endpoint, &r, 0, &doc, &xp, err);
+    wd_req_free(&r);
+    if (rc)
+        return rc;
+    char *id = wd_text(xp, NULL, "//wd:Put_Candidate_Response/wd:Candidate_Reference/wd:ID[@wd:type='Candidate_ID']");
+    char *aid = wd_text(xp, NULL, "//wd:Put_Candidate_Response//wd:Job_Application_Reference/wd:ID[@wd:type='Job_Application_ID']");
+    if (id)
+        snprintf(f->cand, sizeof(f->cand), "%s", id);
+    snprintf(f->app, sizeof(f->app), "%s", aid ? aid : f->cand);
+    free(id);
+    free(aid);
+    xmlXPathFreeContext(xp);
+    xmlFreeDoc(doc);
+    if (!f->cand[0])
+        return w->api->set_error(err, ATSB_ERR_TRANSIENT, "Put_Candidate: reply without a Candidate_Reference");
+    return ATSB_OK;
+}
+
+int wd_push_candidate(void *inst, const atsb_candidate *c, atsb_push_result *out,
+                      atsb_error *err)
+{
+    wd *w = inst;
+    found f;
+    int rc = lookup(w, c, &f, err);
+    if (rc)
+        return rc;
+    int need_resume = c->attachment_count && c->attachments[0] && !f.has_resume;
+    if (!f.has_application || need_resume) {
+        /* New candidate, or an application (or its resume) added to the
+         * candidate Workday already has. */
+        char existing[ATSB_REMOTE_ID_MAX];
+        snprintf(existing, sizeof(existing), "%s", f.cand);
+        if ((rc = put_candidate(w, c, existing[0] ? existing : NULL, &f, err)))
+            return rc;
+    }
+    snprintf(out->candidate_id, sizeof(out->candidate_id), "%s", f.cand);
+    snprintf(out->application_id, sizeof(out->application_id), "%s", f.app);
+    return ATSB_OK;
+}
+
+int wd_find_candidate(void *inst, const atsb_candidate *c, atsb_push_result *out,
+                      atsb_error *err)
+{
+    wd *w = inst;
+    found f;
+    int rc = lookup(w, c, &f, err);
+    if (rc)
+        return rc;
+    if (!f.has_application || (c->attachment_count && c->attachments[0] && !f.has_resume))
+        return ATSB_ERR_NOT_FOUND;
+    snprintf(out->candidate_id, sizeof(out->candidate_id), "%s", f.cand);
+    snprintf(out->application_id, sizeof(out->application_id), "%s", f.app);
+    return ATSB_OK;
+}
