@@ -94,9 +94,19 @@ int lv_call(lever *l, const char *method, const char *path, const char *content_
     } else if (resp->status == 400 && msg && strstr(msg, "Invalid offset token")) {
         rc = l->api->set_error(err, LV_OFFSET_INVALID, "%s: %s", where, msg);
     } else {
+        /* Field errors, when the reply lists them, say what to fix. */
+        char detail[256] = "";
+        json_object *errs;
+        if (j && json_object_object_get_ex(j, "errors", &errs) &&
+            json_object_is_type(errs, json_type_array)) {
+            size_t o = 0;
+            for (size_t i = 0; i < json_object_array_length(errs) && o < sizeof(detail); i++)
+                o += (size_t)snprintf(detail + o, sizeof(detail) - o, "; %s",
+                                      json_object_to_json_string(json_object_array_get_idx(errs, i)));
+        }
         rc = l->api->set_error(err, resp->status == 404 && idempotent ? ATSB_ERR_CONFIG : ATSB_ERR_PERMANENT,
-                               "%s: HTTP %d%s%s%s%s", where, resp->status, code ? " " : "",
-                               code ? code : "", msg ? ": " : "", msg ? msg : "");
+                               "%s: HTTP %d%s%s%s%s%s", where, resp->status, code ? " " : "",
+                               code ? code : "", msg ? ": " : "", msg ? msg : "", detail);
     }
     if (rc != ATSB_OK && rc != LV_OFFSET_INVALID)
         err->http_status = resp->status;

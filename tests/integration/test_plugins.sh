@@ -108,4 +108,11 @@ test_plugins__load_and_unload_every_fixture_clean_under_valgrind() {
     expect_rc 0
 }
 
+test_plugins__shipped_connectors_all_load() {
+    run "$ATSB" --db "$T/db" --plugin-dir "$PLUGINS" plugins list --json
+    expect_rc 0
+    expect_eq "greenhouse lever workday" "$(echo "$OUT" | jq -r '[.connectors[].name] | sort | join(" ")')"
+    expect_eq 0 "$(echo "$OUT" | jq '.rejected | length')" "refused shipped connectors"
+}
+
 run_tests

@@ -30,6 +30,7 @@ typedef struct sb_response {
 typedef struct sb_fault {
     char path_prefix[128];
     char method[8];           /* "" = any method */
+    char contains[64];        /* "" = any body; else the body must contain it */
     char kind[24];            /* 429 500 503 slow malformed drop expire_token 422 */
     int remaining;
     int after;                /* let this many matching requests through first */

@@ -7,8 +7,9 @@
  *   GET  /_control/recorded          everything pushed (candidates, applications, attachments)
  *   GET  /_control/requests          the request log; DELETE clears it
  *   POST /_control/faults            {"path":"/v3/jobs","kind":"429","count":2,"retry_after":1,
- *                                     "delay_ms":2000,"after":0,"method":"POST"}; kinds: 429 500 503 422 slow
- *                                     malformed drop drop_after expire_token
+ *                                     "delay_ms":2000,"after":0,"method":"POST","contains":"Put_Candidate"};
+ *                                     kinds: 429 500 503 422 soap_fault slow malformed drop
+ *                                     drop_after expire_token
  *   DELETE /_control/faults
  *   POST /_control/greenhouse/jobs   upsert jobs (object or array; updated_at becomes now)
  *   DELETE /_control/greenhouse/jobs/ID   make a job vanish
@@ -245,13 +246,14 @@ char *sb_save_file(sandbox *sb, long id, const char *name, const void *data, siz
 
 /* ---- faults ---- */
 
-static const sb_fault *take_fault(sandbox *sb, const char *method, const char *path,
-                                  sb_fault *copy)
+static const sb_fault *take_fault(sandbox *sb, const sb_request *rq, sb_fault *copy)
 {
     for (int i = 0; i < sb->n_faults; i++) {
         sb_fault *f = &sb->faults[i];
-        if (f->remaining > 0 && strncmp(path, f->path_prefix, strlen(f->path_prefix)) == 0 &&
-            (!f->method[0] || !strcmp(f->method, method))) {
+        if (f->remaining > 0 && strncmp(rq->path, f->path_prefix, strlen(f->path_prefix)) == 0 &&
+            (!f->method[0] || !strcmp(f->method, rq->method)) &&
+            (!f->contains[0] || (rq->body && memmem(rq->body, rq->body_len, f->contains,
+                                                    strlen(f->contains))))) {
             if (f->after > 0) {
                 f->after--;
                 continue;
@@ -306,6 +308,8 @@ static int control(sandbox *sb, const sb_request *rq, sb_response *rs)
         f->after = json_object_object_get_ex(o, "after", &v) ? json_object_get_int(v) : 0;
         snprintf(f->method, sizeof(f->method), "%s",
                  json_object_object_get_ex(o, "method", &v) ? json_object_get_string(v) : "");
+        snprintf(f->contains, sizeof(f->contains), "%s",
+                 json_object_object_get_ex(o, "contains", &v) ? json_object_get_string(v) : "");
         json_object_put(o);
         sb_text(rs, 200, "{}");
     } else if (!sb_greenhouse_control(sb, rq, rs) && !sb_lever_control(sb, rq, rs) &&
@@ -412,7 +416,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     pthread_mutex_lock(&sb->lock);
     if (strncmp(url, "/_control/", 10) != 0) {
         log_request(sb, &rq);
-        f = take_fault(sb, method, url, &fault);
+        f = take_fault(sb, &rq, &fault);
     }
     if (f && !strcmp(f->kind, "expire_token")) {
         json_object *tokens;
@@ -431,6 +435,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
             handled = 1;
         } else if (!strcmp(f->kind, "500") || !strcmp(f->kind, "503")) {
             sb_text(&rs, atoi(f->kind), "{\"message\":\"Internal Server Error\"}");
+            handled = 1;
+        } else if (!strcmp(f->kind, "soap_fault")) {
+            sb_text(&rs, 500, "<?xml version=\"1.0\"?><SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\">"
+                              "<SOAP-ENV:Body><SOAP-ENV:Fault><faultcode>SOAP-ENV:Client.validationError</faultcode>"
+                              "<faultstring>Validation error occurred. Email_Address is not a valid email address</faultstring>"
+                              "</SOAP-ENV:Fault></SOAP-ENV:Body></SOAP-ENV:Envelope>");
+            rs.content_type = "text/xml";
             handled = 1;
         } else if (!strcmp(f->kind, "422")) {
             sb_text(&rs, 422, "{\"message\":\"Unprocessable Content\",\"errors\":[{\"email_addresses\":\"is invalid\"}]}");
