@@ -66,5 +66,7 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv);
 int cmd_audit(cli_ctx *ctx, int argc, char **argv);
 int cmd_candidates(cli_ctx *ctx, int argc, char **argv);
 int cmd_outbox(cli_ctx *ctx, int argc, char **argv);
+int cmd_daemon(cli_ctx *ctx, int argc, char **argv);
+int cmd_resume(cli_ctx *ctx, int argc, char **argv);
 
 #endif

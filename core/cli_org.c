@@ -11,12 +11,14 @@ static const char USAGE[] =
     "usage: atsbridge org add ORG [--name NAME]\n"
     "       atsbridge org list [--json]\n"
     "       atsbridge org show ORG [--json]\n"
-    "       atsbridge org set ORG [--trigger STATUS] [--name NAME]\n"
+    "       atsbridge org set ORG [--trigger STATUS] [--name NAME] [--jobs-interval DURATION]\n"
     "\n"
     "ORG is a short key: lower-case letters, digits, '-' and '_' (e.g. acme).\n"
     "--trigger sets the candidate status at which candidates are pushed to the\n"
     "ATS (default engaged).  Statuses, in order: new, contacted, responded,\n"
-    "screening, engaged, qualified, interviewing, offered, hired.\n";
+    "screening, engaged, qualified, interviewing, offered, hired.\n"
+    "--jobs-interval overrides sync.jobs_interval for this org (\"90m\", \"3h\";\n"
+    "\"default\" goes back to the config's).\n";
 
 int cli_valid_slug(const char *s)
 {
@@ -165,11 +167,16 @@ static int org_show(cli_ctx *ctx, const char *slug, int json)
     return 0;
 }
 
-static int org_set(cli_ctx *ctx, const char *slug, const char *name, const char *trigger)
+static int org_set(cli_ctx *ctx, const char *slug, const char *name, const char *trigger,
+                   const char *interval)
 {
     atsb_error err = ATSB_ERROR_INIT;
-    if (!name && !trigger)
-        return cli_usage_error(USAGE, "org set needs --trigger or --name");
+    long secs = 0;
+    if (!name && !trigger && !interval)
+        return cli_usage_error(USAGE, "org set needs --trigger, --name or --jobs-interval");
+    if (interval && !str_eq(interval, "default") &&
+        (duration_parse(interval, &secs) < 0 || secs < 60 || secs > 30L * 86400))
+        return cli_usage_error(USAGE, "--jobs-interval must be a duration from 1m to 30d");
     if (trigger && !cand_status_valid_trigger(trigger))
         return cli_usage_error(USAGE, "--trigger must be a funnel status (%s)", cand_status_list());
     store_org o;
@@ -180,6 +187,8 @@ static int org_set(cli_ctx *ctx, const char *slug, const char *name, const char 
         rc = store_org_set_trigger(ctx->st, o.id, trigger, &err);
     if (!rc && name)
         rc = store_org_set_name(ctx->st, o.id, name, &err);
+    if (!rc && interval)
+        rc = store_org_set_jobs_interval(ctx->st, o.id, secs, &err);
     if (!rc)
         store_audit(ctx->st, o.id, "org.set", trigger ? "trigger" : "name", trigger ? trigger : name, NULL);
     if (rc)
@@ -189,6 +198,8 @@ static int org_set(cli_ctx *ctx, const char *slug, const char *name, const char 
                slug, trigger);
     if (name)
         printf("%s: renamed to %s\n", slug, name);
+    if (interval)
+        printf("%s: jobs synced every %s\n", slug, secs ? interval : "sync.jobs_interval (default)");
     return 0;
 }
 
@@ -199,7 +210,7 @@ int cmd_org(cli_ctx *ctx, int argc, char **argv)
     if (cli_is_help(argv[1]))
         return cli_help(USAGE);
     int json = 0;
-    const char *name = NULL, *pos = NULL, *trigger = NULL;
+    const char *name = NULL, *pos = NULL, *trigger = NULL, *interval = NULL;
     for (int i = 2; i < argc; i++) {
         if (cli_is_help(argv[i]))
             return cli_help(USAGE);
@@ -209,6 +220,10 @@ int cmd_org(cli_ctx *ctx, int argc, char **argv)
             if (++i >= argc)
                 return cli_usage_error(USAGE, "--name needs a value");
             name = argv[i];
+        } else if (str_eq(argv[i], "--jobs-interval")) {
+            if (++i >= argc)
+                return cli_usage_error(USAGE, "--jobs-interval needs a duration");
+            interval = argv[i];
         } else if (str_eq(argv[i], "--trigger")) {
             if (++i >= argc)
                 return cli_usage_error(USAGE, "--trigger needs a status");
@@ -227,6 +242,6 @@ int cmd_org(cli_ctx *ctx, int argc, char **argv)
     if (str_eq(argv[1], "show") && pos)
         return org_show(ctx, pos, json);
     if (str_eq(argv[1], "set") && pos)
-        return org_set(ctx, pos, name, trigger);
+        return org_set(ctx, pos, name, trigger, interval);
     return cli_usage_error(USAGE, "bad arguments to org %s", argv[1]);
 }

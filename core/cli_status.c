@@ -78,15 +78,24 @@ static int org_cb(const store_org *o, void *payload)
     store_job_count(st, o->id, "disabled", &n_dis, NULL);
     store_job_count(st, o->id, "active", &n_act, NULL);
     store_job_count(st, o->id, "archived", &n_arch, NULL);
-    char last[32], full[32], next[32];
+    char last[32], full[32], next[32], circuit[64] = "closed";
+    int64_t interval = o->jobs_interval_s > 0 ? o->jobs_interval_s : s->ctx->cfg.jobs_interval_s;
     iso(has ? c.last_sync_at : 0, last, sizeof(last));
     iso(has ? c.last_full_sync_at : 0, full, sizeof(full));
     if (!has)
         str_copy(next, sizeof(next), "-");
-    else if (!c.last_sync_at || c.last_sync_at + s->ctx->cfg.jobs_interval_s <= time_now())
+    else if (!str_eq(c.state, "ok"))
+        str_copy(next, sizeof(next), "paused until resumed");
+    else if (!c.last_sync_at || c.last_sync_at + interval <= time_now())
         str_copy(next, sizeof(next), "due now");
     else
-        iso(c.last_sync_at + s->ctx->cfg.jobs_interval_s, next, sizeof(next));
+        iso(c.last_sync_at + interval, next, sizeof(next));
+    if (has && c.retry_at > time_now()) {
+        char until[32];
+        iso(c.retry_at, until, sizeof(until));
+        snprintf(circuit, sizeof(circuit), "open until %s", until);
+        str_copy(next, sizeof(next), until);
+    }
     runs_state rs = { NULL };
     if (s->arr) {
         json_object *x = json_object_new_object();
@@ -97,6 +106,9 @@ static int org_cb(const store_org *o, void *payload)
         json_object_object_add(x, "last_sync_at", json_object_new_string(last));
         json_object_object_add(x, "last_full_sync_at", json_object_new_string(full));
         json_object_object_add(x, "next_sync", json_object_new_string(next));
+        json_object_object_add(x, "jobs_interval_s", json_object_new_int64(interval));
+        json_object_object_add(x, "circuit", json_object_new_string(circuit));
+        json_object_object_add(x, "consecutive_failures", json_object_new_int(has ? c.failures : 0));
         json_object *jobs = json_object_new_object();
         json_object_object_add(jobs, "disabled", json_object_new_int64(n_dis));
         json_object_object_add(jobs, "active", json_object_new_int64(n_act));
@@ -114,7 +126,10 @@ static int org_cb(const store_org *o, void *payload)
         printf("%s: %s, %s%s%s\n", o->slug, has ? c.connector : "no ATS connection",
                has ? c.state : "-", has && c.last_error ? " — " : "",
                has && c.last_error ? c.last_error : "");
-        printf("  last job sync %s, last full pass %s, next %s\n", last, full, next);
+        printf("  last job sync %s, last full pass %s, next %s (every %llds)\n", last, full,
+               next, (long long)interval);
+        if (has && c.failures)
+            printf("  circuit breaker: %d failures in a row, %s\n", c.failures, circuit);
         printf("  jobs: %" PRId64 " disabled, %" PRId64 " active, %" PRId64 " archived\n",
                n_dis, n_act, n_arch);
         printf("  outbox: %" PRId64 " pending, %" PRId64 " dead\n", n_pending, n_dead);

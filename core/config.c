@@ -44,6 +44,7 @@ static const key_spec KEYS[] = {
     { "http", "backoff_base_ms", K_INT, OFF(http_backoff_base_ms), 1, 600000 },
     { "http", "backoff_cap_ms", K_INT, OFF(http_backoff_cap_ms), 1, 3600000 },
     { "http", "max_response_bytes", K_INT, OFF(http_max_response), 1024, 1L << 30 },
+    { "http", "rate_limit", K_INT, OFF(http_rate_limit), 0, 1000 },
     { "candidates", "source_name", K_STRING, OFF(source_name), 0, 0 },
     { "candidates", "default_trigger", K_STRING, OFF(default_trigger), 0, 0 },
     { "candidates", "profile_url_template", K_STRING, OFF(profile_url_template), 0, 0 },
@@ -66,6 +67,7 @@ static int set_defaults(config *cfg)
     cfg->http_backoff_base_ms = 500;
     cfg->http_backoff_cap_ms = 30000;
     cfg->http_max_response = 64L * 1024 * 1024;
+    cfg->http_rate_limit = 10;
     cfg->source_name = str_dup("FactoryFix");
     cfg->default_trigger = str_dup("engaged");
     cfg->profile_url_template = str_dup("https://app.factoryfix.com/candidates/{id}");

@@ -18,6 +18,7 @@ typedef struct config {
     int http_backoff_base_ms; /* http.backoff_base_ms */
     int http_backoff_cap_ms;  /* http.backoff_cap_ms */
     long http_max_response;   /* http.max_response_bytes */
+    int http_rate_limit;      /* http.rate_limit: requests/s per connection, 0 = none */
     char *source_name;        /* candidates.source_name */
     char *default_trigger;    /* candidates.default_trigger */
     char *profile_url_template; /* candidates.profile_url_template */

@@ -241,7 +241,7 @@ int conn_open(conn **out, const plugin *p, const store_setting *s, size_t n,
     h->names = calloc(p->n_settings + 1, sizeof(char *));
     h->values = calloc(p->n_settings + 1, sizeof(char *));
     http_opts ho = { cfg->http_timeout_ms, cfg->http_max_attempts, cfg->http_backoff_base_ms,
-                     cfg->http_backoff_cap_ms, cfg->http_max_response, 120 };
+                     cfg->http_backoff_cap_ms, cfg->http_max_response, 120, cfg->http_rate_limit };
     h->http = http_client_new(&ho, h->label, conn_stop_requested, NULL);
     if (!h->label || !h->names || !h->values || !h->http) {
         rc = err_set(err, ATSB_ERR_INTERNAL, "out of memory");

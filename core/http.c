@@ -34,6 +34,7 @@ struct http_client {
     char *token;               /* "Bearer xyz" */
     int64_t token_expires;     /* epoch seconds */
     char *token_key;           /* token_url + client id the token belongs to */
+    int64_t last_request_ms;   /* for rate_limit */
 };
 
 void http_global_init(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
@@ -101,6 +102,16 @@ const char *http_response_header(const atsb_http_response *resp, const char *nam
         }
     }
     return NULL;
+}
+
+/* Called by curl during transfers: a stop request aborts a slow reply
+ * instead of waiting out the timeout. */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    http_client *c = ud;
+    (void)dltotal; (void)dlnow; (void)ultotal; (void)ulnow;
+    return c->cancelled && c->cancelled(c->cancel_payload) ? 1 : 0;
 }
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
@@ -234,12 +245,20 @@ typedef struct attempt_result {
     long status;
 } attempt_result;
 
+static int sleep_ms(http_client *c, long ms);
+
 static http_resp_impl *perform(http_client *c, const char *method, const char *url,
                                struct curl_slist *hdrs, const void *body, size_t body_len,
                                const char *basic_user, const char *basic_pass,
                                int timeout_ms, attempt_result *ar)
 {
     CURL *h = c->curl;
+    if (c->opts.rate_limit > 0) {
+        long gap = 1000 / c->opts.rate_limit - (long)(time_now_ms() - c->last_request_ms);
+        if (gap > 0)
+            sleep_ms(c, gap);
+        c->last_request_ms = time_now_ms();
+    }
     http_resp_impl *r = calloc(1, sizeof(*r));
     if (!r)
         return NULL;
@@ -264,6 +283,9 @@ static http_resp_impl *perform(http_client *c, const char *method, const char *u
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ar->curl_msg);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
     if (hdrs)
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
     if (basic_user) {
@@ -512,6 +534,10 @@ int http_request(http_client *c, const atsb_http_request *req, atsb_http_respons
             rc = err_set(err, ATSB_ERR_PERMANENT,
                          "%s %s: response larger than http.max_response_bytes (%ld)",
                          req->method, safe_url, c->opts.max_response);
+            goto done;
+        }
+        if (ar.curl == CURLE_ABORTED_BY_CALLBACK) {
+            rc = err_set(err, ATSB_ERR_CANCELLED, "%s %s: stopped", req->method, safe_url);
             goto done;
         }
         if (ar.curl != CURLE_OK) {

@@ -20,6 +20,9 @@ typedef struct http_opts {
      * ATSB_ERR_RATE_LIMITED instead of sleeping, so the caller can record it
      * and come back later. */
     int max_rate_wait_s;
+    /* Requests per second this client may send (0: no limit); spaces
+     * requests out so a busy sync never bursts past an ATS's quota. */
+    int rate_limit;
 } http_opts;
 
 typedef struct http_client http_client;

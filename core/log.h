@@ -4,6 +4,8 @@
 #ifndef ATSB_CORE_LOG_H
 #define ATSB_CORE_LOG_H
 
+#include <stdarg.h>
+
 #include "atsbridge/connector.h"
 
 void log_set_level(atsb_log_level level);

@@ -24,6 +24,8 @@ static const char USAGE[] =
     "  candidates import|set-status|list|show   candidate intake\n"
     "  sync candidates ORG|--all   push queued candidates to the ATS now\n"
     "  outbox list|retry       the candidate-push outbox, dead letters\n"
+    "  daemon                  run the scheduled syncs and deliveries\n"
+    "  resume ORG              clear needs_attention / the circuit breaker\n"
     "\n"
     "global options (before or after the command):\n"
     "  -c, --config PATH       config file (default: conf/atsbridge.conf in a\n"
@@ -53,6 +55,8 @@ static const command COMMANDS[] = {
     { "audit", cmd_audit },
     { "candidates", cmd_candidates },
     { "outbox", cmd_outbox },
+    { "daemon", cmd_daemon },
+    { "resume", cmd_resume },
 };
 
 /* Pull global options out of argv wherever they appear, so

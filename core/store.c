@@ -74,13 +74,20 @@ int store_open(store **out, const char *path, atsb_error *err)
         goto fail;
     }
     /* The store holds connection settings; create it owner-only before
-     * SQLite opens it (SQLite would use the umask). */
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        rc = err_set(err, CORE_ERR_STORE, "store %s: %s", path, strerror(errno));
-        goto fail;
+     * SQLite opens it (SQLite would use the umask).  Only when it does not
+     * exist: closing a descriptor of a file drops every POSIX lock this
+     * process holds on it, including those of other open connections (the
+     * daemon's workers), which SQLite then reports as disk I/O errors. */
+    struct stat sbuf;
+    if (stat(path, &sbuf) != 0) {
+        int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0 && errno != EEXIST) {
+            rc = err_set(err, CORE_ERR_STORE, "store %s: %s", path, strerror(errno));
+            goto fail;
+        }
+        if (fd >= 0)
+            close(fd);
     }
-    close(fd);
     if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
                         NULL) != SQLITE_OK) {
         rc = err_set(err, CORE_ERR_STORE, "store %s: %s", path,

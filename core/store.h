@@ -27,6 +27,7 @@ typedef struct store_org {
     char name[256];
     char trigger_status[32];
     int64_t created_at;
+    int64_t jobs_interval_s;   /* 0: the configured default */
 } store_org;
 
 int store_org_add(store *st, const char *slug, const char *name, atsb_error *err);
@@ -36,6 +37,8 @@ typedef int (*store_org_cb)(const store_org *org, void *payload);
 int store_org_each(store *st, store_org_cb cb, void *payload, atsb_error *err);
 int store_org_set_trigger(store *st, int64_t org_id, const char *status, atsb_error *err);
 int store_org_set_name(store *st, int64_t org_id, const char *name, atsb_error *err);
+/* 0 resets to the configured default. */
+int store_org_set_jobs_interval(store *st, int64_t org_id, int64_t seconds, atsb_error *err);
 
 /* ---- connections (at most one per org: UNIQUE(org_id)) ---- */
 typedef struct store_setting {
@@ -53,6 +56,8 @@ typedef struct store_conn {
     int64_t last_sync_at;
     int64_t last_full_sync_at;
     int64_t sync_watermark;  /* updated_since for the next incremental run */
+    int failures;            /* consecutive passing failures (circuit breaker) */
+    int64_t retry_at;        /* circuit open until then; 0 = closed */
     store_setting *settings;
     size_t n_settings;
 } store_conn;
@@ -65,6 +70,9 @@ int store_conn_get(store *st, int64_t org_id, store_conn *out, atsb_error *err);
 int store_conn_delete(store *st, int64_t org_id, atsb_error *err);
 int store_conn_set_state(store *st, int64_t org_id, const char *state,
                          const char *last_error, atsb_error *err);
+/* Circuit breaker bookkeeping: failures = 0 and retry_at = 0 close it. */
+int store_conn_set_breaker(store *st, int64_t org_id, int failures, int64_t retry_at,
+                           const char *last_error, atsb_error *err);
 
 /* ---- audit log ---- */
 int store_audit(store *st, int64_t org_id, const char *action, const char *subject,
@@ -250,6 +258,8 @@ int store_push_each(store *st, int64_t org_id, const char *state, store_push_cb 
                     void *payload, atsb_error *err);
 int store_push_get(store *st, int64_t id, store_push *out, atsb_error *err);
 int store_push_count(store *st, int64_t org_id, const char *state, int64_t *out, atsb_error *err);
+/* Pending rows of an org due at or before now. */
+int store_push_count_due(store *st, int64_t org_id, int64_t now, int64_t *out, atsb_error *err);
 /* Count an attempt before calling the ATS, so a crash mid-push is known. */
 int store_push_begin_attempt(store *st, int64_t id, atsb_error *err);
 int store_push_done(store *st, int64_t id, const char *cand_remote, const char *app_remote,

@@ -84,7 +84,7 @@ int store_conn_get(store *st, int64_t org_id, store_conn *out, atsb_error *err)
     sqlite3_stmt *s = NULL;
     int rc = store_prepare(st, &s,
                            "SELECT id, org_id, connector, state, last_error, created_at, "
-                           "last_sync_at, last_full_sync_at, sync_watermark "
+                           "last_sync_at, last_full_sync_at, sync_watermark, failures, retry_at "
                            "FROM connections WHERE org_id = ?1", err);
     if (rc)
         return rc;
@@ -108,6 +108,8 @@ int store_conn_get(store *st, int64_t org_id, store_conn *out, atsb_error *err)
     out->last_sync_at = sqlite3_column_int64(s, 6);
     out->last_full_sync_at = sqlite3_column_int64(s, 7);
     out->sync_watermark = sqlite3_column_int64(s, 8);
+    out->failures = sqlite3_column_int(s, 9);
+    out->retry_at = sqlite3_column_int64(s, 10);
     sqlite3_finalize(s);
 
     if ((rc = store_prepare(st, &s,
@@ -191,6 +193,26 @@ int store_conn_set_state(store *st, int64_t org_id, const char *state,
     store_bind_text(s, 3, last_error);
     if (sqlite3_step(s) != SQLITE_DONE)
         rc = store_fail(st, err, "set connection state");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int store_conn_set_breaker(store *st, int64_t org_id, int failures, int64_t retry_at,
+                           const char *last_error, atsb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = store_prepare(st, &s,
+                           "UPDATE connections SET failures = ?2, retry_at = ?3, "
+                           "last_error = CASE WHEN ?2 = 0 AND state = 'ok' THEN NULL "
+                           "ELSE coalesce(?4, last_error) END WHERE org_id = ?1", err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, org_id);
+    sqlite3_bind_int(s, 2, failures);
+    sqlite3_bind_int64(s, 3, retry_at);
+    store_bind_text(s, 4, last_error);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        rc = store_fail(st, err, "set circuit breaker");
     sqlite3_finalize(s);
     return rc;
 }

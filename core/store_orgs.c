@@ -29,14 +29,15 @@ static void org_from_row(sqlite3_stmt *s, store_org *o)
     store_col_copy(s, 2, o->name, sizeof(o->name));
     store_col_copy(s, 3, o->trigger_status, sizeof(o->trigger_status));
     o->created_at = sqlite3_column_int64(s, 4);
+    o->jobs_interval_s = sqlite3_column_int64(s, 5);
 }
 
 int store_org_get(store *st, const char *slug, store_org *out, atsb_error *err)
 {
     sqlite3_stmt *s = NULL;
     int rc = store_prepare(st, &s,
-                           "SELECT id, slug, name, trigger_status, created_at FROM orgs "
-                           "WHERE slug = ?1", err);
+                           "SELECT id, slug, name, trigger_status, created_at, "
+                           "coalesce(jobs_interval_s, 0) FROM orgs WHERE slug = ?1", err);
     if (rc)
         return rc;
     store_bind_text(s, 1, slug);
@@ -56,8 +57,8 @@ int store_org_each(store *st, store_org_cb cb, void *payload, atsb_error *err)
 {
     sqlite3_stmt *s = NULL;
     int rc = store_prepare(st, &s,
-                           "SELECT id, slug, name, trigger_status, created_at FROM orgs "
-                           "ORDER BY slug", err);
+                           "SELECT id, slug, name, trigger_status, created_at, "
+                           "coalesce(jobs_interval_s, 0) FROM orgs ORDER BY slug", err);
     if (rc)
         return rc;
     int step;
@@ -97,6 +98,23 @@ int store_org_set_name(store *st, int64_t org_id, const char *name, atsb_error *
     sqlite3_bind_int64(s, 2, org_id);
     if (sqlite3_step(s) != SQLITE_DONE)
         rc = store_fail(st, err, "rename org");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int store_org_set_jobs_interval(store *st, int64_t org_id, int64_t seconds, atsb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = store_prepare(st, &s, "UPDATE orgs SET jobs_interval_s = ?1 WHERE id = ?2", err);
+    if (rc)
+        return rc;
+    if (seconds > 0)
+        sqlite3_bind_int64(s, 1, seconds);
+    else
+        sqlite3_bind_null(s, 1);
+    sqlite3_bind_int64(s, 2, org_id);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        rc = store_fail(st, err, "set jobs interval");
     sqlite3_finalize(s);
     return rc;
 }

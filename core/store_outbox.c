@@ -219,3 +219,21 @@ int store_push_requeue(store *st, int64_t id, atsb_error *err)
                       "WHERE id = ?1 AND state = 'dead' AND ?2 IS NULL AND ?3 IS NULL AND ?4 = 0",
                   id, NULL, NULL, 0, err);
 }
+
+int store_push_count_due(store *st, int64_t org_id, int64_t now, int64_t *out, atsb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = store_prepare(st, &s,
+                           "SELECT count(*) FROM candidate_pushes WHERE org_id = ?1 "
+                           "AND state = 'pending' AND next_attempt_at <= ?2", err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, org_id);
+    sqlite3_bind_int64(s, 2, now);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        *out = sqlite3_column_int64(s, 0);
+    else
+        rc = store_fail(st, err, "count due pushes");
+    sqlite3_finalize(s);
+    return rc;
+}

@@ -113,6 +113,13 @@ static const char *const MIGRATIONS[] = {
     "  content BLOB NOT NULL);"
     "CREATE INDEX candidates_job ON candidates(org_id, job_remote_id);"
     "CREATE INDEX candidate_pushes_org ON candidate_pushes(org_id, state, next_attempt_at);",
+
+    /* 3: the daemon.  A per-org job sync interval (NULL: sync.jobs_interval)
+     * and a circuit breaker per connection: consecutive passing failures
+     * and when to try again. */
+    "ALTER TABLE orgs ADD COLUMN jobs_interval_s INTEGER;"
+    "ALTER TABLE connections ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE connections ADD COLUMN retry_at INTEGER NOT NULL DEFAULT 0;",
 };
 
 int store_schema_latest(void)

@@ -99,6 +99,28 @@ int sync_cands_render(store *st, const config *cfg, const store_cand *c, const c
     return rc;
 }
 
+/* Latin-1 letters as their ASCII base ("Zoë" -> "Zoe"); other non-ASCII
+ * becomes '_'.  Only for the attachment's file name. */
+static char ascii_of(const unsigned char *p, int *len)
+{
+    static const char map[] = "AAAAAAACEEEEIIIIDNOOOOO_OUUUUYTsaaaaaaaceeeeiiiidnooooo_ouuuuyty";
+    *len = 1;
+    if (p[0] == 0xC3 && p[1] >= 0x80 && p[1] <= 0xBF) {
+        *len = 2;
+        char c = map[p[1] - 0x80];
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ? c : '_';
+    }
+    if (*p >= 0x80) {
+        int n = (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3 : (*p & 0xF8) == 0xF0 ? 4 : 1;
+        for (int i = 1; i < n; i++)
+            if (!p[i])
+                n = i;
+        *len = n;
+        return '_';
+    }
+    return isalnum(*p) ? (char)*p : '_';
+}
+
 /* "Jane_Doe_profile.pdf": ATSs check extensions and some reject odd bytes. */
 static void file_name_for(const store_cand *c, char *out, size_t size)
 {
@@ -106,9 +128,13 @@ static void file_name_for(const store_cand *c, char *out, size_t size)
     size_t o = 0;
     const char *parts[] = { c->first_name, c->last_name };
     for (size_t k = 0; k < 2; k++) {
-        for (const unsigned char *p = (const unsigned char *)(parts[k] ? parts[k] : ""); *p && o + 2 < sizeof(base); p++) {
-            if (isalnum(*p))
-                base[o++] = (char)*p;
+        const unsigned char *p = (const unsigned char *)(parts[k] ? parts[k] : "");
+        while (*p && o + 2 < sizeof(base)) {
+            int len;
+            char ch = ascii_of(p, &len);
+            p += len;
+            if (ch != '_')
+                base[o++] = ch;
             else if (o && base[o - 1] != '_')
                 base[o++] = '_';
         }

@@ -75,7 +75,7 @@ start_sandbox() {
     mkdir -p "$T/recorded"
     "$SANDBOX" --listen 127.0.0.1:0 --fixture "$fixture" --record-dir "$T/recorded" > "$T/sandbox.out" 2> "$T/sandbox.err" &
     SB_PID=$!
-    trap 'kill $SB_PID 2>/dev/null; wait $SB_PID 2>/dev/null' EXIT
+    trap 'kill $SB_PID 2>/dev/null || true; wait $SB_PID 2>/dev/null || true' EXIT
     local i
     for i in $(seq 1 100); do
         SB=$(sed -n 's/^listening on //p' "$T/sandbox.out")

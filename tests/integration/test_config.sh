@@ -7,7 +7,8 @@ test_config__in_tree_default_is_valid_and_annotated() {
     expect_rc 0
     # Every setting the host knows is documented in the shipped file.
     for key in path dir level jobs_interval full_pass_interval workers timeout_ms \
-               max_attempts backoff_base_ms backoff_cap_ms max_response_bytes \
+               max_attempts backoff_base_ms backoff_cap_ms max_response_bytes rate_limit \
+               retry_base retry_cap \
                source_name default_trigger profile_url_template; do
         grep -qE "^\s+$key = " "$ROOT/conf/atsbridge.conf" || fail "conf/atsbridge.conf lacks $key"
     done
