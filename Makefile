@@ -80,6 +80,11 @@ FIXTURE_SOS  := $(FIXTURE_SRCS:tests/fixtures/connectors/%.c=$(BUILD)/tests/fixt
 SANDBOX_SRCS := $(wildcard tests/sandbox/*.c)
 SANDBOX_OBJS := $(SANDBOX_SRCS:%.c=$(BUILD)/obj/%.o)
 
+# Deliberately broken connectors for the conformance kit's tests, and the
+# SDK's skeleton example built in-tree (CI also builds it out of tree).
+KIT_BREAKS := crash abort hang stdout misclass nofind noauth exports
+KIT_SOS    := $(KIT_BREAKS:%=$(BUILD)/tests/kit/broken_%.so) $(BUILD)/tests/kit/skeleton.so
+
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 
@@ -168,7 +173,30 @@ $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(CORE_LIB_OBJS)
 
 .SECONDARY:
 
-tests-build: $(FIXTURE_SOS) $(UNIT_BINS) $(BUILD)/atsbridge-sandbox $(BUILD)/tests/tools/mkpdf
+tests-build: $(FIXTURE_SOS) $(UNIT_BINS) $(BUILD)/atsbridge-sandbox $(BUILD)/tests/tools/mkpdf \
+	$(KIT_SOS) $(BUILD)/tests/abi/v1_0.so
+
+# Built against the frozen ABI 1.0 header, never against sdk/include: every
+# later 1.x host must load it.
+$(BUILD)/tests/abi/v1_0.so: tests/fixtures/abi/v1_0.c tests/fixtures/abi/1.0/atsbridge/connector.h $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(call say,SO,$@)
+	$(Q)$(CC) $(subst -Isdk/include,-Itests/fixtures/abi/1.0,$(PLUGIN_CFLAGS)) $(PLUGIN_LDFLAGS) -o $@ $<
+
+$(BUILD)/tests/kit/broken_exports.so: tests/fixtures/kit/broken.c sdk/include/atsbridge/connector.h $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(call say,SO,$@)
+	$(Q)$(CC) $(PLUGIN_CFLAGS) -DBREAK_exports $(SAN) -shared -o $@ $< $(JSONC_LIBS)
+
+$(BUILD)/tests/kit/broken_%.so: tests/fixtures/kit/broken.c sdk/include/atsbridge/connector.h $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(call say,SO,$@)
+	$(Q)$(CC) $(PLUGIN_CFLAGS) -DBREAK_$* $(PLUGIN_LDFLAGS) -o $@ $< $(JSONC_LIBS)
+
+$(BUILD)/tests/kit/skeleton.so: sdk/examples/skeleton/skeleton.c sdk/include/atsbridge/connector.h $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(call say,SO,$@)
+	$(Q)$(CC) $(PLUGIN_CFLAGS) $(PLUGIN_LDFLAGS) -o $@ $< $(JSONC_LIBS)
 
 $(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o
 	@mkdir -p $(dir $@)

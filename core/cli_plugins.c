@@ -2,16 +2,25 @@
 #include <string.h>
 
 #include "cli.h"
+#include "kit.h"
 #include "log.h"
 #include "util.h"
 
 static const char USAGE[] =
     "usage: atsbridge plugins list [--json]\n"
     "       atsbridge plugins show NAME [--json]\n"
+    "       atsbridge plugins test PATH.so --set KEY=VALUE ... [--job ID] [--timeout SECONDS]\n"
     "\n"
     "list: every connector loaded from the plugin directory (name, version, ABI,\n"
     "      capabilities) and every refused file with the reason.\n"
-    "show: one connector's description and the settings it takes.\n";
+    "show: one connector's description and the settings it takes.\n"
+    "test: the conformance kit.  Runs the connector through the contract against\n"
+    "      a live (or sandbox) ATS, each check in a child process, and prints a\n"
+    "      PASS/FAIL line per check: descriptor, exports, settings, check with bad\n"
+    "      credentials, check, list_jobs (twice), push_candidate, a retry after a\n"
+    "      lost reply, classification of 429/500/malformed replies, quiet stdout.\n"
+    "      It pushes one test candidate to --job (default: the first open job).\n"
+    "      Exit 0 when every check passes, 1 otherwise.\n";
 
 static const char *type_name(atsb_setting_type t)
 {
@@ -138,10 +147,53 @@ static int plugins_show(cli_ctx *ctx, const char *name, int json)
     return 0;
 }
 
+static int plugins_test(cli_ctx *ctx, int argc, char **argv)
+{
+    const char *path = NULL, *job = NULL;
+    long timeout = 30;
+    store_setting sets[64];
+    size_t n = 0;
+    for (int i = 2; i < argc; i++) {
+        if (cli_is_help(argv[i]))
+            return cli_help(USAGE);
+        if (str_eq(argv[i], "--set")) {
+            char *eq = ++i < argc ? strchr(argv[i], '=') : NULL;
+            if (!eq || eq == argv[i] || n == 64)
+                return cli_usage_error(USAGE, "--set needs KEY=VALUE");
+            *eq = '\0';
+            sets[n].name = argv[i];
+            sets[n].value = eq + 1;
+            n++;
+        } else if (str_eq(argv[i], "--job")) {
+            if (++i >= argc)
+                return cli_usage_error(USAGE, "--job needs an ATS job id");
+            job = argv[i];
+        } else if (str_eq(argv[i], "--timeout")) {
+            if (++i >= argc || str_to_long(argv[i], &timeout) < 0 || timeout < 1 || timeout > 3600)
+                return cli_usage_error(USAGE, "--timeout needs seconds 1..3600");
+        } else if (argv[i][0] == '-') {
+            return cli_usage_error(USAGE, "unknown option %s", argv[i]);
+        } else if (!path) {
+            path = argv[i];
+        } else {
+            return cli_usage_error(USAGE, "unexpected argument %s", argv[i]);
+        }
+    }
+    if (!path)
+        return cli_usage_error(USAGE, "plugins test needs the path of a connector .so");
+    atsb_error err = ATSB_ERROR_INIT;
+    if (cli_load_config(ctx, &err))
+        return cli_fail(&err);
+    kit_opts o = { path, sets, n, job, (int)timeout, &ctx->cfg };
+    return kit_run(&o) ? EXIT_FAILURE_ : 0;
+}
+
 int cmd_plugins(cli_ctx *ctx, int argc, char **argv)
 {
     if (argc < 2 || cli_is_help(argv[1]))
         return argc < 2 ? cli_usage_error(USAGE, "missing sub-command") : cli_help(USAGE);
+    if (str_eq(argv[1], "test"))
+        return plugins_test(ctx, argc, argv);
     int json = 0;
     const char *pos[2] = { NULL, NULL };
     int npos = 0;

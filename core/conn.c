@@ -43,9 +43,15 @@ static const char *host_setting(atsb_host *h, const char *name)
     return NULL;
 }
 
+static conn_http_fn g_http_override;
+
+void conn_set_http_override(conn_http_fn fn) { g_http_override = fn; }
+
 static int host_http(atsb_host *h, const atsb_http_request *req, atsb_http_response **out,
                      atsb_error *err)
 {
+    if (g_http_override)
+        return g_http_override(req, out, err);
     return http_request(h->http, req, out, err);
 }
 

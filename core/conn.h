@@ -32,6 +32,13 @@ int conn_push_candidate(conn *c, const atsb_candidate *cand, atsb_push_result *o
 int conn_find_candidate(conn *c, const atsb_candidate *cand, atsb_push_result *out,
                         atsb_error *err);
 
+/* Replace the host's HTTP service for every instance of this process (the
+ * conformance kit injects faults this way, in its child processes); NULL
+ * restores the real one. */
+typedef int (*conn_http_fn)(const atsb_http_request *req, atsb_http_response **out,
+                            atsb_error *err);
+void conn_set_http_override(conn_http_fn fn);
+
 /* The table handed to connectors (exposed for tests). */
 const atsb_host_api *conn_host_api(void);
 

@@ -85,6 +85,20 @@ void http_response_free(atsb_http_response *resp)
     free(r);
 }
 
+atsb_http_response *http_response_fake(int status, const char *body)
+{
+    http_resp_impl *r = calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    sb_init(&r->body);
+    sb_puts(&r->body, body ? body : "");
+    r->pub.struct_size = sizeof(r->pub);
+    r->pub.status = status;
+    r->pub.body = r->body.data ? r->body.data : "";
+    r->pub.body_len = r->body.len;
+    return &r->pub;
+}
+
 const char *http_response_header(const atsb_http_response *resp, const char *name)
 {
     const http_resp_impl *r = (const http_resp_impl *)resp;

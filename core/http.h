@@ -35,6 +35,8 @@ void http_client_free(http_client *c);
 int http_request(http_client *c, const atsb_http_request *req, atsb_http_response **out,
                  atsb_error *err);
 void http_response_free(atsb_http_response *resp);
+/* A response made up by the host itself (tests, the conformance kit). */
+atsb_http_response *http_response_fake(int status, const char *body);
 const char *http_response_header(const atsb_http_response *resp, const char *name);
 
 /* Exposed for tests: seconds to wait for a 429, from Retry-After (seconds or

@@ -108,6 +108,21 @@ test_plugins__load_and_unload_every_fixture_clean_under_valgrind() {
     expect_rc 0
 }
 
+test_plugins__connector_built_against_abi_1_0_still_loads_and_runs() {
+    mkdir -m 0755 "$T/p"
+    cp "$BUILD/tests/abi/v1_0.so" "$T/p/"
+    chmod 0755 "$T/p/v1_0.so"
+    run "$ATSB" --db "$T/db" --plugin-dir "$T/p" plugins list --json
+    expect_rc 0
+    expect_eq "abi10:1.0" "$(echo "$OUT" | jq -r '.connectors[0] | "\(.name):\(.abi)"')"
+    run "$ATSB" --db "$T/db" --plugin-dir "$T/p" org add old
+    run "$ATSB" --db "$T/db" --plugin-dir "$T/p" connect old abi10
+    expect_rc 0
+    run "$ATSB" --db "$T/db" --plugin-dir "$T/p" sync jobs old --json
+    expect_rc 0
+    expect_eq 1 "$(echo "$OUT" | jq '.[0].counts.created')" "jobs from the 1.0 connector"
+}
+
 test_plugins__shipped_connectors_all_load() {
     run "$ATSB" --db "$T/db" --plugin-dir "$PLUGINS" plugins list --json
     expect_rc 0

@@ -45,6 +45,7 @@ typedef struct sandbox {
                                  candidates, applications, attachments, tokens */
     json_object *lever;       /* lever state: api_keys, users, postings, opportunities, files */
     json_object *wd;          /* workday state: users, clients, locations, requisitions, ... */
+    json_object *skel;        /* the SDK example's API: api_keys, jobs, candidates */
     json_object *log;         /* request log: [{method, path, query}] */
     json_object *recorded;    /* {candidates:[], applications:[], attachments:[]} */
     sb_fault faults[32];
@@ -82,6 +83,10 @@ void sb_lever_init(sandbox *sb, json_object *fixture);
 int sb_workday(sandbox *sb, const sb_request *rq, sb_response *rs);
 int sb_workday_control(sandbox *sb, const sb_request *rq, sb_response *rs);
 void sb_workday_init(sandbox *sb, json_object *fixture);
+
+/* The SDK skeleton's simple JSON API under /skeleton. */
+int sb_skeleton(sandbox *sb, const sb_request *rq, sb_response *rs);
+void sb_skeleton_init(sandbox *sb, json_object *fixture);
 
 /* Shared: append to recorded.<kind>; write bytes under record_dir. */
 void sb_record(sandbox *sb, const char *kind, json_object *o);

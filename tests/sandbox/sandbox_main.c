@@ -322,7 +322,7 @@ static int control(sandbox *sb, const sb_request *rq, sb_response *rs)
 static int dispatch(sandbox *sb, const sb_request *rq, sb_response *rs)
 {
     return control(sb, rq, rs) || sb_lever(sb, rq, rs) || sb_workday(sb, rq, rs) ||
-           sb_greenhouse(sb, rq, rs);
+           sb_skeleton(sb, rq, rs) || sb_greenhouse(sb, rq, rs);
 }
 
 /* ---- MHD glue ---- */
@@ -543,6 +543,7 @@ int main(int argc, char **argv)
     sb_greenhouse_init(&sb, fx);
     sb_lever_init(&sb, fx);
     sb_workday_init(&sb, fx);
+    sb_skeleton_init(&sb, fx);
     json_object_put(fx);
 
     struct sockaddr_in addr;
@@ -576,6 +577,7 @@ int main(int argc, char **argv)
     json_object_put(sb.gh);
     json_object_put(sb.lever);
     json_object_put(sb.wd);
+    json_object_put(sb.skel);
     json_object_put(sb.log);
     json_object_put(sb.recorded);
     free(sb.record_dir);
