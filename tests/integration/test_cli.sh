@@ -13,10 +13,11 @@ test_cli__version_and_help() {
     run "$ATSB" --help
     expect_rc 0
     expect_out "exit codes"
-    for cmd in plugins org connect disconnect; do
+    for cmd in plugins org connect disconnect sync jobs status audit candidates outbox daemon resume; do
         run "$ATSB" "$cmd" --help
         expect_rc 0
         expect_out "atsbridge $cmd"
+        expect_eq "" "$ERR" "stderr of $cmd --help"
     done
 }
 
