@@ -141,7 +141,10 @@ static void breaker(store *st, const store_org *org, int rc, const char *msg)
     store_conn c;
     if (store_conn_get(st, org->id, &c, NULL) != ATSB_OK)
         return;
-    if (rc == ATSB_ERR_TRANSIENT || rc == ATSB_ERR_RATE_LIMITED) {
+    /* Config problems (a connector not loaded, a wrong URL) may be fixed by
+     * a reload, so they back off like passing failures instead of being
+     * retried every tick. */
+    if (rc == ATSB_ERR_TRANSIENT || rc == ATSB_ERR_RATE_LIMITED || rc == ATSB_ERR_CONFIG) {
         int f = c.failures + 1;
         long wait = daemon_breaker_wait_s(f);
         store_conn_set_breaker(st, org->id, f, time_now() + wait, msg, NULL);

@@ -180,7 +180,9 @@ int store_cand_set_status(store *st, int64_t id, const char *status, atsb_error 
 
 int store_cand_set_hold(store *st, int64_t id, const char *reason, atsb_error *err)
 {
-    return exec_id_text(st, "UPDATE candidates SET hold_reason = ?2 WHERE id = ?1 AND ?3 > 0",
+    /* The hold is bookkeeping, not a change of the candidate: updated_at
+     * (bound as ?3 by the helper) stays as it is. */
+    return exec_id_text(st, "UPDATE candidates SET hold_reason = ?2 WHERE id = ?1 AND ?3 IS NOT NULL",
                         id, reason, err);
 }
 
