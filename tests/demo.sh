@@ -83,7 +83,9 @@ echo "  (Sam is still screening — below the trigger; Ann is engaged but her jo
 A candidates show acme ff-1003 | grep held | sed 's/^/    /'
 
 say "5. The daemon delivers every engaged candidate on an active job to its ATS"
-A daemon > "$DEMO/daemon.log" 2>&1 &
+# Started directly (not through the A function, which would background a
+# subshell), so $! is the daemon itself and SIGTERM reaches it.
+"$BUILD/atsbridge" -c conf/demo.conf --db "$DB" --plugin-dir "$BUILD/plugins" daemon > "$DEMO/daemon.log" 2>&1 &
 DPID=$!
 for _ in $(seq 1 150); do
     [ "$(A outbox list --json | jq '[.[] | select(.state == "pending")] | length')" = 0 ] &&
@@ -91,8 +93,9 @@ for _ in $(seq 1 150); do
     sleep 0.2
 done
 kill -TERM "$DPID"
-wait "$DPID" || true
+wait "$DPID" || { echo "demo: the daemon did not stop cleanly: $(tail -3 "$DEMO/daemon.log")" >&2; exit 1; }
 DPID=
+grep -q "INFO daemon: stopped" "$DEMO/daemon.log" || { echo "demo: the daemon did not log its stop" >&2; exit 1; }
 A outbox list | sed 's/^/  /'
 
 say "6. What reached the ATSs"
