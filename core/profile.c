@@ -79,7 +79,13 @@ static void text_block_attrs(pdf_ctx *c, const char *text, PangoAttrList *attrs,
     int cached;
     PangoLayout *layout = layout_for(c, font, &cached);
     pango_layout_set_text(layout, valid, -1);
-    pango_layout_set_attributes(layout, attrs);
+    /* No kerning or ligatures: 6% fewer instructions per profile (shaping
+     * is a fifth of the cost), and without "fi"/"fl" ligature glyphs the
+     * text the ATS extracts from the PDF is the text we wrote. */
+    PangoAttrList *all = attrs ? pango_attr_list_copy(attrs) : pango_attr_list_new();
+    pango_attr_list_insert(all, pango_attr_font_features_new("kern 0, liga 0, clig 0, calt 0"));
+    pango_layout_set_attributes(layout, all);
+    pango_attr_list_unref(all);
     PangoLayoutIter *it = pango_layout_get_iter(layout);
     do {
         PangoRectangle logical;
