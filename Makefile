@@ -105,10 +105,15 @@ deps:
 	$$SUDO apt-get update -q && \
 	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $$missing
 
-# make test / make demo: install packages first when pkg-config cannot find
-# them, then re-run make so the pkg-config flags above are read afresh.
+# make test / make demo: install whatever is missing first (libraries
+# pkg-config cannot find, and the tools the tests use: jq, curl, valgrind,
+# pdftotext), then re-run make so the pkg-config flags above are read afresh.
+# A no-op when everything is there.
 define ensure_deps
-	@$(PKG_CONFIG) --exists $(PKGS) $(TEST_PKGS) 2>/dev/null && command -v jq >/dev/null || $(MAKE) --no-print-directory deps
+	@$(PKG_CONFIG) --exists $(PKGS) $(TEST_PKGS) 2>/dev/null && \
+	  command -v jq >/dev/null && command -v curl >/dev/null && \
+	  command -v valgrind >/dev/null && command -v pdftotext >/dev/null || \
+	  $(MAKE) --no-print-directory deps
 endef
 
 test:

@@ -46,6 +46,6 @@ echo "  peak RSS:                      $((sync_rss / 1024)) MiB for $N jobs, $((
 echo "  store:                         $(du -h "$W/big.db" | cut -f1) ($total jobs offered, $(( N - N / 10 )) US)"
 
 echo
-echo "bench: candidate profile PDF (cairo + pango, poppler for the resume's pages)"
+echo "bench: candidate profile PDF (cairo + pango; qpdf appends the resume's pages)"
 "$BUILD/tests/tools/mkpdf" "$W/resume.pdf" 3 "Resume of Zoe Orsted"
 "$BUILD/tests/bench/profile_bench" "$W/resume.pdf" "${BENCH_PROFILES:-300}"
