@@ -157,6 +157,7 @@ int store_cand_each_for_job(store *st, int64_t org_id, const char *job_remote_id
                 "ORDER BY id", org_id, job_remote_id, cb, payload, err);
 }
 
+/* ?1 id, ?2 text, ?3 now; statements use what they need. */
 static int exec_id_text(store *st, const char *sql, int64_t id, const char *v, atsb_error *err)
 {
     sqlite3_stmt *s = NULL;
@@ -181,9 +182,8 @@ int store_cand_set_status(store *st, int64_t id, const char *status, atsb_error 
 int store_cand_set_hold(store *st, int64_t id, const char *reason, atsb_error *err)
 {
     /* The hold is bookkeeping, not a change of the candidate: updated_at
-     * (bound as ?3 by the helper) stays as it is. */
-    return exec_id_text(st, "UPDATE candidates SET hold_reason = ?2 WHERE id = ?1 AND ?3 IS NOT NULL",
-                        id, reason, err);
+     * (?3, bound by the helper) is left alone. */
+    return exec_id_text(st, "UPDATE candidates SET hold_reason = ?2 WHERE id = ?1", id, reason, err);
 }
 
 int store_cand_set_resume(store *st, int64_t id, const char *file_name, const char *mime,

@@ -162,6 +162,9 @@ int store_push_count(store *st, int64_t org_id, const char *state, int64_t *out,
     return rc;
 }
 
+/* One outbox state change.  Parameters: ?1 id, ?2 and ?3 texts, ?4 a time,
+ * ?5 now; a statement uses those it needs (SQLite accepts bindings for
+ * numbered parameters a statement does not mention). */
 static int update(store *st, const char *sql, int64_t id, const char *a, const char *b,
                   int64_t n, atsb_error *err)
 {
@@ -185,7 +188,7 @@ static int update(store *st, const char *sql, int64_t id, const char *a, const c
 int store_push_begin_attempt(store *st, int64_t id, atsb_error *err)
 {
     return update(st, "UPDATE candidate_pushes SET attempts = attempts + 1, updated_at = ?5 "
-                      "WHERE id = ?1 AND state = 'pending' AND ?2 IS NULL AND ?3 IS NULL AND ?4 = 0",
+                      "WHERE id = ?1 AND state = 'pending'",
                   id, NULL, NULL, 0, err);
 }
 
@@ -194,21 +197,21 @@ int store_push_done(store *st, int64_t id, const char *cand_remote, const char *
 {
     return update(st, "UPDATE candidate_pushes SET state = 'done', remote_candidate_id = ?2, "
                       "remote_application_id = ?3, last_error = NULL, updated_at = ?5 "
-                      "WHERE id = ?1 AND state = 'pending' AND ?4 = 0",
+                      "WHERE id = ?1 AND state = 'pending'",
                   id, cand_remote, app_remote, 0, err);
 }
 
 int store_push_later(store *st, int64_t id, int64_t next_at, const char *error, atsb_error *err)
 {
     return update(st, "UPDATE candidate_pushes SET next_attempt_at = ?4, last_error = ?2, "
-                      "updated_at = ?5 WHERE id = ?1 AND state = 'pending' AND ?3 IS NULL",
+                      "updated_at = ?5 WHERE id = ?1 AND state = 'pending'",
                   id, error, NULL, next_at, err);
 }
 
 int store_push_dead(store *st, int64_t id, const char *error, atsb_error *err)
 {
     return update(st, "UPDATE candidate_pushes SET state = 'dead', last_error = ?2, "
-                      "updated_at = ?5 WHERE id = ?1 AND state = 'pending' AND ?3 IS NULL AND ?4 = 0",
+                      "updated_at = ?5 WHERE id = ?1 AND state = 'pending'",
                   id, error, NULL, 0, err);
 }
 
@@ -216,7 +219,7 @@ int store_push_requeue(store *st, int64_t id, atsb_error *err)
 {
     return update(st, "UPDATE candidate_pushes SET state = 'pending', attempts = 0, "
                       "next_attempt_at = ?5, updated_at = ?5 "
-                      "WHERE id = ?1 AND state = 'dead' AND ?2 IS NULL AND ?3 IS NULL AND ?4 = 0",
+                      "WHERE id = ?1 AND state = 'dead'",
                   id, NULL, NULL, 0, err);
 }
 
