@@ -102,7 +102,8 @@ static int gh_create(const atsb_host_api *api, atsb_host *host, void **out, atsb
     g->client_id = strdup(api->setting(host, "client_id") ? api->setting(host, "client_id") : "");
     g->client_secret = strdup(api->setting(host, "client_secret") ? api->setting(host, "client_secret") : "");
     g->token_form = user ? gh_strdup_printf("sub=%s", user) : strdup("");
-    g->source_id = src ? atol(src) : 0;
+    /* The host validated source_id as an integer setting. */
+    g->source_id = src ? strtol(src, NULL, 10) : 0;
     if (!g->base || !g->token_url || !g->client_id || !g->client_secret || !g->token_form) {
         gh_destroy(g);
         return api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");

@@ -77,7 +77,12 @@ int main(int argc, char **argv)
         perror(argv[1]);
         return 1;
     }
-    int n = atoi(argv[2]);
+    char *end = NULL;
+    int n = (int)strtol(argv[2], &end, 10);
+    if (*end || n < 2) {
+        fprintf(stderr, "profile_bench: COUNT must be a number >= 2\n");
+        return 2;
+    }
     profile_message msgs[40];
     char texts[40][256];
     for (int i = 0; i < 40; i++) {

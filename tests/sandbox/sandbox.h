@@ -94,5 +94,7 @@ char *sb_save_file(sandbox *sb, long id, const char *name, const void *data, siz
 json_object *sb_arr(json_object *state, const char *name);
 const char *sb_sget(json_object *o, const char *k);
 long sb_iget(json_object *o, const char *k);
+/* Decimal number at s (strtol); 0 when s holds none. */
+long sb_num(const char *s);
 
 #endif

@@ -155,7 +155,7 @@ static int in_id_list(const char *list, long id)
     if (!list)
         return 1;
     for (const char *p = list; *p;) {
-        if (atol(p) == id)
+        if (sb_num(p) == id)
             return 1;
         p += strcspn(p, ",");
         if (*p == ',')
@@ -299,7 +299,7 @@ static int list(sandbox *sb, const sb_request *rq, sb_response *rs, const char *
             return 1;
         }
         *bar = '\0';
-        offset = atol(decoded);
+        offset = sb_num(decoded);
         q = bar + 1;
     }
     for (const char *const *s = singular_refused; s && *s; s++) {
@@ -312,7 +312,7 @@ static int list(sandbox *sb, const sb_request *rq, sb_response *rs, const char *
         }
     }
     char *pp = sb_query(q, "per_page");
-    long per_page = pp ? atol(pp) : 100;
+    long per_page = pp ? sb_num(pp) : 100;
     free(pp);
     if (per_page > 500 || per_page < 1) {
         char msg[64];
@@ -658,7 +658,7 @@ int sb_greenhouse_control(sandbox *sb, const sb_request *rq, sb_response *rs)
     }
     if (!strncmp(p, "jobs/", 5) && !strcmp(rq->method, "DELETE")) {
         json_object *jobs = arr(sb, "jobs");
-        long id = atol(p + 5);
+        long id = sb_num(p + 5);
         for (size_t i = 0; i < json_object_array_length(jobs); i++)
             if (iget(json_object_array_get_idx(jobs, i), "id") == id) {
                 json_object_array_del_idx(jobs, i, 1);

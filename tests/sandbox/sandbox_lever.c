@@ -55,7 +55,7 @@ static int valid_user(sandbox *sb, const char *uid)
 static int list_postings(sandbox *sb, const sb_request *rq, sb_response *rs)
 {
     char *limit_s = sb_query(rq->query, "limit"), *offset = sb_query(rq->query, "offset");
-    long limit = limit_s ? atol(limit_s) : 100;
+    long limit = limit_s ? sb_num(limit_s) : 100;
     long start = 0;
     free(limit_s);
     if (limit < 1 || limit > 100) {

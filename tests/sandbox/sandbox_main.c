@@ -199,6 +199,13 @@ void sb_now_iso(char *buf, size_t n)
 
 long sb_new_id(sandbox *sb) { return ++sb->next_id; }
 
+long sb_num(const char *s)
+{
+    char *end = NULL;
+    long v = s ? strtol(s, &end, 10) : 0;
+    return end && end != s ? v : 0;
+}
+
 json_object *sb_arr(json_object *state, const char *name)
 {
     json_object *a;
@@ -434,7 +441,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
             sb_header(&rs, "Retry-After: %d", f->retry_after);
             handled = 1;
         } else if (!strcmp(f->kind, "500") || !strcmp(f->kind, "503")) {
-            sb_text(&rs, atoi(f->kind), "{\"message\":\"Internal Server Error\"}");
+            sb_text(&rs, (int)sb_num(f->kind), "{\"message\":\"Internal Server Error\"}");
             handled = 1;
         } else if (!strcmp(f->kind, "soap_fault")) {
             sb_text(&rs, 500, "<?xml version=\"1.0\"?><SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\">"
@@ -549,7 +556,12 @@ int main(int argc, char **argv)
     struct sockaddr_in addr;
     memset(&addr, 0, sizeof(addr));
     addr.sin_family = AF_INET;
-    addr.sin_port = htons((uint16_t)atoi(colon + 1));
+    long port = sb_num(colon + 1);
+    if (port < 0 || port > 65535) {
+        fprintf(stderr, "atsbridge-sandbox: bad port %s\n", colon + 1);
+        return 2;
+    }
+    addr.sin_port = htons((uint16_t)port);
     char host[64];
     snprintf(host, sizeof(host), "%.*s", (int)(colon - listen), listen);
     if (inet_pton(AF_INET, host, &addr.sin_addr) != 1) {

@@ -28,7 +28,7 @@ int sb_skeleton(sandbox *sb, const sb_request *rq, sb_response *rs)
     json_object *cands = sb_arr(sb->skel, "candidates");
     if (!strcmp(rq->method, "GET") && !strcmp(r, "jobs")) {
         char *p = sb_query(rq->query, "page"), *pp = sb_query(rq->query, "per_page");
-        long page = p ? atol(p) : 1, per = pp ? atol(pp) : 100;
+        long page = p ? sb_num(p) : 1, per = pp ? sb_num(pp) : 100;
         free(p);
         free(pp);
         if (page < 1 || per < 1 || per > 100) {

@@ -121,7 +121,7 @@ static char *text(xmlXPathContextPtr xp, xmlNodePtr node, const char *expr)
 static long num(xmlXPathContextPtr xp, xmlNodePtr node, const char *expr, long dflt)
 {
     char *t = text(xp, node, expr);
-    long v = t ? atol(t) : dflt;
+    long v = t ? sb_num(t) : dflt;
     free(t);
     return v;
 }

@@ -12,15 +12,20 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: mkpdf OUT.pdf PAGES TEXT\n");
         return 2;
     }
-    int pages = atoi(argv[2]);
+    char *end = NULL;
+    long pages = strtol(argv[2], &end, 10);
+    if (*end || pages < 1 || pages > 1000) {
+        fprintf(stderr, "mkpdf: PAGES must be 1..1000\n");
+        return 2;
+    }
     cairo_surface_t *s = cairo_pdf_surface_create(argv[1], 595, 842); /* A4: not our Letter */
     cairo_t *cr = cairo_create(s);
     cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-    for (int p = 1; p <= pages; p++) {
+    for (long p = 1; p <= pages; p++) {
         cairo_set_font_size(cr, 14);
         cairo_move_to(cr, 60, 80);
         char line[512];
-        snprintf(line, sizeof(line), "%s - page %d", argv[3], p);
+        snprintf(line, sizeof(line), "%s - page %ld", argv[3], p);
         cairo_show_text(cr, line);
         cairo_set_font_size(cr, 10);
         for (int i = 0; i < 40; i++) {
