@@ -23,6 +23,25 @@ int store_prepare(store *st, sqlite3_stmt **out, const char *sql, atsb_error *er
     return ATSB_OK;
 }
 
+int store_step_done(store *st, sqlite3_stmt *s, const char *what, atsb_error *err)
+{
+    int rc = sqlite3_step(s) == SQLITE_DONE ? ATSB_OK : store_fail(st, err, what);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int store_step_count(store *st, sqlite3_stmt *s, const char *what, int64_t *out,
+                     atsb_error *err)
+{
+    int rc = ATSB_OK;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        *out = sqlite3_column_int64(s, 0);
+    else
+        rc = store_fail(st, err, what);
+    sqlite3_finalize(s);
+    return rc;
+}
+
 int store_bind_text(sqlite3_stmt *s, int idx, const char *v)
 {
     return v ? sqlite3_bind_text(s, idx, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s, idx);
@@ -182,10 +201,7 @@ int store_audit(store *st, int64_t org_id, const char *action, const char *subje
     store_bind_text(s, 3, action);
     store_bind_text(s, 4, subject);
     store_bind_text(s, 5, detail);
-    if (sqlite3_step(s) != SQLITE_DONE)
-        rc = store_fail(st, err, "audit");
-    sqlite3_finalize(s);
-    return rc;
+    return store_step_done(st, s, "audit", err);
 }
 
 int store_audit_each(store *st, int64_t org_id, int limit, store_audit_cb cb, void *payload,

@@ -167,10 +167,7 @@ static int exec_id_text(store *st, const char *sql, int64_t id, const char *v, a
     sqlite3_bind_int64(s, 1, id);
     store_bind_text(s, 2, v);
     sqlite3_bind_int64(s, 3, time_now());
-    if (sqlite3_step(s) != SQLITE_DONE)
-        rc = store_fail(st, err, "update candidate");
-    sqlite3_finalize(s);
-    return rc;
+    return store_step_done(st, s, "update candidate", err);
 }
 
 int store_cand_set_status(store *st, int64_t id, const char *status, atsb_error *err)
@@ -203,10 +200,7 @@ int store_cand_set_resume(store *st, int64_t id, const char *file_name, const ch
         store_bind_text(s, 3, mime);
         sqlite3_bind_blob64(s, 4, content, (sqlite3_uint64)len, SQLITE_TRANSIENT);
     }
-    if (sqlite3_step(s) != SQLITE_DONE)
-        rc = store_fail(st, err, "store resume");
-    sqlite3_finalize(s);
-    return rc;
+    return store_step_done(st, s, "store resume", err);
 }
 
 int store_cand_get_resume(store *st, int64_t id, char **file_name, char **mime,

@@ -191,10 +191,7 @@ int store_conn_set_state(store *st, int64_t org_id, const char *state,
     sqlite3_bind_int64(s, 1, org_id);
     store_bind_text(s, 2, state);
     store_bind_text(s, 3, last_error);
-    if (sqlite3_step(s) != SQLITE_DONE)
-        rc = store_fail(st, err, "set connection state");
-    sqlite3_finalize(s);
-    return rc;
+    return store_step_done(st, s, "set connection state", err);
 }
 
 int store_conn_set_breaker(store *st, int64_t org_id, int failures, int64_t retry_at,
@@ -211,8 +208,5 @@ int store_conn_set_breaker(store *st, int64_t org_id, int failures, int64_t retr
     sqlite3_bind_int(s, 2, failures);
     sqlite3_bind_int64(s, 3, retry_at);
     store_bind_text(s, 4, last_error);
-    if (sqlite3_step(s) != SQLITE_DONE)
-        rc = store_fail(st, err, "set circuit breaker");
-    sqlite3_finalize(s);
-    return rc;
+    return store_step_done(st, s, "set circuit breaker", err);
 }

@@ -107,12 +107,7 @@ int store_job_count(store *st, int64_t org_id, const char *state, int64_t *out,
         return rc;
     sqlite3_bind_int64(s, 1, org_id);
     store_bind_text(s, 2, state);
-    if (sqlite3_step(s) == SQLITE_ROW)
-        *out = sqlite3_column_int64(s, 0);
-    else
-        rc = store_fail(st, err, "count jobs");
-    sqlite3_finalize(s);
-    return rc;
+    return store_step_count(st, s, "count jobs", out, err);
 }
 
 int store_job_set_active(store *st, int64_t org_id, const char *remote_id, int active,

@@ -82,10 +82,7 @@ int store_org_set_trigger(store *st, int64_t org_id, const char *status, atsb_er
         return rc;
     store_bind_text(s, 1, status);
     sqlite3_bind_int64(s, 2, org_id);
-    if (sqlite3_step(s) != SQLITE_DONE)
-        rc = store_fail(st, err, "set trigger");
-    sqlite3_finalize(s);
-    return rc;
+    return store_step_done(st, s, "set trigger", err);
 }
 
 int store_org_set_name(store *st, int64_t org_id, const char *name, atsb_error *err)
@@ -96,10 +93,7 @@ int store_org_set_name(store *st, int64_t org_id, const char *name, atsb_error *
         return rc;
     store_bind_text(s, 1, name);
     sqlite3_bind_int64(s, 2, org_id);
-    if (sqlite3_step(s) != SQLITE_DONE)
-        rc = store_fail(st, err, "rename org");
-    sqlite3_finalize(s);
-    return rc;
+    return store_step_done(st, s, "rename org", err);
 }
 
 int store_org_set_jobs_interval(store *st, int64_t org_id, int64_t seconds, atsb_error *err)
@@ -113,8 +107,5 @@ int store_org_set_jobs_interval(store *st, int64_t org_id, int64_t seconds, atsb
     else
         sqlite3_bind_null(s, 1);
     sqlite3_bind_int64(s, 2, org_id);
-    if (sqlite3_step(s) != SQLITE_DONE)
-        rc = store_fail(st, err, "set jobs interval");
-    sqlite3_finalize(s);
-    return rc;
+    return store_step_done(st, s, "set jobs interval", err);
 }

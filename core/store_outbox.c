@@ -69,10 +69,7 @@ int store_push_enqueue(store *st, int64_t org_id, int64_t cand_id, int64_t job_i
     sqlite3_bind_int64(s, 1, cand_id);
     sqlite3_bind_int64(s, 2, job_id);
     sqlite3_bind_int64(s, 3, time_now());
-    if (sqlite3_step(s) != SQLITE_DONE)
-        rc = store_fail(st, err, "requeue push");
-    sqlite3_finalize(s);
-    return rc;
+    return store_step_done(st, s, "requeue push", err);
 }
 
 static int each(store *st, sqlite3_stmt *s, store_push_cb cb, void *payload, atsb_error *err)
@@ -154,12 +151,7 @@ int store_push_count(store *st, int64_t org_id, const char *state, int64_t *out,
         return rc;
     sqlite3_bind_int64(s, 1, org_id);
     store_bind_text(s, 2, state);
-    if (sqlite3_step(s) == SQLITE_ROW)
-        *out = sqlite3_column_int64(s, 0);
-    else
-        rc = store_fail(st, err, "count outbox");
-    sqlite3_finalize(s);
-    return rc;
+    return store_step_count(st, s, "count outbox", out, err);
 }
 
 /* One outbox state change.  Parameters: ?1 id, ?2 and ?3 texts, ?4 a time,
@@ -233,10 +225,5 @@ int store_push_count_due(store *st, int64_t org_id, int64_t now, int64_t *out, a
         return rc;
     sqlite3_bind_int64(s, 1, org_id);
     sqlite3_bind_int64(s, 2, now);
-    if (sqlite3_step(s) == SQLITE_ROW)
-        *out = sqlite3_column_int64(s, 0);
-    else
-        rc = store_fail(st, err, "count due pushes");
-    sqlite3_finalize(s);
-    return rc;
+    return store_step_count(st, s, "count due pushes", out, err);
 }

@@ -35,10 +35,7 @@ int store_run_mark_interrupted(store *st, int64_t org_id, const char *kind, atsb
         return rc;
     sqlite3_bind_int64(s, 1, org_id);
     store_bind_text(s, 2, kind);
-    if (sqlite3_step(s) != SQLITE_DONE)
-        rc = store_fail(st, err, "mark interrupted runs");
-    sqlite3_finalize(s);
-    return rc;
+    return store_step_done(st, s, "mark interrupted runs", err);
 }
 
 static void bind_counts(sqlite3_stmt *s, int first, const store_run_counts *c)
@@ -64,10 +61,7 @@ int store_run_save_counts(store *st, int64_t run_id, const store_run_counts *c,
         return rc;
     sqlite3_bind_int64(s, 1, run_id);
     bind_counts(s, 2, c);
-    if (sqlite3_step(s) != SQLITE_DONE)
-        rc = store_fail(st, err, "save run counts");
-    sqlite3_finalize(s);
-    return rc;
+    return store_step_done(st, s, "save run counts", err);
 }
 
 int store_run_finish(store *st, int64_t run_id, const char *status,
@@ -87,10 +81,7 @@ int store_run_finish(store *st, int64_t run_id, const char *status,
     sqlite3_bind_int64(s, 13, time_now());
     sqlite3_bind_int64(s, 14, duration_ms);
     store_bind_text(s, 15, error);
-    if (sqlite3_step(s) != SQLITE_DONE)
-        rc = store_fail(st, err, "finish run");
-    sqlite3_finalize(s);
-    return rc;
+    return store_step_done(st, s, "finish run", err);
 }
 
 int store_run_each(store *st, int64_t org_id, int limit, store_run_cb cb, void *payload,
@@ -150,8 +141,5 @@ int store_conn_mark_synced(store *st, int64_t org_id, int64_t watermark, int ful
     sqlite3_bind_int64(s, 1, org_id);
     sqlite3_bind_int64(s, 2, watermark);
     sqlite3_bind_int(s, 3, full);
-    if (sqlite3_step(s) != SQLITE_DONE)
-        rc = store_fail(st, err, "mark connection synced");
-    sqlite3_finalize(s);
-    return rc;
+    return store_step_done(st, s, "mark connection synced", err);
 }
