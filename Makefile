@@ -64,7 +64,8 @@ PLUGIN_CFLAGS  := $(CSTD) $(OPT) $(WARN) $(SAN) -D_GNU_SOURCE -Isdk/include $(JS
                   -fPIC -fvisibility=hidden $(CFLAGS)
 PLUGIN_LDFLAGS := $(SAN) -shared -Wl,--version-script=sdk/connector.map $(LDFLAGS)
 
-CORE_SRCS := $(wildcard core/*.c)
+# core/ is grouped by subsystem: base/ cli/ store/ net/ plugin/ sync/ cands/ daemon/.
+CORE_SRCS := $(wildcard core/*.c core/*/*.c)
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
 CORE_LIB_OBJS := $(filter-out $(BUILD)/obj/core/main.o,$(CORE_OBJS))
 

@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
-#include "http.h"
-#include "log.h"
-#include "util.h"
+#include "cli/cli.h"
+#include "net/http.h"
+#include "base/log.h"
+#include "base/util.h"
 
 static const char USAGE[] =
     "usage: atsbridge [GLOBAL OPTIONS] COMMAND [ARGS]\n"

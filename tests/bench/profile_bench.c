@@ -9,8 +9,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "profile.h"
-#include "util.h"
+#include "cands/profile.h"
+#include "base/util.h"
 
 static double now_s(void)
 {

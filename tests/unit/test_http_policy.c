@@ -6,8 +6,8 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "http.h"
-#include "util.h"
+#include "net/http.h"
+#include "base/util.h"
 
 static void test_http__retry_after_seconds_date_and_reset(void **state)
 {

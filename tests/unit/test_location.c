@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "location.h"
+#include "sync/location.h"
 
 #define U LOCATION_US
 #define N LOCATION_NON_US

@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "plugin.h"
+#include "plugin/plugin.h"
 
 static int c_create(const atsb_host_api *a, atsb_host *h, void **o, atsb_error *e)
 { (void)a; (void)h; (void)o; (void)e; return 0; }

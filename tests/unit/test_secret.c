@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "secret.h"
-#include "util.h"
+#include "base/secret.h"
+#include "base/util.h"
 
 static void test_secret__literal_env_and_file(void **state)
 {

@@ -10,8 +10,8 @@
 #include <unistd.h>
 #include <ftw.h>
 
-#include "store.h"
-#include "util.h"
+#include "store/store.h"
+#include "base/util.h"
 
 static char g_dir[64];
 static char g_path[128];

@@ -1,0 +1,285 @@
+#include "base/config.h"
+
+#include <errno.h>
+#include <libconfig.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/util.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#ifndef LOCALSTATEDIR
+#define LOCALSTATEDIR "/var/lib"
+#endif
+#ifndef PLUGINDIR
+#define PLUGINDIR "/usr/local/lib/atsbridge/plugins"
+#endif
+
+typedef enum { K_STRING, K_INT, K_DURATION, K_LOGLEVEL, K_PATH } key_kind;
+
+typedef struct key_spec {
+    const char *group;
+    const char *name;
+    key_kind kind;
+    size_t offset;
+    long min, max;
+} key_spec;
+
+#define OFF(f) offsetof(config, f)
+static const key_spec KEYS[] = {
+    { "store", "path", K_PATH, OFF(store_path), 0, 0 },
+    { "plugins", "dir", K_PATH, OFF(plugins_dir), 0, 0 },
+    { "log", "level", K_LOGLEVEL, OFF(log_level), 0, 0 },
+    { "sync", "jobs_interval", K_DURATION, OFF(jobs_interval_s), 60, 30L * 86400 },
+    { "sync", "full_pass_interval", K_DURATION, OFF(full_pass_interval_s), 60, 30L * 86400 },
+    { "sync", "workers", K_INT, OFF(workers), 1, 64 },
+    { "http", "timeout_ms", K_INT, OFF(http_timeout_ms), 100, 600000 },
+    { "http", "max_attempts", K_INT, OFF(http_max_attempts), 1, 20 },
+    { "http", "backoff_base_ms", K_INT, OFF(http_backoff_base_ms), 1, 600000 },
+    { "http", "backoff_cap_ms", K_INT, OFF(http_backoff_cap_ms), 1, 3600000 },
+    { "http", "max_response_bytes", K_INT, OFF(http_max_response), 1024, 1L << 30 },
+    { "http", "rate_limit", K_INT, OFF(http_rate_limit), 0, 1000 },
+    { "candidates", "source_name", K_STRING, OFF(source_name), 0, 0 },
+    { "candidates", "default_trigger", K_STRING, OFF(default_trigger), 0, 0 },
+    { "candidates", "profile_url_template", K_STRING, OFF(profile_url_template), 0, 0 },
+    { "candidates", "retry_base", K_DURATION, OFF(push_retry_base_s), 1, 86400 },
+    { "candidates", "retry_cap", K_DURATION, OFF(push_retry_cap_s), 1, 7L * 86400 },
+    { "candidates", "max_attempts", K_INT, OFF(push_max_attempts), 1, 100 },
+};
+
+static int set_defaults(config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->store_path = str_dup(LOCALSTATEDIR "/atsbridge/atsbridge.db");
+    cfg->plugins_dir = str_dup(PLUGINDIR);
+    cfg->log_level = ATSB_LOG_WARN;
+    cfg->jobs_interval_s = 3 * 3600;
+    cfg->full_pass_interval_s = 86400;
+    cfg->workers = 4;
+    cfg->http_timeout_ms = 30000;
+    cfg->http_max_attempts = 5;
+    cfg->http_backoff_base_ms = 500;
+    cfg->http_backoff_cap_ms = 30000;
+    cfg->http_max_response = 64L * 1024 * 1024;
+    cfg->http_rate_limit = 10;
+    cfg->source_name = str_dup("FactoryFix");
+    cfg->default_trigger = str_dup("engaged");
+    cfg->profile_url_template = str_dup("https://app.factoryfix.com/candidates/{id}");
+    cfg->push_retry_base_s = 30;
+    cfg->push_retry_cap_s = 3600;
+    cfg->push_max_attempts = 10;
+    if (!cfg->store_path || !cfg->plugins_dir || !cfg->source_name ||
+        !cfg->default_trigger || !cfg->profile_url_template)
+        return -1;
+    return 0;
+}
+
+void config_free(config *cfg)
+{
+    if (!cfg)
+        return;
+    free(cfg->path);
+    free(cfg->store_path);
+    free(cfg->plugins_dir);
+    free(cfg->source_name);
+    free(cfg->default_trigger);
+    free(cfg->profile_url_template);
+    memset(cfg, 0, sizeof(*cfg));
+}
+
+static int file_exists(const char *p)
+{
+    return p && access(p, R_OK) == 0;
+}
+
+char *config_default_path(void)
+{
+    const char *env = getenv("ATSBRIDGE_CONFIG");
+    if (!str_empty(env))
+        return str_dup(env);
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *dir = dirname(exe);
+        char *cand = str_printf("%s/../conf/atsbridge.conf", dir);
+        char real[PATH_MAX];
+        if (cand && file_exists(cand) && realpath(cand, real)) {
+            free(cand);
+            return str_dup(real);
+        }
+        free(cand);
+    }
+    if (file_exists(SYSCONFDIR "/atsbridge/atsbridge.conf"))
+        return str_dup(SYSCONFDIR "/atsbridge/atsbridge.conf");
+    return NULL;
+}
+
+/* Relative paths in the file are relative to the file's directory, so a
+ * config works wherever the process is started from. */
+static char *resolve_path(const char *cfg_path, const char *value)
+{
+    if (value[0] == '/' || !cfg_path)
+        return str_dup(value);
+    char *copy = str_dup(cfg_path);
+    if (!copy)
+        return NULL;
+    char *out = str_printf("%s/%s", dirname(copy), value);
+    free(copy);
+    return out;
+}
+
+static const key_spec *find_key(const char *group, const char *name)
+{
+    for (size_t i = 0; i < ARRAY_LEN(KEYS); i++)
+        if (str_eq(KEYS[i].group, group) && str_eq(KEYS[i].name, name))
+            return &KEYS[i];
+    return NULL;
+}
+
+static int known_group(const char *group)
+{
+    for (size_t i = 0; i < ARRAY_LEN(KEYS); i++)
+        if (str_eq(KEYS[i].group, group))
+            return 1;
+    return 0;
+}
+
+static int apply_key(config *cfg, const key_spec *k, config_setting_t *s,
+                     const char *file, atsb_error *err)
+{
+    int line = config_setting_source_line(s);
+    char *field = (char *)cfg + k->offset;
+    long lv = 0;
+    switch (k->kind) {
+    case K_STRING:
+    case K_PATH: {
+        const char *v = config_setting_get_string(s);
+        if (!v)
+            return err_set(err, ATSB_ERR_CONFIG, "%s:%d: %s.%s: expected a string",
+                           file, line, k->group, k->name);
+        if (!*v)
+            return err_set(err, ATSB_ERR_CONFIG, "%s:%d: %s.%s: must not be empty",
+                           file, line, k->group, k->name);
+        char *copy = k->kind == K_PATH ? resolve_path(file, v) : str_dup(v);
+        if (!copy)
+            return err_set(err, ATSB_ERR_INTERNAL, "out of memory");
+        free(*(char **)field);
+        *(char **)field = copy;
+        return 0;
+    }
+    case K_LOGLEVEL: {
+        const char *v = config_setting_get_string(s);
+        int lvl = log_level_parse(v);
+        if (lvl < 0)
+            return err_set(err, ATSB_ERR_CONFIG,
+                           "%s:%d: log.level: expected one of error, warn, info, debug",
+                           file, line);
+        *(int *)field = lvl;
+        return 0;
+    }
+    case K_DURATION:
+        if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+            if (duration_parse(config_setting_get_string(s), &lv) < 0)
+                return err_set(err, ATSB_ERR_CONFIG,
+                               "%s:%d: %s.%s: expected a duration such as \"90s\", \"15m\", \"3h\" or \"1d\"",
+                               file, line, k->group, k->name);
+        } else if (config_setting_type(s) == CONFIG_TYPE_INT ||
+                   config_setting_type(s) == CONFIG_TYPE_INT64) {
+            lv = (long)config_setting_get_int64(s);
+        } else {
+            return err_set(err, ATSB_ERR_CONFIG,
+                           "%s:%d: %s.%s: expected seconds or a duration string",
+                           file, line, k->group, k->name);
+        }
+        break;
+    case K_INT:
+        if (config_setting_type(s) != CONFIG_TYPE_INT &&
+            config_setting_type(s) != CONFIG_TYPE_INT64)
+            return err_set(err, ATSB_ERR_CONFIG, "%s:%d: %s.%s: expected an integer",
+                           file, line, k->group, k->name);
+        lv = (long)config_setting_get_int64(s);
+        break;
+    }
+    if (lv < k->min || lv > k->max)
+        return err_set(err, ATSB_ERR_CONFIG, "%s:%d: %s.%s: %ld is out of range %ld..%ld",
+                       file, line, k->group, k->name, lv, k->min, k->max);
+    if (k->kind == K_DURATION || k->offset == OFF(http_max_response))
+        *(long *)field = lv;
+    else
+        *(int *)field = (int)lv;
+    return 0;
+}
+
+int config_load(config *cfg, const char *path, atsb_error *err)
+{
+    int rc = ATSB_OK;
+    config_t lc;
+    config_init(&lc);
+    if (set_defaults(cfg) < 0) {
+        rc = err_set(err, ATSB_ERR_INTERNAL, "out of memory");
+        goto done;
+    }
+    char *chosen = path ? str_dup(path) : config_default_path();
+    if (!chosen) {
+        if (path) {
+            rc = err_set(err, ATSB_ERR_INTERNAL, "out of memory");
+            goto done;
+        }
+        goto done; /* no file anywhere: built-in defaults */
+    }
+    cfg->path = chosen;
+    if (access(chosen, R_OK) != 0) {
+        rc = err_set(err, ATSB_ERR_CONFIG, "%s: cannot read config file: %s",
+                     chosen, strerror(errno));
+        goto done;
+    }
+    if (config_read_file(&lc, chosen) != CONFIG_TRUE) {
+        rc = err_set(err, ATSB_ERR_CONFIG, "%s:%d: %s",
+                     config_error_file(&lc) ? config_error_file(&lc) : chosen,
+                     config_error_line(&lc), config_error_text(&lc));
+        goto done;
+    }
+    config_setting_t *root = config_root_setting(&lc);
+    for (int i = 0; i < config_setting_length(root); i++) {
+        config_setting_t *g = config_setting_get_elem(root, (unsigned)i);
+        const char *gname = config_setting_name(g);
+        int gline = config_setting_source_line(g);
+        if (!known_group(gname)) {
+            rc = err_set(err, ATSB_ERR_CONFIG, "%s:%d: %s: unknown setting group",
+                         chosen, gline, gname ? gname : "?");
+            goto done;
+        }
+        if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+            rc = err_set(err, ATSB_ERR_CONFIG, "%s:%d: %s: expected a group { ... }",
+                         chosen, gline, gname);
+            goto done;
+        }
+        for (int j = 0; j < config_setting_length(g); j++) {
+            config_setting_t *s = config_setting_get_elem(g, (unsigned)j);
+            const key_spec *k = find_key(gname, config_setting_name(s));
+            if (!k) {
+                rc = err_set(err, ATSB_ERR_CONFIG, "%s:%d: %s.%s: unknown setting",
+                             chosen, config_setting_source_line(s), gname,
+                             config_setting_name(s));
+                goto done;
+            }
+            if ((rc = apply_key(cfg, k, s, chosen, err)) != ATSB_OK)
+                goto done;
+        }
+    }
+    if (cfg->http_backoff_base_ms > cfg->http_backoff_cap_ms) {
+        rc = err_set(err, ATSB_ERR_CONFIG,
+                     "%s: http.backoff_base_ms must not exceed http.backoff_cap_ms", chosen);
+        goto done;
+    }
+done:
+    config_destroy(&lc);
+    return rc;
+}

@@ -1,0 +1,22 @@
+/* Candidate intake from the sourcing side: one JSON object, a JSON array, or
+ * JSON Lines (see docs/candidates.md for the schema).  Each record is
+ * validated in full, then written in its own transaction together with the
+ * trigger's consequences; a bad record is reported (record number, field,
+ * why) and the others go on. */
+#ifndef ATSB_CORE_CAND_IMPORT_H
+#define ATSB_CORE_CAND_IMPORT_H
+
+#include <stdio.h>
+
+#include "base/config.h"
+#include "store/store.h"
+
+typedef struct cand_import_result {
+    int records, created, updated, failed, queued, held;
+} cand_import_result;
+
+/* errors: where per-record problems are printed (one line each). */
+int cand_import(store *st, const config *cfg, const char *data, size_t len, FILE *errors,
+                cand_import_result *res, atsb_error *err);
+
+#endif

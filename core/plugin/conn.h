@@ -1,0 +1,45 @@
+/* A live connector instance for one connection: validated settings, the
+ * host function table, and thin wrappers that make every connector call
+ * return a well-formed, classified error. */
+#ifndef ATSB_CORE_CONN_H
+#define ATSB_CORE_CONN_H
+
+#include "atsbridge/connector.h"
+#include "base/config.h"
+#include "plugin/plugin.h"
+#include "store/store.h"
+
+typedef struct conn conn;
+
+/* Check key=value settings against the connector's schema: unknown names,
+ * missing required ones, type errors.  The error names the setting and never
+ * quotes a secret's value. */
+int conn_validate_settings(const plugin *p, const store_setting *s, size_t n,
+                           atsb_error *err);
+
+/* Resolve secrets, apply defaults, create the connector instance.  label
+ * tags log lines (the org slug). */
+int conn_open(conn **out, const plugin *p, const store_setting *s, size_t n,
+              const config *cfg, const char *label, atsb_error *err);
+void conn_close(conn *c);
+
+const plugin *conn_plugin(const conn *c);
+int conn_check(conn *c, atsb_error *err);
+int conn_list_jobs(conn *c, const atsb_list_request *req, const atsb_job_sink *sink,
+                   atsb_error *err);
+int conn_push_candidate(conn *c, const atsb_candidate *cand, atsb_push_result *out,
+                        atsb_error *err);
+int conn_find_candidate(conn *c, const atsb_candidate *cand, atsb_push_result *out,
+                        atsb_error *err);
+
+/* Replace the host's HTTP service for every instance of this process (the
+ * conformance kit injects faults this way, in its child processes); NULL
+ * restores the real one. */
+typedef int (*conn_http_fn)(const atsb_http_request *req, atsb_http_response **out,
+                            atsb_error *err);
+void conn_set_http_override(conn_http_fn fn);
+
+/* The table handed to connectors (exposed for tests). */
+const atsb_host_api *conn_host_api(void);
+
+#endif

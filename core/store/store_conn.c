@@ -1,0 +1,212 @@
+#include "store/store_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void store_conn_free(store_conn *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n_settings; i++) {
+        free(c->settings[i].name);
+        free(c->settings[i].value);
+    }
+    free(c->settings);
+    free(c->last_error);
+    memset(c, 0, sizeof(*c));
+}
+
+int store_conn_add(store *st, int64_t org_id, const char *connector,
+                   const store_setting *settings, size_t n, atsb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = store_begin(st, err);
+    if (rc)
+        return rc;
+    if ((rc = store_prepare(st, &s,
+                            "INSERT INTO connections(org_id, connector, created_at) "
+                            "VALUES (?1, ?2, ?3)", err)))
+        goto fail;
+    sqlite3_bind_int64(s, 1, org_id);
+    store_bind_text(s, 2, connector);
+    sqlite3_bind_int64(s, 3, time_now());
+    int step = sqlite3_step(s);
+    sqlite3_finalize(s);
+    s = NULL;
+    if (step == SQLITE_CONSTRAINT_UNIQUE) {
+        /* The schema's UNIQUE(org_id) is the last line of defence for the
+         * one-ATS rule; name the ATS the org already uses. */
+        store_conn cur;
+        char existing[64] = "another ATS";
+        store_rollback(st);
+        if (store_conn_get(st, org_id, &cur, NULL) == ATSB_OK) {
+            str_copy(existing, sizeof(existing), cur.connector);
+            store_conn_free(&cur);
+        }
+        return err_set(err, CORE_ERR_CONFLICT,
+                       "organisation is already connected to %s; an organisation can "
+                       "have only one ATS connection (run `atsbridge disconnect` first)",
+                       existing);
+    }
+    if (step != SQLITE_DONE) {
+        rc = store_fail(st, err, "add connection");
+        goto fail;
+    }
+    int64_t conn_id = sqlite3_last_insert_rowid(st->db);
+    if ((rc = store_prepare(st, &s,
+                            "INSERT INTO connection_settings(connection_id, name, value) "
+                            "VALUES (?1, ?2, ?3)", err)))
+        goto fail;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_reset(s);
+        sqlite3_bind_int64(s, 1, conn_id);
+        store_bind_text(s, 2, settings[i].name);
+        store_bind_text(s, 3, settings[i].value);
+        if (sqlite3_step(s) != SQLITE_DONE) {
+            rc = store_fail(st, err, "add connection setting");
+            goto fail;
+        }
+    }
+    sqlite3_finalize(s);
+    s = NULL;
+    /* Jobs left archived by an earlier disconnect become this connection's
+     * again only through a sync; nothing to do here. */
+    return store_commit(st, err);
+fail:
+    sqlite3_finalize(s);
+    store_rollback(st);
+    return rc;
+}
+
+int store_conn_get(store *st, int64_t org_id, store_conn *out, atsb_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    sqlite3_stmt *s = NULL;
+    int rc = store_prepare(st, &s,
+                           "SELECT id, org_id, connector, state, last_error, created_at, "
+                           "last_sync_at, last_full_sync_at, sync_watermark, failures, retry_at "
+                           "FROM connections WHERE org_id = ?1", err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, org_id);
+    int step = sqlite3_step(s);
+    if (step == SQLITE_DONE) {
+        sqlite3_finalize(s);
+        return err_set(err, ATSB_ERR_NOT_FOUND, "organisation has no ATS connection");
+    }
+    if (step != SQLITE_ROW) {
+        rc = store_fail(st, err, "get connection");
+        sqlite3_finalize(s);
+        return rc;
+    }
+    out->id = sqlite3_column_int64(s, 0);
+    out->org_id = sqlite3_column_int64(s, 1);
+    store_col_copy(s, 2, out->connector, sizeof(out->connector));
+    store_col_copy(s, 3, out->state, sizeof(out->state));
+    out->last_error = store_col_dup(s, 4);
+    out->created_at = sqlite3_column_int64(s, 5);
+    out->last_sync_at = sqlite3_column_int64(s, 6);
+    out->last_full_sync_at = sqlite3_column_int64(s, 7);
+    out->sync_watermark = sqlite3_column_int64(s, 8);
+    out->failures = sqlite3_column_int(s, 9);
+    out->retry_at = sqlite3_column_int64(s, 10);
+    sqlite3_finalize(s);
+
+    if ((rc = store_prepare(st, &s,
+                            "SELECT name, value FROM connection_settings "
+                            "WHERE connection_id = ?1 ORDER BY name", err)))
+        goto fail;
+    sqlite3_bind_int64(s, 1, out->id);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        store_setting *g = realloc(out->settings, (out->n_settings + 1) * sizeof(*g));
+        if (!g) {
+            rc = err_set(err, ATSB_ERR_INTERNAL, "out of memory");
+            goto fail;
+        }
+        out->settings = g;
+        g[out->n_settings].name = store_col_dup(s, 0);
+        g[out->n_settings].value = store_col_dup(s, 1);
+        out->n_settings++;
+    }
+    if (step != SQLITE_DONE) {
+        rc = store_fail(st, err, "get connection settings");
+        goto fail;
+    }
+    sqlite3_finalize(s);
+    return ATSB_OK;
+fail:
+    sqlite3_finalize(s);
+    store_conn_free(out);
+    return rc;
+}
+
+int store_conn_delete(store *st, int64_t org_id, atsb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = store_begin(st, err);
+    if (rc)
+        return rc;
+    /* The org's jobs stay, archived, so history and candidates keep their
+     * references; a later connect brings open ones back through a sync. */
+    if ((rc = store_prepare(st, &s,
+                            "UPDATE jobs SET state = 'archived', archived_reason = "
+                            "'disconnected', updated_at = ?2 "
+                            "WHERE org_id = ?1 AND state <> 'archived'", err)))
+        goto fail;
+    sqlite3_bind_int64(s, 1, org_id);
+    sqlite3_bind_int64(s, 2, time_now());
+    if (sqlite3_step(s) != SQLITE_DONE) {
+        rc = store_fail(st, err, "archive jobs");
+        goto fail;
+    }
+    sqlite3_finalize(s);
+    if ((rc = store_prepare(st, &s, "DELETE FROM connections WHERE org_id = ?1", err)))
+        goto fail;
+    sqlite3_bind_int64(s, 1, org_id);
+    if (sqlite3_step(s) != SQLITE_DONE) {
+        rc = store_fail(st, err, "delete connection");
+        goto fail;
+    }
+    if (sqlite3_changes(st->db) == 0) {
+        rc = err_set(err, ATSB_ERR_NOT_FOUND, "organisation has no ATS connection");
+        goto fail;
+    }
+    sqlite3_finalize(s);
+    return store_commit(st, err);
+fail:
+    sqlite3_finalize(s);
+    store_rollback(st);
+    return rc;
+}
+
+int store_conn_set_state(store *st, int64_t org_id, const char *state,
+                         const char *last_error, atsb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = store_prepare(st, &s,
+                           "UPDATE connections SET state = ?2, last_error = ?3 "
+                           "WHERE org_id = ?1", err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, org_id);
+    store_bind_text(s, 2, state);
+    store_bind_text(s, 3, last_error);
+    return store_step_done(st, s, "set connection state", err);
+}
+
+int store_conn_set_breaker(store *st, int64_t org_id, int failures, int64_t retry_at,
+                           const char *last_error, atsb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = store_prepare(st, &s,
+                           "UPDATE connections SET failures = ?2, retry_at = ?3, "
+                           "last_error = CASE WHEN ?2 = 0 AND state = 'ok' THEN NULL "
+                           "ELSE coalesce(?4, last_error) END WHERE org_id = ?1", err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, org_id);
+    sqlite3_bind_int(s, 2, failures);
+    sqlite3_bind_int64(s, 3, retry_at);
+    store_bind_text(s, 4, last_error);
+    return store_step_done(st, s, "set circuit breaker", err);
+}

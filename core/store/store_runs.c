@@ -1,0 +1,145 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_int.h"
+
+int store_run_start(store *st, int64_t org_id, const char *kind, int full, int64_t *run_id,
+                    atsb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = store_prepare(st, &s,
+                           "INSERT INTO sync_runs(org_id, kind, full_pass, started_at) "
+                           "VALUES (?1, ?2, ?3, ?4)", err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, org_id);
+    store_bind_text(s, 2, kind);
+    sqlite3_bind_int(s, 3, full);
+    sqlite3_bind_int64(s, 4, time_now());
+    if (sqlite3_step(s) != SQLITE_DONE)
+        rc = store_fail(st, err, "start run");
+    else
+        *run_id = sqlite3_last_insert_rowid(st->db);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int store_run_mark_interrupted(store *st, int64_t org_id, const char *kind, atsb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = store_prepare(st, &s,
+                           "UPDATE sync_runs SET status = 'interrupted', "
+                           "error_message = 'the process running it stopped before it finished' "
+                           "WHERE org_id = ?1 AND kind = ?2 AND status = 'running'", err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, org_id);
+    store_bind_text(s, 2, kind);
+    return store_step_done(st, s, "mark interrupted runs", err);
+}
+
+static void bind_counts(sqlite3_stmt *s, int first, const store_run_counts *c)
+{
+    const int64_t v[] = { c->created, c->updated, c->unchanged, c->frozen_skipped,
+                          c->archived, c->non_us, c->unknown_location, c->malformed,
+                          c->closed_skipped, c->errors };
+    for (size_t i = 0; i < ARRAY_LEN(v); i++)
+        sqlite3_bind_int64(s, first + (int)i, v[i]);
+}
+
+#define COUNT_SET                                                                       \
+    "created = ?2, updated = ?3, unchanged = ?4, frozen_skipped = ?5, archived = ?6, "  \
+    "non_us = ?7, unknown_location = ?8, malformed = ?9, closed_skipped = ?10, "        \
+    "errors = ?11"
+
+int store_run_save_counts(store *st, int64_t run_id, const store_run_counts *c,
+                          atsb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = store_prepare(st, &s, "UPDATE sync_runs SET " COUNT_SET " WHERE id = ?1", err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, run_id);
+    bind_counts(s, 2, c);
+    return store_step_done(st, s, "save run counts", err);
+}
+
+int store_run_finish(store *st, int64_t run_id, const char *status,
+                     const store_run_counts *c, int64_t duration_ms, const char *error,
+                     atsb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = store_prepare(st, &s,
+                           "UPDATE sync_runs SET " COUNT_SET ", status = ?12, "
+                           "finished_at = ?13, duration_ms = ?14, error_message = ?15 "
+                           "WHERE id = ?1", err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, run_id);
+    bind_counts(s, 2, c);
+    store_bind_text(s, 12, status);
+    sqlite3_bind_int64(s, 13, time_now());
+    sqlite3_bind_int64(s, 14, duration_ms);
+    store_bind_text(s, 15, error);
+    return store_step_done(st, s, "finish run", err);
+}
+
+int store_run_each(store *st, int64_t org_id, int limit, store_run_cb cb, void *payload,
+                   atsb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = store_prepare(st, &s,
+                           "SELECT id, kind, full_pass, status, started_at, finished_at, "
+                           "duration_ms, created, updated, unchanged, frozen_skipped, archived, "
+                           "non_us, unknown_location, malformed, closed_skipped, errors, "
+                           "error_message FROM sync_runs WHERE org_id = ?1 "
+                           "ORDER BY id DESC LIMIT ?2", err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, org_id);
+    sqlite3_bind_int(s, 2, limit);
+    int step;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        store_run r;
+        memset(&r, 0, sizeof(r));
+        r.id = sqlite3_column_int64(s, 0);
+        store_col_copy(s, 1, r.kind, sizeof(r.kind));
+        r.full_pass = sqlite3_column_int(s, 2);
+        store_col_copy(s, 3, r.status, sizeof(r.status));
+        r.started_at = sqlite3_column_int64(s, 4);
+        r.finished_at = sqlite3_column_int64(s, 5);
+        r.duration_ms = sqlite3_column_int64(s, 6);
+        int64_t *c[] = { &r.counts.created, &r.counts.updated, &r.counts.unchanged,
+                         &r.counts.frozen_skipped, &r.counts.archived, &r.counts.non_us,
+                         &r.counts.unknown_location, &r.counts.malformed,
+                         &r.counts.closed_skipped, &r.counts.errors };
+        for (size_t i = 0; i < ARRAY_LEN(c); i++)
+            *c[i] = sqlite3_column_int64(s, 7 + (int)i);
+        r.error_message = store_col_dup(s, 17);
+        rc = cb(&r, payload);
+        free(r.error_message);
+        if (rc)
+            break;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = store_fail(st, err, "list runs");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int store_conn_mark_synced(store *st, int64_t org_id, int64_t watermark, int full,
+                           atsb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = store_prepare(st, &s,
+                           "UPDATE connections SET last_sync_at = ?2, sync_watermark = ?2, "
+                           "last_full_sync_at = CASE WHEN ?3 THEN ?2 ELSE last_full_sync_at END, "
+                           "state = CASE WHEN state = 'needs_attention' THEN 'ok' ELSE state END, "
+                           "last_error = NULL WHERE org_id = ?1", err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, org_id);
+    sqlite3_bind_int64(s, 2, watermark);
+    sqlite3_bind_int(s, 3, full);
+    return store_step_done(st, s, "mark connection synced", err);
+}

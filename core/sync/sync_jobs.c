@@ -1,0 +1,305 @@
+#include "sync/sync_jobs.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "plugin/conn.h"
+#include "sync/location.h"
+#include "base/log.h"
+#include "sync/runstate.h"
+#include "sync/synclock.h"
+#include "base/util.h"
+
+/* Incremental runs ask for changes since the last successful run's start
+ * minus this much, so clock skew between us and the ATS never loses an
+ * edit; re-reading a few jobs is harmless (content hash). */
+#define INCREMENTAL_OVERLAP_S 300
+
+#define REASON_CLOSED "closed in the ATS"
+#define REASON_NOT_US "location is no longer in the US"
+
+typedef struct page_ctx {
+    store *st;
+    store_job_writer *w;
+    const store_org *org;
+    store_run_counts counts;
+    int64_t run_id;
+    int64_t pages;
+    atsb_error err;        /* why the sink stopped the connector */
+} page_ctx;
+
+static void hash_str(uint64_t *h, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        *h ^= *p;
+        *h *= 0x100000001b3ull;
+    }
+    *h ^= 0x1f; /* field separator: "ab"+"c" differs from "a"+"bc" */
+    *h *= 0x100000001b3ull;
+}
+
+void sync_jobs_hash(const atsb_job *j, const char *country, char out[24])
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    hash_str(&h, j->title);
+    hash_str(&h, j->status == ATSB_JOB_OPEN ? "open" : "closed");
+    hash_str(&h, j->location_text);
+    hash_str(&h, country);
+    hash_str(&h, j->region);
+    hash_str(&h, j->city);
+    hash_str(&h, j->remote ? "remote" : "onsite");
+    hash_str(&h, j->department);
+    hash_str(&h, j->description);
+    hash_str(&h, j->url);
+    snprintf(out, 24, "%016" PRIx64, h);
+}
+
+static void on_malformed(void *payload, const char *remote_id, const char *reason)
+{
+    page_ctx *c = payload;
+    c->counts.malformed++;
+    log_warn("sync", "%s: skipped malformed job %s: %s", c->org->slug,
+             remote_id ? remote_id : "(no id)", reason ? reason : "unreadable");
+}
+
+/* One job through the rules.  Runs inside the page's transaction. */
+static int apply_job(page_ctx *c, const atsb_job *j, atsb_error *err)
+{
+    if (!ATSB_HAS_FIELD(atsb_job, j, updated_at) || str_empty(j->remote_id) ||
+        str_empty(j->title) || (j->status != ATSB_JOB_OPEN && j->status != ATSB_JOB_CLOSED)) {
+        on_malformed(c, j && j->struct_size >= sizeof(uint32_t) + sizeof(void *) ? j->remote_id : NULL,
+                     "missing id, title or status");
+        return ATSB_OK;
+    }
+    if (strlen(j->remote_id) >= ATSB_REMOTE_ID_MAX) {
+        on_malformed(c, NULL, "remote id longer than 127 bytes");
+        return ATSB_OK;
+    }
+    char country[8];
+    location_input li = { j->country_code, j->region, j->city, j->location_text };
+    location_verdict where = location_classify(&li, country, sizeof(country));
+    char hash[24];
+    sync_jobs_hash(j, country, hash);
+    store_job_fields f = { j->remote_id, j->title,
+                           j->status == ATSB_JOB_OPEN ? "open" : "closed",
+                           j->location_text, country[0] ? country : NULL, j->region, j->city,
+                           j->department, j->description, j->url, j->remote != 0,
+                           j->updated_at, hash };
+
+    store_job cur;
+    int rc = store_job_writer_lookup(c->w, j->remote_id, &cur, err);
+    if (rc != ATSB_OK && rc != ATSB_ERR_NOT_FOUND)
+        return rc;
+    int exists = rc == ATSB_OK;
+    rc = ATSB_OK;
+    int archived = exists && str_eq(cur.state, "archived");
+    int changed = exists && !str_eq(cur.content_hash, hash);
+
+    if (j->status == ATSB_JOB_CLOSED) {
+        /* Closed stops sourcing, activated or not: archive. */
+        if (exists && !archived) {
+            rc = store_job_writer_archive(c->w, cur.id, REASON_CLOSED, hash, err);
+            if (!rc)
+                rc = store_audit(c->st, c->org->id, "job.archived", j->remote_id,
+                                 REASON_CLOSED, err);
+            c->counts.archived++;
+        } else if (exists) {
+            rc = store_job_writer_seen(c->w, cur.id, hash, err);
+            c->counts.unchanged++;
+        } else {
+            c->counts.closed_skipped++;
+        }
+        goto done;
+    }
+    if (where != LOCATION_US) {
+        if (where == LOCATION_NON_US)
+            c->counts.non_us++;
+        else
+            c->counts.unknown_location++;
+        if (exists && !archived && !cur.frozen) {
+            rc = store_job_writer_archive(c->w, cur.id, REASON_NOT_US, hash, err);
+            if (!rc)
+                rc = store_audit(c->st, c->org->id, "job.archived", j->remote_id,
+                                 REASON_NOT_US, err);
+            c->counts.archived++;
+        } else if (exists) {
+            /* Frozen: the location edit is not applied either. */
+            if (changed && cur.frozen && !archived) {
+                c->counts.frozen_skipped++;
+                rc = store_audit(c->st, c->org->id, "job.edit_skipped", j->remote_id,
+                                 "job is active (frozen); ATS edit not applied", err);
+            }
+            if (!rc)
+                rc = store_job_writer_seen(c->w, cur.id, hash, err);
+        }
+        goto done;
+    }
+    if (!exists) {
+        rc = store_job_writer_insert(c->w, &f, err); /* arrives disabled */
+        c->counts.created++;
+    } else if (archived) {
+        /* Reopened in the ATS (or reconnected): back as disabled, so a person
+         * decides whether sourcing resumes. */
+        rc = store_job_writer_update(c->w, cur.id, &f, "disabled", err);
+        if (!rc)
+            rc = store_audit(c->st, c->org->id, "job.reopened", j->remote_id,
+                             cur.archived_reason, err);
+        c->counts.updated++;
+    } else if (cur.frozen) {
+        if (changed) {
+            c->counts.frozen_skipped++;
+            rc = store_audit(c->st, c->org->id, "job.edit_skipped", j->remote_id,
+                             "job is active (frozen); ATS edit not applied", err);
+        } else {
+            c->counts.unchanged++;
+        }
+        if (!rc)
+            rc = store_job_writer_seen(c->w, cur.id, hash, err);
+    } else if (changed) {
+        rc = store_job_writer_update(c->w, cur.id, &f, NULL, err);
+        c->counts.updated++;
+    } else {
+        rc = store_job_writer_seen(c->w, cur.id, hash, err);
+        c->counts.unchanged++;
+    }
+done:
+    if (exists)
+        store_job_free(&cur);
+    return rc;
+}
+
+/* One ATS page, one transaction: a crash anywhere loses at most the page in
+ * flight, and re-running it is a no-op for what was committed. */
+static int on_page(void *payload, const atsb_job *const *jobs, size_t count)
+{
+    page_ctx *c = payload;
+    if (runstate_stop_requested())
+        return err_set(&c->err, ATSB_ERR_CANCELLED, "stopped by a signal");
+    store_run_counts before = c->counts;
+    int rc = store_begin(c->st, &c->err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < count && !rc; i++)
+        rc = apply_job(c, jobs[i], &c->err);
+    if (!rc)
+        rc = store_run_save_counts(c->st, c->run_id, &c->counts, &c->err);
+    if (!rc)
+        rc = store_commit(c->st, &c->err);
+    if (rc) {
+        store_rollback(c->st);
+        c->counts = before;
+        return rc;
+    }
+    c->pages++;
+    log_info("sync", "%s: page %" PRId64 " committed (%zu jobs)", c->org->slug, c->pages,
+             count);
+    return ATSB_OK;
+}
+
+int sync_jobs_org(store *st, const plugin_registry *reg, const config *cfg,
+                  const store_org *org, const sync_jobs_opts *opts, sync_jobs_result *res,
+                  atsb_error *err)
+{
+    memset(res, 0, sizeof(*res));
+    store_conn sc;
+    synclock lk = { -1 };
+    conn *c = NULL;
+    page_ctx pc;
+    memset(&pc, 0, sizeof(pc));
+    int rc = store_conn_get(st, org->id, &sc, err);
+    if (rc) {
+        if (rc == ATSB_ERR_NOT_FOUND)
+            err_set(err, ATSB_ERR_NOT_FOUND,
+                    "organisation %s has no ATS connection (atsbridge connect %s ...)",
+                    org->slug, org->slug);
+        return rc;
+    }
+    const plugin *p = plugin_registry_find(reg, sc.connector);
+    if (!p) {
+        rc = err_set(err, ATSB_ERR_CONFIG,
+                     "organisation %s uses connector %s, which is not loaded from %s "
+                     "(see atsbridge plugins list)", org->slug, sc.connector, reg->dir);
+        goto out;
+    }
+    if ((rc = synclock_acquire(&lk, cfg->store_path, org->slug, "jobs",
+                               opts && opts->wait_for_lock, err)))
+        goto out;
+    /* We hold the lock, so a run still marked running died with its process. */
+    if ((rc = store_run_mark_interrupted(st, org->id, "jobs", err)))
+        goto out;
+
+    int64_t started = time_now();
+    int64_t t0 = time_now_ms();
+    int full = (opts && opts->force_full) || sc.sync_watermark == 0 ||
+               !(p->desc.capabilities & ATSB_CAP_INCREMENTAL) ||
+               started - sc.last_full_sync_at >= cfg->full_pass_interval_s;
+    res->full = full;
+    if ((rc = store_run_start(st, org->id, "jobs", full, &res->run_id, err)))
+        goto out;
+    pc.st = st;
+    pc.org = org;
+    pc.run_id = res->run_id;
+    err_clear(&pc.err);
+
+    atsb_error cerr = ATSB_ERROR_INIT;
+    if ((rc = conn_open(&c, p, sc.settings, sc.n_settings, cfg, org->slug, &cerr)) ||
+        (rc = store_job_writer_open(st, org->id, p->desc.name, res->run_id, &pc.w, &cerr)))
+        goto finish;
+    atsb_list_request req = { sizeof(req), 0, opts ? opts->page_size : 0 };
+    if (!full)
+        req.updated_since = sc.sync_watermark - INCREMENTAL_OVERLAP_S;
+    atsb_job_sink sink = { sizeof(sink), on_page, on_malformed, &pc };
+    log_info("sync", "%s: %s job sync through %s", org->slug, full ? "full" : "incremental",
+             p->desc.name);
+    rc = conn_list_jobs(c, &req, &sink, &cerr);
+    /* If our own sink stopped the connector, our reason is the real one. */
+    if (rc && pc.err.code != ATSB_OK)
+        cerr = pc.err;
+    if (!rc && full) {
+        int64_t gone = 0;
+        if (!(rc = store_begin(st, &cerr))) {
+            rc = store_job_archive_unseen(st, org->id, res->run_id, &gone, &cerr);
+            if (!rc && gone)
+                rc = store_audit(st, org->id, "job.archived", NULL,
+                                 "no longer in the ATS (full pass)", &cerr);
+            if (!rc)
+                rc = store_commit(st, &cerr);
+            else
+                store_rollback(st);
+        }
+        pc.counts.archived += gone;
+    }
+finish:
+    store_job_writer_close(pc.w);
+    res->duration_ms = time_now_ms() - t0;
+    res->pages = pc.pages;
+    if (rc) {
+        pc.counts.errors++;
+        const char *status = rc == ATSB_ERR_CANCELLED ? "cancelled" : "failed";
+        str_copy(res->status, sizeof(res->status), status);
+        store_run_finish(st, res->run_id, status, &pc.counts, res->duration_ms, cerr.message,
+                         NULL);
+        if (rc == ATSB_ERR_AUTH) {
+            /* Credentials are wrong until a person fixes them: flag the
+             * connection instead of retrying into a lock-out. */
+            store_conn_set_state(st, org->id, "needs_attention", cerr.message, NULL);
+            store_audit(st, org->id, "connection.needs_attention", sc.connector, cerr.message,
+                        NULL);
+        }
+        err_set(err, rc, "%s: job sync failed: %s", org->slug, cerr.message);
+    } else {
+        str_copy(res->status, sizeof(res->status), "ok");
+        if (!(rc = store_run_finish(st, res->run_id, "ok", &pc.counts, res->duration_ms, NULL,
+                                    err)))
+            /* The watermark is the run's start: anything changed while we
+             * paged through is picked up next time. */
+            rc = store_conn_mark_synced(st, org->id, started, full, err);
+    }
+    res->counts = pc.counts;
+out:
+    conn_close(c);
+    synclock_release(&lk);
+    store_conn_free(&sc);
+    return rc;
+}

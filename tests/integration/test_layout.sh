@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The layout is the architecture: SQL only in core/store/, libcurl only in
+# core/net/, connectors only through the SDK header.  Checked on the source
+# so a stray include fails the suite, not a code review.
+. "$(dirname "$0")/../lib.sh"
+
+offenders() { # offenders PATTERN ALLOWED_DIR: core files outside ALLOWED_DIR matching PATTERN
+    grep -rlE "$1" "$ROOT/core" --include='*.c' --include='*.h' | grep -v "^$ROOT/$2/" || true
+}
+
+test_layout__sqlite_only_in_store() {
+    local bad; bad=$(offenders '(sqlite3\.h|sqlite3_)' core/store)
+    [ -z "$bad" ] || fail "SQLite used outside core/store/: $bad"
+}
+
+test_layout__curl_only_in_net() {
+    local bad; bad=$(offenders '(curl/curl\.h|curl_easy_|curl_url)' core/net)
+    [ -z "$bad" ] || fail "libcurl used outside core/net/: $bad"
+}
+
+test_layout__connectors_include_only_the_sdk() {
+    local bad
+    bad=$(grep -rhoE '#include "[^"]+"' "$ROOT/plugins" | sed 's/#include //' | tr -d '"' |
+          grep -vE '^((gh|lever|wd)\.h|atsbridge/connector\.h)$' || true)
+    [ -z "$bad" ] || fail "connectors include host headers: $bad"
+}
+
+test_layout__core_stays_grouped() {
+    local n; n=$(find "$ROOT/core" -maxdepth 1 -type f | wc -l)
+    [ "$n" -le 2 ] || fail "core/ top level has $n files; put them in a subsystem directory"
+    for d in "$ROOT"/core/*/; do
+        n=$(find "$d" -type f | wc -l)
+        [ "$n" -le 30 ] || fail "$d has $n files: split it"
+    done
+}
+
+run_tests
