@@ -55,6 +55,11 @@ DEFS    := -D_GNU_SOURCE -DATSB_VERSION='"$(VERSION)"' \
 ifeq ($(SANITIZE),1)
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
+# make fuzz builds everything for libFuzzer (clang only) in build/fuzz.
+ifeq ($(SANITIZE),fuzz)
+SAN     := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+           -fno-sanitize-recover=all
+endif
 CFLAGS_ALL  := $(CSTD) $(OPT) $(WARN) $(SAN) $(DEFS) -Isdk/include -fvisibility=hidden $(CFLAGS)
 LDFLAGS_ALL := $(SAN) $(LDFLAGS)
 HOST_LIBS   := $(PKG_LIBS) -ldl -lpthread
@@ -89,7 +94,13 @@ KIT_SOS    := $(KIT_BREAKS:%=$(BUILD)/tests/kit/broken_%.so) $(BUILD)/tests/kit/
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 
-.PHONY: all deps need-deps test check-run demo demo-run bench install clean FORCE
+# Fuzz targets (see "fuzzing" below).
+FUZZ_PLAIN   := $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out tests/fuzz/fuzz_connector.c,$(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_TARGETS := $(FUZZ_PLAIN) $(PLUGIN_NAMES)
+FUZZ_BUILD   ?= build/fuzz
+FUZZ_SECONDS ?= 30
+
+.PHONY: all deps need-deps test check-run demo demo-run bench fuzz fuzz-bins install clean FORCE
 
 all: need-deps $(BUILD)/atsbridge $(PLUGIN_SOS) tests-build
 
@@ -180,7 +191,38 @@ $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(CORE_LIB_OBJS)
 .SECONDARY:
 
 tests-build: $(FIXTURE_SOS) $(UNIT_BINS) $(BUILD)/atsbridge-sandbox $(BUILD)/tests/tools/mkpdf \
-	$(KIT_SOS) $(BUILD)/tests/abi/v1_0.so
+	$(KIT_SOS) $(BUILD)/tests/abi/v1_0.so $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/replay_%)
+
+# ---- fuzzing ----
+# Each target is tests/fuzz/fuzz_<name>.c, or fuzz_connector.c built once per
+# connector.  `make fuzz` builds them for libFuzzer with clang in build/fuzz
+# and runs each for FUZZ_SECONDS; `make test` replays their corpora
+# (tests/fuzz/corpus/<name>/, seeds and kept crash inputs) with a plain
+# main() in every build, so a fixed crash stays fixed.
+
+$(BUILD)/obj/tests/fuzz/conn_%.o: tests/fuzz/fuzz_connector.c $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<[$*])
+	$(Q)$(CC) $(CFLAGS_ALL) -Icore $(PKG_CFLAGS) -DFUZZ_CONNECTOR='"$*"' -MMD -MP -c $< -o $@
+
+fuzz_obj = $(if $(filter $(1),$(PLUGIN_NAMES)),$(BUILD)/obj/tests/fuzz/conn_$(1).o,$(BUILD)/obj/tests/fuzz/fuzz_$(1).o)
+
+$(BUILD)/tests/fuzz/replay_%: $(BUILD)/obj/tests/fuzz/replay.o $$(call fuzz_obj,$$*) $(CORE_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(HOST_LIBS)
+
+$(BUILD)/tests/fuzz/fuzz_%: $$(call fuzz_obj,$$*) $(CORE_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -fsanitize=fuzzer -o $@ $^ $(HOST_LIBS)
+
+fuzz-bins: $(PLUGIN_SOS) $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/fuzz_%)
+
+fuzz:
+	$(ensure_deps)
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang CXX=clang++ SANITIZE=fuzz fuzz-bins
+	@BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh $(FUZZ_TARGETS)
 
 # Built against the frozen ABI 1.0 header, never against sdk/include: every
 # later 1.x host must load it.
@@ -234,5 +276,7 @@ install: all
 clean:
 	rm -rf $(BUILD)
 
-# Header dependencies of every object built so far (written by -MMD).
+# Header dependencies of every object built so far (written by -MMD); make
+# must never try to build them itself (conn_%.o would match conn_x.d.o).
+$(BUILD)/obj/%.d: ;
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -217,6 +217,47 @@ static int apply_key(config *cfg, const key_spec *k, config_setting_t *s,
     return 0;
 }
 
+/* Validate and apply a parsed document; file names it in errors. */
+static int apply_doc(config *cfg, config_t *lc, const char *file, atsb_error *err)
+{
+    int rc = ATSB_OK;
+    config_setting_t *root = config_root_setting(lc);
+    for (int i = 0; i < config_setting_length(root); i++) {
+        config_setting_t *g = config_setting_get_elem(root, (unsigned)i);
+        const char *gname = config_setting_name(g);
+        int gline = config_setting_source_line(g);
+        if (!known_group(gname)) {
+            rc = err_set(err, ATSB_ERR_CONFIG, "%s:%d: %s: unknown setting group",
+                         file, gline, gname ? gname : "?");
+            goto done;
+        }
+        if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+            rc = err_set(err, ATSB_ERR_CONFIG, "%s:%d: %s: expected a group { ... }",
+                         file, gline, gname);
+            goto done;
+        }
+        for (int j = 0; j < config_setting_length(g); j++) {
+            config_setting_t *s = config_setting_get_elem(g, (unsigned)j);
+            const key_spec *k = find_key(gname, config_setting_name(s));
+            if (!k) {
+                rc = err_set(err, ATSB_ERR_CONFIG, "%s:%d: %s.%s: unknown setting",
+                             file, config_setting_source_line(s), gname,
+                             config_setting_name(s));
+                goto done;
+            }
+            if ((rc = apply_key(cfg, k, s, file, err)) != ATSB_OK)
+                goto done;
+        }
+    }
+    if (cfg->http_backoff_base_ms > cfg->http_backoff_cap_ms) {
+        rc = err_set(err, ATSB_ERR_CONFIG,
+                     "%s: http.backoff_base_ms must not exceed http.backoff_cap_ms", file);
+        goto done;
+    }
+done:
+    return rc;
+}
+
 int config_load(config *cfg, const char *path, atsb_error *err)
 {
     int rc = ATSB_OK;
@@ -246,39 +287,33 @@ int config_load(config *cfg, const char *path, atsb_error *err)
                      config_error_line(&lc), config_error_text(&lc));
         goto done;
     }
-    config_setting_t *root = config_root_setting(&lc);
-    for (int i = 0; i < config_setting_length(root); i++) {
-        config_setting_t *g = config_setting_get_elem(root, (unsigned)i);
-        const char *gname = config_setting_name(g);
-        int gline = config_setting_source_line(g);
-        if (!known_group(gname)) {
-            rc = err_set(err, ATSB_ERR_CONFIG, "%s:%d: %s: unknown setting group",
-                         chosen, gline, gname ? gname : "?");
-            goto done;
-        }
-        if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
-            rc = err_set(err, ATSB_ERR_CONFIG, "%s:%d: %s: expected a group { ... }",
-                         chosen, gline, gname);
-            goto done;
-        }
-        for (int j = 0; j < config_setting_length(g); j++) {
-            config_setting_t *s = config_setting_get_elem(g, (unsigned)j);
-            const key_spec *k = find_key(gname, config_setting_name(s));
-            if (!k) {
-                rc = err_set(err, ATSB_ERR_CONFIG, "%s:%d: %s.%s: unknown setting",
-                             chosen, config_setting_source_line(s), gname,
-                             config_setting_name(s));
-                goto done;
-            }
-            if ((rc = apply_key(cfg, k, s, chosen, err)) != ATSB_OK)
-                goto done;
-        }
-    }
-    if (cfg->http_backoff_base_ms > cfg->http_backoff_cap_ms) {
-        rc = err_set(err, ATSB_ERR_CONFIG,
-                     "%s: http.backoff_base_ms must not exceed http.backoff_cap_ms", chosen);
+    rc = apply_doc(cfg, &lc, chosen, err);
+done:
+    config_destroy(&lc);
+    return rc;
+}
+
+int config_load_string(config *cfg, const char *name, const char *text, atsb_error *err)
+{
+    int rc = ATSB_OK;
+    config_t lc;
+    config_init(&lc);
+    if (set_defaults(cfg) < 0) {
+        rc = err_set(err, ATSB_ERR_INTERNAL, "out of memory");
         goto done;
     }
+    /* libconfig 1.5 has no hook to refuse @include, and an include would
+     * read whatever file the text names. */
+    if (strstr(text, "@include")) {
+        rc = err_set(err, ATSB_ERR_CONFIG, "%s: @include is not allowed here", name);
+        goto done;
+    }
+    if (config_read_string(&lc, text) != CONFIG_TRUE) {
+        rc = err_set(err, ATSB_ERR_CONFIG, "%s:%d: %s", name, config_error_line(&lc),
+                     config_error_text(&lc));
+        goto done;
+    }
+    rc = apply_doc(cfg, &lc, name, err);
 done:
     config_destroy(&lc);
     return rc;

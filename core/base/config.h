@@ -30,6 +30,9 @@ typedef struct config {
 /* Load `path` (NULL: the default search, see config_default_path).  On error
  * returns ATSB_ERR_CONFIG with "FILE:LINE: setting: problem" in err. */
 int config_load(config *cfg, const char *path, atsb_error *err);
+/* The same from text in memory (no @include); name stands for the file in
+ * errors.  For the fuzz target and tests. */
+int config_load_string(config *cfg, const char *name, const char *text, atsb_error *err);
 void config_free(config *cfg);
 /* The file used when -c is not given: $ATSBRIDGE_CONFIG, then
  * <dir of binary>/../conf/atsbridge.conf (an in-tree build), then

@@ -99,6 +99,29 @@ atsb_http_response *http_response_fake(int status, const char *body)
     return &r->pub;
 }
 
+atsb_http_response *http_response_fake_raw(int status, const char *const *headers,
+                                           size_t n_headers, const void *body, size_t len)
+{
+    http_resp_impl *r = calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    sb_init(&r->body);
+    if ((len && sb_append(&r->body, body, len) < 0) ||
+        (n_headers && !(r->headers = calloc(n_headers, sizeof(char *)))))
+        goto fail;
+    for (; r->n_headers < n_headers; r->n_headers++)
+        if (!(r->headers[r->n_headers] = str_dup(headers[r->n_headers])))
+            goto fail;
+    r->pub.struct_size = sizeof(r->pub);
+    r->pub.status = status;
+    r->pub.body = r->body.data ? r->body.data : "";
+    r->pub.body_len = r->body.len;
+    return &r->pub;
+fail:
+    http_response_free(&r->pub);
+    return NULL;
+}
+
 const char *http_response_header(const atsb_http_response *resp, const char *name)
 {
     const http_resp_impl *r = (const http_resp_impl *)resp;

@@ -37,6 +37,9 @@ int http_request(http_client *c, const atsb_http_request *req, atsb_http_respons
 void http_response_free(atsb_http_response *resp);
 /* A response made up by the host itself (tests, the conformance kit). */
 atsb_http_response *http_response_fake(int status, const char *body);
+/* The same with "Name: value" headers and a binary body (the fuzz targets). */
+atsb_http_response *http_response_fake_raw(int status, const char *const *headers,
+                                           size_t n_headers, const void *body, size_t len);
 const char *http_response_header(const atsb_http_response *resp, const char *name);
 
 /* Exposed for tests: seconds to wait for a 429, from Retry-After (seconds or
