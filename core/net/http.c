@@ -264,7 +264,7 @@ static int sleep_ms(http_client *c, long ms);
 static http_resp_impl *perform(http_client *c, const char *method, const char *url,
                                struct curl_slist *hdrs, const void *body, size_t body_len,
                                const char *basic_user, const char *basic_pass,
-                               int timeout_ms, attempt_result *ar)
+                               int timeout_ms, int idempotent, attempt_result *ar)
 {
     CURL *h = c->curl;
     if (c->opts.rate_limit > 0) {
@@ -300,6 +300,15 @@ static http_resp_impl *perform(http_client *c, const char *method, const char *u
     curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
+    if (!idempotent) {
+        /* libcurl silently re-sends a request whose reused connection died
+         * before any reply, on a new connection.  For a create the ATS may
+         * have acted before the connection died, so that retry makes a
+         * duplicate: a create goes out on its own new connection (which
+         * libcurl never retries) and that connection is not kept. */
+        curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+        curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+    }
     if (hdrs)
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
     if (basic_user) {
@@ -355,8 +364,9 @@ static int oauth_fetch(http_client *c, const atsb_http_auth *a, int timeout_ms,
         http_response_free(r ? &r->pub : NULL);
         r = NULL;
         int64_t t0 = time_now_ms();
+        /* A token request is safe to repeat: a second token is harmless. */
         r = perform(c, "POST", a->token_url, hdrs, form, strlen(form), a->user,
-                    a->password, timeout_ms, &ar);
+                    a->password, timeout_ms, 1, &ar);
         if (!r) {
             rc = err_set(err, ATSB_ERR_INTERNAL, "out of memory");
             goto done;
@@ -531,7 +541,7 @@ int http_request(http_client *c, const atsb_http_request *req, atsb_http_respons
         int basic = auth && auth->kind == ATSB_AUTH_BASIC;
         r = perform(c, req->method, req->url, hdrs, req->body, req->body_len,
                     basic ? (auth->user ? auth->user : "") : NULL,
-                    basic ? auth->password : NULL, timeout, &ar);
+                    basic ? auth->password : NULL, timeout, req->idempotent, &ar);
         if (!r) {
             rc = err_set(err, ATSB_ERR_INTERNAL, "out of memory");
             goto done;
