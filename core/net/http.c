@@ -1,5 +1,6 @@
 #include "net/http.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -165,6 +166,29 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
+/* Non-zero when host (as libcurl's URL parser gives it: IPv6 in brackets)
+ * is a loopback address: an IPv4 literal in 127.0.0.0/8, the IPv6 literal
+ * ::1, or the name localhost (which libcurl itself resolves to loopback).
+ * The host is parsed as an address, never matched as text, because a DNS
+ * name such as 127.attacker.example can point anywhere. */
+static int host_is_loopback(const char *host)
+{
+    unsigned char a4[4], a6[16];
+    char buf[64];
+    size_t n = strlen(host);
+    if (strcasecmp(host, "localhost") == 0)
+        return 1;
+    if (inet_pton(AF_INET, host, a4) == 1)
+        return a4[0] == 127;
+    if (n >= 2 && n < sizeof(buf) && host[0] == '[' && host[n - 1] == ']') {
+        memcpy(buf, host + 1, n - 2);
+        buf[n - 2] = '\0';
+        static const unsigned char v6_loopback[16] = { [15] = 1 };
+        return inet_pton(AF_INET6, buf, a6) == 1 && memcmp(a6, v6_loopback, 16) == 0;
+    }
+    return 0;
+}
+
 int http_url_allowed(const char *url, atsb_error *err)
 {
     int rc = ATSB_OK;
@@ -181,8 +205,7 @@ int http_url_allowed(const char *url, atsb_error *err)
     if (strcasecmp(scheme, "https") == 0)
         goto done;
     if (strcasecmp(scheme, "http") == 0) {
-        if (strcmp(host, "127.0.0.1") == 0 || strcmp(host, "[::1]") == 0 ||
-            strcmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0)
+        if (host_is_loopback(host))
             goto done;
         rc = err_set(err, ATSB_ERR_CONFIG,
                      "refusing plain http:// to %s: use https (http is allowed only to "

@@ -55,12 +55,33 @@ static void test_http__tls_only_except_loopback(void **state)
     assert_int_equal(http_url_allowed("not a url", &err), ATSB_ERR_CONFIG);
 }
 
+/* A name that merely starts with "127." is a DNS name anyone can point
+ * anywhere: only addresses that parse as loopback may use plain http. */
+static void test_http__plain_http_only_to_real_loopback_addresses(void **state)
+{
+    (void)state;
+    atsb_error err = ATSB_ERROR_INIT;
+    assert_int_equal(http_url_allowed("http://127.0.0.2:9/x", &err), 0);
+    assert_int_equal(http_url_allowed("http://127.255.255.254/x", &err), 0);
+    assert_int_equal(http_url_allowed("http://[::1]:8080/x", &err), 0);
+    assert_int_equal(http_url_allowed("http://127.attacker.example/x", &err), ATSB_ERR_CONFIG);
+    assert_non_null(strstr(err.message, "127.attacker.example"));
+    assert_int_equal(http_url_allowed("http://127.0.0.1.nip.io/x", &err), ATSB_ERR_CONFIG);
+    assert_int_equal(http_url_allowed("http://127.0.0.1@evil.example/x", &err), ATSB_ERR_CONFIG);
+    assert_int_equal(http_url_allowed("http://localhost.evil.example/x", &err), ATSB_ERR_CONFIG);
+    assert_int_equal(http_url_allowed("http://128.0.0.1/x", &err), ATSB_ERR_CONFIG);
+    assert_int_equal(http_url_allowed("http://[::2]/x", &err), ATSB_ERR_CONFIG);
+    assert_int_equal(http_url_allowed("http://[::ffff:10.0.0.1]/x", &err), ATSB_ERR_CONFIG);
+    assert_int_equal(http_url_allowed("http://LocalHost/x", &err), 0); /* names are case-blind */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_http__retry_after_seconds_date_and_reset),
         cmocka_unit_test(test_http__full_jitter_backoff_stays_under_cap),
         cmocka_unit_test(test_http__tls_only_except_loopback),
+        cmocka_unit_test(test_http__plain_http_only_to_real_loopback_addresses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
