@@ -36,6 +36,11 @@ struct http_client {
     int64_t token_expires;     /* epoch seconds */
     char *token_key;           /* token_url + client id the token belongs to */
     int64_t last_request_ms;   /* for rate_limit */
+    /* Origins ("scheme://host:port") credentials may be sent to: those the
+     * connection's URL settings name.  When none was given, the origins of
+     * the first credentialed request are pinned (see http_check_credentials). */
+    char **origins;
+    size_t n_origins;
 };
 
 void http_global_init(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
@@ -70,6 +75,9 @@ void http_client_free(http_client *c)
     free(c->label);
     free(c->token);
     free(c->token_key);
+    for (size_t i = 0; i < c->n_origins; i++)
+        free(c->origins[i]);
+    free(c->origins);
     pthread_mutex_destroy(&c->lock);
     free(c);
 }
@@ -217,6 +225,121 @@ done:
     curl_free(scheme);
     curl_free(host);
     curl_url_cleanup(u);
+    return rc;
+}
+
+/* "scheme://host:port" of url, lower case, with the scheme's default port
+ * filled in so https://h and https://h:443 are one origin.  NULL when url
+ * does not parse (malloc'd otherwise). */
+static char *url_origin(const char *url)
+{
+    char *scheme = NULL, *host = NULL, *port = NULL, *out = NULL;
+    CURLU *u = curl_url();
+    if (u && url && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+        out = str_printf("%s://%s:%s", scheme, host, port);
+    for (char *p = out; p && *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return out;
+}
+
+int http_client_allow_origin(http_client *c, const char *url)
+{
+    char *o = url_origin(url);
+    if (!o)
+        return -1;
+    for (size_t i = 0; i < c->n_origins; i++)
+        if (str_eq(c->origins[i], o)) {
+            free(o);
+            return 0;
+        }
+    char **g = realloc(c->origins, (c->n_origins + 1) * sizeof(*g));
+    if (!g) {
+        free(o);
+        return -1;
+    }
+    c->origins = g;
+    c->origins[c->n_origins++] = o;
+    return 0;
+}
+
+static int origin_allowed(const http_client *c, const char *origin)
+{
+    for (size_t i = 0; origin && i < c->n_origins; i++)
+        if (str_eq(c->origins[i], origin))
+            return 1;
+    return 0;
+}
+
+/* Header names that carry a credential when a connector sets its own:
+ * Authorization, Proxy-Authorization, Cookie, and API-key style names
+ * (X-Api-Key, X-Auth-Token, Private-Token, ...). */
+static int header_is_credential(const char *name)
+{
+    static const char *const words[] = { "authorization", "cookie", "auth", "token", "apikey",
+                                         "api-key", "api_key", "secret", "session", "password",
+                                         NULL };
+    for (const char *const *w = words; name && *w; w++)
+        if (strcasestr(name, *w))
+            return 1;
+    return 0;
+}
+
+int http_check_credentials(http_client *c, const atsb_http_request *req, atsb_error *err)
+{
+    int rc = ATSB_OK;
+    const atsb_http_auth *a = req->auth;
+    int oauth = a && a->kind == ATSB_AUTH_OAUTH2;
+    int creds = a && a->kind != ATSB_AUTH_NONE;
+    for (size_t i = 0; !creds && req->headers && i < req->header_count; i++)
+        creds = header_is_credential(req->headers[i].name);
+    if (!creds)
+        return ATSB_OK;
+    char *origin = url_origin(req->url);
+    char *token_origin = oauth ? url_origin(a->token_url) : NULL;
+    if (!origin || (oauth && !token_origin)) {
+        rc = err_set(err, ATSB_ERR_CONFIG, "invalid URL for a request with credentials");
+        goto done;
+    }
+    pthread_mutex_lock(&c->lock);
+    if (!c->n_origins) {
+        /* A connector with no URL setting names its hosts in its own code,
+         * and its first request comes from that code, never from a reply:
+         * pin what it uses first. */
+        if (http_client_allow_origin(c, req->url) < 0 ||
+            (oauth && http_client_allow_origin(c, a->token_url) < 0))
+            rc = err_set(err, ATSB_ERR_INTERNAL, "out of memory");
+        else
+            log_debug(c->label, "credentials pinned to %s%s%s", origin,
+                      oauth ? " and " : "", oauth ? token_origin : "");
+    }
+    const char *bad = rc ? NULL : !origin_allowed(c, origin) ? origin
+                                  : oauth && !origin_allowed(c, token_origin) ? token_origin : NULL;
+    if (bad) {
+        strbuf allowed;
+        sb_init(&allowed);
+        for (size_t i = 0; i < c->n_origins; i++)
+            sb_printf(&allowed, "%s%s", i ? ", " : "", c->origins[i]);
+        char safe[512];
+        secret_redact_url(bad == origin ? req->url : a->token_url, safe, sizeof(safe));
+        rc = err_set(err, ATSB_ERR_CONFIG,
+                     "refusing to send credentials to %s (%s %.300s): only the origins the "
+                     "connection's URL settings name may receive them (%s)",
+                     bad, bad == origin ? req->method : "token request", safe,
+                     allowed.data ? allowed.data : "none");
+        sb_free(&allowed);
+    }
+    pthread_mutex_unlock(&c->lock);
+done:
+    free(origin);
+    free(token_origin);
     return rc;
 }
 
@@ -516,6 +639,10 @@ int http_request(http_client *c, const atsb_http_request *req, atsb_http_respons
     if (!req || !req->url || !req->method)
         return err_set(err, ATSB_ERR_INTERNAL, "http: request without method or URL");
     if ((rc = http_url_allowed(req->url, err)))
+        return rc;
+    /* Credentials follow the configuration, never a URL an ATS reply chose
+     * (a next-page link, a redirect target). */
+    if ((rc = http_check_credentials(c, req, err)))
         return rc;
     char safe_url[1024];
     secret_redact_url(req->url, safe_url, sizeof(safe_url));

@@ -31,6 +31,9 @@ void gh_reply_free(gh_reply *r);
  * with r->json; other statuses become classified errors naming the call. */
 int gh_call(gh *g, const char *method, const char *url, const char *json_body,
             int idempotent, gh_reply *r, atsb_error *err);
+/* Non-zero when url has the scheme, host and port of base.  Every
+ * absolute URL gh_call is given (next-page links) must. */
+int gh_same_origin(const char *base, const char *url);
 /* Format a query value safely: returns malloc'd percent-encoded text. */
 char *gh_encode(gh *g, const char *s);
 char *gh_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -91,6 +91,9 @@ int lv_list_jobs(void *inst, const atsb_list_request *req, const atsb_job_sink *
             rc = l->api->set_error(err, ATSB_ERR_CANCELLED, "cancelled");
             break;
         }
+        /* The offset token is percent-encoded into a query value under
+         * base_url, so whatever a reply puts in `next` cannot move the
+         * listing (and our API key) to another origin. */
         char *enc = offset ? lv_encode(l, offset) : NULL;
         char *path = enc ? lv_printf("/postings?limit=%d&offset=%s", limit, enc)
                          : lv_printf("/postings?limit=%d", limit);

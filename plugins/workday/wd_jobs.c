@@ -212,6 +212,8 @@ int wd_list_jobs(void *inst, const atsb_list_request *req, const atsb_job_sink *
                     err->message);
         rc = ATSB_OK;
     }
+    /* Pages are numbers posted to the configured endpoint: a reply names no
+     * URL to follow, so the credentials cannot be sent elsewhere. */
     int count = req->page_size > 0 && req->page_size <= MAX_COUNT ? req->page_size : DEFAULT_COUNT;
     for (long page = 1, pages = 1; !rc && page <= pages; page++) {
         if (w->api->cancelled(w->host)) {

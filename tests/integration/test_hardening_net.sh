@@ -43,4 +43,45 @@ test_net__create_is_not_resent_after_a_lost_reply_on_a_reused_connection() {
     expect_eq "1 1 1" "$(in_ats)" "candidates applications attachments after the retry"
 }
 
+# ---- 8: credentials stay on base_url's origin -----------------------------
+# start_evil: a second sandbox on 127.0.0.2 stands in for the host a hostile
+# reply names; sets $EVIL (its base URL).
+start_evil() {
+    "$SANDBOX" --listen 127.0.0.2:0 --fixture "$ROOT/tests/fixtures/greenhouse.json" \
+        > "$T/evil.out" 2> "$T/evil.err" &
+    EVIL_PID=$!
+    trap 'kill $SB_PID $EVIL_PID 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+    local i
+    for i in $(seq 1 100); do
+        EVIL=$(sed -n 's/^listening on //p' "$T/evil.out")
+        [ -n "$EVIL" ] && return 0
+        sleep 0.05
+    done
+    fail "second sandbox did not start: $(cat "$T/evil.err")"
+}
+evil_requests() { curl -sS "$EVIL/_control/requests" | jq length; }
+evil_tokens() { curl -sS "$EVIL/_control/requests" | jq '[.[] | select(.auth)] | length'; }
+
+test_net__greenhouse_link_to_another_origin_is_refused_and_gets_no_token() {
+    start_sandbox
+    start_evil
+    gh_connect acme
+    fault "\"path\":\"/v3/jobs\",\"kind\":\"link_host\",\"value\":\"$EVIL\""
+    A sync jobs acme --page-size 4
+    expect_eq 0 "$(evil_tokens)" "requests with our credentials that reached the other origin"
+    expect_eq 0 "$(evil_requests)" "requests that reached the other origin"
+    expect_rc 1
+    expect_err "next-page link points to $EVIL, not to base_url's origin $SB"
+    expect_no "gh-secret-value"
+    A status acme --json
+    [[ $(echo "$OUT" | jq -r '.[0].runs[0].error') == *"refusing to follow it"* ]] ||
+        fail "status should show why the run failed: $OUT"
+    # Offices and departments are paged by the same Link rule.
+    sb DELETE /_control/faults >/dev/null
+    fault "\"path\":\"/v3/offices\",\"kind\":\"link_host\",\"value\":\"$EVIL\""
+    A sync jobs acme --full
+    expect_rc 1
+    expect_eq 0 "$(evil_requests)" "requests that reached the other origin (offices)"
+}
+
 run_tests

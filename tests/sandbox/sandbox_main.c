@@ -7,9 +7,13 @@
  *   GET  /_control/recorded          everything pushed (candidates, applications, attachments)
  *   GET  /_control/requests          the request log; DELETE clears it
  *   POST /_control/faults            {"path":"/v3/jobs","kind":"429","count":2,"retry_after":1,
- *                                     "delay_ms":2000,"after":0,"method":"POST","contains":"Put_Candidate"};
+ *                                     "delay_ms":2000,"after":0,"method":"POST","contains":"Put_Candidate",
+ *                                     "value":"..."};
  *                                     kinds: 429 500 503 422 soap_fault slow malformed drop
- *                                     drop_after expire_token
+ *                                     drop_after expire_token, and hostile replies (made up
+ *                                     for tests, no vendor behaves so as far as we know):
+ *                                     link_host (a Link header whose next URL points at the
+ *                                     origin in value)
  *   DELETE /_control/faults
  *   POST /_control/greenhouse/jobs   upsert jobs (object or array; updated_at becomes now)
  *   DELETE /_control/greenhouse/jobs/ID   make a job vanish
@@ -317,6 +321,8 @@ static int control(sandbox *sb, const sb_request *rq, sb_response *rs)
                  json_object_object_get_ex(o, "method", &v) ? json_object_get_string(v) : "");
         snprintf(f->contains, sizeof(f->contains), "%s",
                  json_object_object_get_ex(o, "contains", &v) ? json_object_get_string(v) : "");
+        snprintf(f->value, sizeof(f->value), "%s",
+                 json_object_object_get_ex(o, "value", &v) ? json_object_get_string(v) : "");
         json_object_put(o);
         sb_text(rs, 200, "{}");
     } else if (!sb_greenhouse_control(sb, rq, rs) && !sb_lever_control(sb, rq, rs) &&
@@ -345,6 +351,14 @@ static void log_request(sandbox *sb, const sb_request *rq)
     json_object_object_add(e, "method", json_object_new_string(rq->method));
     json_object_object_add(e, "path", json_object_new_string(rq->path));
     json_object_object_add(e, "query", json_object_new_string(rq->query));
+    /* Which credential arrived (the scheme only, never its value), so a
+     * test can prove a token was not sent somewhere. */
+    if (rq->authorization) {
+        char scheme[16];
+        snprintf(scheme, sizeof(scheme), "%.*s", (int)strcspn(rq->authorization, " "),
+                 rq->authorization);
+        json_object_object_add(e, "auth", json_object_new_string(scheme));
+    }
     json_object_array_add(sb->log, e);
 }
 
@@ -431,7 +445,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
             json_object_object_add(sb->gh, "tokens", json_object_new_object());
         f = NULL;
     }
-    if (!f || !strcmp(f->kind, "slow") || !strcmp(f->kind, "malformed"))
+    if (!f || !strcmp(f->kind, "slow") || !strcmp(f->kind, "malformed") ||
+        !strcmp(f->kind, "link_host"))
         handled = dispatch(sb, &rq, &rs);
     pthread_mutex_unlock(&sb->lock);
 
@@ -460,6 +475,24 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                 rs.body[strlen(rs.body) / 2] = '\0';
             else
                 sb_text(&rs, 200, "[{\"id\": 1, \"name\": ");
+        } else if (!strcmp(f->kind, "link_host")) {
+            /* A hostile reply: the next page lives on another origin (also
+             * on a list that has no next page). */
+            int linked = 0;
+            for (int i = 0; i < rs.n_headers; i++)
+                linked |= strncmp(rs.headers[i], "Link:", 5) == 0;
+            if (!linked)
+                sb_header(&rs, "Link: <%s%s?cursor=bW9yZQ>; rel=\"next\"", sb->base_url, url);
+            for (int i = 0; i < rs.n_headers; i++) {
+                char *at = strncmp(rs.headers[i], "Link:", 5) == 0
+                               ? strstr(rs.headers[i], sb->base_url) : NULL;
+                char *moved = NULL;
+                if (at && asprintf(&moved, "%.*s%s%s", (int)(at - rs.headers[i]), rs.headers[i],
+                                   f->value, at + strlen(sb->base_url)) >= 0) {
+                    free(rs.headers[i]);
+                    rs.headers[i] = moved;
+                }
+            }
         } else if (!strcmp(f->kind, "drop")) {
             free(query);
             return MHD_NO;
