@@ -184,8 +184,24 @@ int gh_list_jobs(void *inst, const atsb_list_request *req, const atsb_job_sink *
     memset(&depts, 0, sizeof(depts));
     char *url = NULL;
     int rc;
-    if ((rc = load_lookup(g, "/v3/offices", 1, &offices, err)) ||
-        (rc = load_lookup(g, "/v3/departments", 0, &depts, err)))
+    if ((rc = load_lookup(g, "/v3/offices", 1, &offices, err)))
+        goto done;
+    if ((rc = load_lookup(g, "/v3/departments", 0, &depts, err)) &&
+        (err->http_status == 403 || err->http_status == 404)) {
+        /* Departments only enrich a job; a key without that permission
+         * (403) or a tenant without the endpoint (404) still syncs jobs.
+         * A 401 stays an auth error: the token itself is bad. */
+        g->api->log(g->host, ATSB_LOG_WARN,
+                    "GET /v3/departments answered HTTP %d: syncing jobs without department "
+                    "names (grant the API credentials access to departments to get them)",
+                    err->http_status);
+        lookup_free(&depts);
+        err->code = ATSB_OK;
+        err->http_status = 0;
+        err->message[0] = '\0';
+        rc = ATSB_OK;
+    }
+    if (rc)
         goto done;
     int per_page = req->page_size > 0 && req->page_size <= DEFAULT_PAGE ? req->page_size : DEFAULT_PAGE;
     if (req->updated_since > 0) {

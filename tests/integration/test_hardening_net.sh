@@ -47,6 +47,7 @@ test_net__create_is_not_resent_after_a_lost_reply_on_a_reused_connection() {
 # start_evil: a second sandbox on 127.0.0.2 stands in for the host a hostile
 # reply names; sets $EVIL (its base URL).
 start_evil() {
+    : > "$T/evil.out" # before the background job opens it: the loop below reads it
     "$SANDBOX" --listen 127.0.0.2:0 --fixture "$ROOT/tests/fixtures/greenhouse.json" \
         > "$T/evil.out" 2> "$T/evil.err" &
     EVIL_PID=$!
@@ -82,6 +83,31 @@ test_net__greenhouse_link_to_another_origin_is_refused_and_gets_no_token() {
     A sync jobs acme --full
     expect_rc 1
     expect_eq 0 "$(evil_requests)" "requests that reached the other origin (offices)"
+}
+
+# ---- 17: departments are enrichment ---------------------------------------
+test_net__greenhouse_departments_forbidden_or_missing_warns_once_and_syncs() {
+    start_sandbox
+    gh_connect acme
+    local kind
+    for kind in 403 404; do
+        sb DELETE /_control/faults >/dev/null
+        fault "\"path\":\"/v3/departments\",\"kind\":\"$kind\",\"count\":5"
+        A sync jobs acme --full --page-size 4 --json
+        expect_rc 0
+        expect_eq ok "$(echo "$OUT" | jq -r '.[0].status')" "status with departments answering $kind"
+        expect_eq 1 "$(grep -c 'departments' <<< "$ERR")" "warnings about departments ($kind): $ERR"
+        expect_err "HTTP $kind"
+        A jobs show acme 1001 --json
+        expect_eq "CNC Machinist" "$(echo "$OUT" | jq -r .title)" "job synced without departments"
+    done
+    # A 401 (twice: the host fetches a new token once) is still bad
+    # credentials, not a missing permission.
+    sb DELETE /_control/faults >/dev/null
+    fault '"path":"/v3/departments","kind":"401","count":2'
+    A sync jobs acme
+    expect_rc 6
+    expect_err "GET /v3/departments: Greenhouse refused access (HTTP 401"
 }
 
 run_tests

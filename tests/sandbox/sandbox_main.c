@@ -9,7 +9,7 @@
  *   POST /_control/faults            {"path":"/v3/jobs","kind":"429","count":2,"retry_after":1,
  *                                     "delay_ms":2000,"after":0,"method":"POST","contains":"Put_Candidate",
  *                                     "value":"..."};
- *                                     kinds: 429 500 503 422 soap_fault slow malformed drop
+ *                                     kinds: 429 500 503 401 403 404 422 soap_fault slow malformed drop
  *                                     drop_after expire_token, and hostile replies (made up
  *                                     for tests, no vendor behaves so as far as we know):
  *                                     link_host (a Link header whose next URL points at the
@@ -464,6 +464,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                               "<faultstring>Validation error occurred. Email_Address is not a valid email address</faultstring>"
                               "</SOAP-ENV:Fault></SOAP-ENV:Body></SOAP-ENV:Envelope>");
             rs.content_type = "text/xml";
+            handled = 1;
+        } else if (!strcmp(f->kind, "401") || !strcmp(f->kind, "403") ||
+                   !strcmp(f->kind, "404")) {
+            /* A bad token (401), a key without the permission for this
+             * resource (403), an endpoint the tenant does not have (404). */
+            sb_text(&rs, (int)sb_num(f->kind),
+                    !strcmp(f->kind, "401")   ? "{\"message\":\"Unauthorized\"}"
+                    : !strcmp(f->kind, "403") ? "{\"message\":\"Forbidden\"}"
+                                              : "{\"message\":\"Resource not found\"}");
             handled = 1;
         } else if (!strcmp(f->kind, "422")) {
             sb_text(&rs, 422, "{\"message\":\"Unprocessable Content\",\"errors\":[{\"email_addresses\":\"is invalid\"}]}");
