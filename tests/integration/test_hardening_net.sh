@@ -6,6 +6,11 @@
 . "$(dirname "$0")/../lib.sh"
 MKPDF="$BUILD/tests/tools/mkpdf"
 
+# lib.sh's start_sandbox can read sandbox.out before the background job has
+# created it (a race that fails tests on a busy machine): create it first.
+eval "lib_$(declare -f start_sandbox)"
+start_sandbox() { : > "$T/sandbox.out"; lib_start_sandbox "$@"; }
+
 fault() { sb POST /_control/faults "{$1}" >/dev/null; }
 in_ats() { sb GET /_control/recorded | jq -r '[(.candidates|length), (.applications|length), (.attachments|length)] | join(" ")'; }
 
@@ -108,6 +113,46 @@ test_net__greenhouse_departments_forbidden_or_missing_warns_once_and_syncs() {
     A sync jobs acme
     expect_rc 6
     expect_err "GET /v3/departments: Greenhouse refused access (HTTP 401"
+}
+
+# ---- 6: a SOAP reply with a DTD is refused unparsed ------------------------
+# hostile_soap FILE ENTITY_BYTES REFS: a Workday-shaped reply whose internal
+# DTD defines one entity of ENTITY_BYTES, referenced REFS times in
+# Total_Pages (quadratic expansion when the text is read).
+hostile_soap() {
+    {
+        printf '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE env:Envelope [\n<!ENTITY a "'
+        head -c "$2" /dev/zero | tr '\0' 7
+        printf '">\n]>\n<env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/" xmlns:wd="urn:com.workday/bsvc"><env:Body><wd:Get_Job_Requisitions_Response><wd:Response_Results><wd:Total_Results>1</wd:Total_Results><wd:Total_Pages>'
+        head -c "$3" /dev/zero | sed 's/\x0/\&a;/g'
+        printf '</wd:Total_Pages></wd:Response_Results></wd:Get_Job_Requisitions_Response></env:Body></env:Envelope>\n'
+    } > "$1"
+}
+wd_connect() {
+    A org add acme
+    A connect acme workday --set endpoint="$SB/ccx/service/acme/Recruiting/v42.0" \
+        --set username=isu_atsbridge@acme --set password=wd-password-value \
+        --set stage_id=Review --set source_id=FactoryFix
+    expect_rc 0
+}
+
+test_net__workday_reply_with_a_dtd_is_refused_as_permanent() {
+    start_sandbox "$ROOT/tests/fixtures/workday.json"
+    wd_connect
+    # Small enough to be cheap even where it is expanded (1,000 x 1,000 bytes).
+    hostile_soap "$T/dtd.xml" 1000 1000
+    fault "\"path\":\"/ccx/service/acme/Recruiting\",\"contains\":\"Get_Job_Requisitions\",\"kind\":\"body_file\",\"value\":\"$T/dtd.xml\",\"count\":3"
+    A sync jobs acme
+    expect_rc 1
+    expect_err "Get_Job_Requisitions_Request: Workday's reply carries a DTD, which SOAP forbids"
+    # A push answered so is dead-lettered with the reason.
+    sb DELETE /_control/faults >/dev/null
+    engaged_candidate R-1001
+    fault "\"path\":\"/ccx/service/acme/Recruiting\",\"contains\":\"Put_Candidate\",\"kind\":\"body_file\",\"value\":\"$T/dtd.xml\""
+    A sync candidates acme
+    expect_out "dead-lettered 1"
+    A outbox list --dead --json
+    [[ $(echo "$OUT" | jq -r '.[0].last_error') == *"carries a DTD"* ]] || fail "dead letter reason: $OUT"
 }
 
 run_tests

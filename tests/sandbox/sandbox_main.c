@@ -13,7 +13,8 @@
  *                                     drop_after expire_token, and hostile replies (made up
  *                                     for tests, no vendor behaves so as far as we know):
  *                                     link_host (a Link header whose next URL points at the
- *                                     origin in value)
+ *                                     origin in value), body_file (HTTP 200 with the
+ *                                     contents of the file named by value)
  *   DELETE /_control/faults
  *   POST /_control/greenhouse/jobs   upsert jobs (object or array; updated_at becomes now)
  *   DELETE /_control/greenhouse/jobs/ID   make a job vanish
@@ -502,6 +503,30 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                     rs.headers[i] = moved;
                 }
             }
+        } else if (!strcmp(f->kind, "body_file")) {
+            /* A reply made up by the test, read from the file in value. */
+            FILE *in = fopen(f->value, "rb");
+            char *data = NULL;
+            size_t len = 0;
+            FILE *mem = in ? open_memstream(&data, &len) : NULL;
+            char chunk[65536];
+            size_t n;
+            while (mem && (n = fread(chunk, 1, sizeof(chunk), in)) > 0)
+                fwrite(chunk, 1, n, mem);
+            if (mem)
+                fclose(mem);
+            if (in)
+                fclose(in);
+            for (int i = 0; i < rs.n_headers; i++)
+                free(rs.headers[i]);
+            rs.n_headers = 0;
+            free(rs.body);
+            rs.body = data ? data : strdup("{\"message\":\"body_file not readable\"}");
+            rs.status = data ? 200 : 500;
+            size_t vl = strlen(f->value);
+            rs.content_type = vl > 4 && !strcmp(f->value + vl - 4, ".xml") ? "text/xml"
+                                                                          : "application/json";
+            handled = 1;
         } else if (!strcmp(f->kind, "drop")) {
             free(query);
             return MHD_NO;
