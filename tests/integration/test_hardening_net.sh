@@ -155,4 +155,34 @@ test_net__workday_reply_with_a_dtd_is_refused_as_permanent() {
     [[ $(echo "$OUT" | jq -r '.[0].last_error') == *"carries a DTD"* ]] || fail "dead letter reason: $OUT"
 }
 
+# ---- 7: what one page may cost is bounded ---------------------------------
+gh_page() { # gh_page FILE N: a Greenhouse job page of N minimal US jobs
+    awk -v n="$2" 'BEGIN { printf "["; for (i = 1; i <= n; i++) {
+        if (i > 1) printf ",";
+        printf "{\"id\":%d,\"name\":\"J\",\"status\":\"open\",\"office_ids\":[101]}", 7000000 + i }
+        printf "]\n" }' > "$1"
+}
+
+test_net__page_with_more_jobs_than_max_page_jobs_is_refused() {
+    start_sandbox
+    gh_connect acme
+    gh_page "$T/page.json" 1001
+    fault "\"path\":\"/v3/jobs\",\"kind\":\"body_file\",\"value\":\"$T/page.json\""
+    A sync jobs acme --json
+    expect_rc 1
+    expect_eq 0 "$(echo "$OUT" | jq '.[0].counts.created')" "jobs created from the refused page"
+    expect_err "page 1 from the ATS holds 1001 jobs, more than sync.max_page_jobs (1000)"
+}
+
+test_net__reply_over_the_default_max_response_bytes_is_refused() {
+    start_sandbox
+    gh_connect acme
+    gh_page "$T/page.json" 160000 # 9.6 MB, over the 8 MiB default
+    fault "\"path\":\"/v3/jobs\",\"kind\":\"body_file\",\"value\":\"$T/page.json\""
+    A sync jobs acme
+    expect_rc 1
+    expect_err "response larger than http.max_response_bytes (8388608)"
+    expect_eq "" "$(jobs_json acme)" "jobs created from the refused reply"
+}
+
 run_tests
