@@ -4,6 +4,7 @@
 
 #include <json-c/json.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "atsbridge/connector.h"
 
@@ -27,6 +28,22 @@ typedef struct gh_reply {
 } gh_reply;
 
 void gh_reply_free(gh_reply *r);
+
+/* The pages one listing has read, as 64-bit hashes of their URLs, so a
+ * next-page link that repeats one (an ATS paging in a circle) is caught. */
+typedef struct gh_seen {
+    uint64_t *h;
+    size_t n, cap;
+} gh_seen;
+
+/* Most pages a lookup listing (offices, departments, sources) may take;
+ * jobs are capped by the host (sync.max_pages). */
+#define GH_MAX_LOOKUP_PAGES 1000
+
+/* ATSB_OK and remember url (relative to base or absolute) when this listing
+ * has not read it yet; ATSB_ERR_PERMANENT naming `what` when it has. */
+int gh_seen_add(gh *g, gh_seen *s, const char *what, const char *url, atsb_error *err);
+void gh_seen_free(gh_seen *s);
 /* GET/POST a Harvest URL (absolute, or a path under base).  2xx -> ATSB_OK
  * with r->json; other statuses become classified errors naming the call. */
 int gh_call(gh *g, const char *method, const char *url, const char *json_body,

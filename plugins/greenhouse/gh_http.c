@@ -77,6 +77,41 @@ static void describe(json_object *body, char *out, size_t size)
     }
 }
 
+int gh_seen_add(gh *g, gh_seen *s, const char *what, const char *url, atsb_error *err)
+{
+    /* FNV-1a over the absolute URL: a relative first page and its absolute
+     * echo in a Link header hash alike. */
+    uint64_t h = 0xcbf29ce484222325ull;
+    int absolute = strncmp(url, "http", 4) == 0;
+    for (int part = absolute ? 1 : 0; part < 2; part++)
+        for (const unsigned char *p = (const unsigned char *)(part ? url : g->base); *p; p++) {
+            h ^= *p;
+            h *= 0x100000001b3ull;
+        }
+    for (size_t i = 0; i < s->n; i++)
+        if (s->h[i] == h)
+            return g->api->set_error(err, ATSB_ERR_PERMANENT,
+                                     "%s: Greenhouse's next-page link repeats a page already read "
+                                     "in this listing (after %zu pages); its paging would never end",
+                                     what, s->n);
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 16;
+        uint64_t *grown = realloc(s->h, cap * sizeof(*grown));
+        if (!grown)
+            return g->api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
+        s->h = grown;
+        s->cap = cap;
+    }
+    s->h[s->n++] = h;
+    return ATSB_OK;
+}
+
+void gh_seen_free(gh_seen *s)
+{
+    free(s->h);
+    memset(s, 0, sizeof(*s));
+}
+
 /* Length of "scheme://authority" at the start of url (0 if it has none). */
 static size_t origin_len(const char *url)
 {

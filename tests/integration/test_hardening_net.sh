@@ -12,6 +12,7 @@ eval "lib_$(declare -f start_sandbox)"
 start_sandbox() { : > "$T/sandbox.out"; lib_start_sandbox "$@"; }
 
 fault() { sb POST /_control/faults "{$1}" >/dev/null; }
+expect_le() { [ "$2" -le "$1" ] || fail "${3:-value}: expected at most $1, got $2"; }
 in_ats() { sb GET /_control/recorded | jq -r '[(.candidates|length), (.applications|length), (.attachments|length)] | join(" ")'; }
 
 engaged_candidate() { # engaged_candidate JOB: c-1 queued for JOB (synced, activated)
@@ -183,6 +184,65 @@ test_net__reply_over_the_default_max_response_bytes_is_refused() {
     expect_rc 1
     expect_err "response larger than http.max_response_bytes (8388608)"
     expect_eq "" "$(jobs_json acme)" "jobs created from the refused reply"
+}
+
+# ---- 16: paging that never ends stops ---------------------------------------
+# Each hostile fault is served 300 times, then the sandbox answers normally, so
+# a connector that does not notice loops 300 times and then "succeeds".
+requests_to() { sb GET /_control/requests | jq --arg p "$1" '[.[] | select(.path | startswith($p))] | length'; }
+
+test_net__greenhouse_next_link_to_the_same_page_stops_the_run() {
+    start_sandbox
+    gh_connect acme
+    fault '"path":"/v3/jobs","kind":"link_self","after":1,"count":300'
+    A sync jobs acme --page-size 4
+    expect_rc 1
+    expect_err "Greenhouse's next-page link repeats a page already read in this listing"
+    expect_eq 3 "$(requests_to /v3/jobs)" "job page requests"
+    # Offices are paged the same way.
+    sb DELETE /_control/faults >/dev/null
+    fault '"path":"/v3/offices","kind":"link_self","count":300'
+    A sync jobs acme
+    expect_rc 1
+    expect_err "Greenhouse's next-page link repeats a page already read in this listing"
+}
+
+test_net__lever_next_token_that_never_changes_stops_the_run() {
+    start_sandbox "$ROOT/tests/fixtures/lever.json"
+    A org add acme
+    A connect acme lever --set base_url="$SB/lever/v1" --set api_key=lv-key-value --set perform_as=user-7
+    expect_rc 0
+    fault '"path":"/lever/v1/postings","kind":"next_repeat","count":300'
+    A sync jobs acme --page-size 2
+    expect_rc 1
+    expect_err "Lever's next offset token repeats one already used in this listing"
+    expect_le 4 "$(requests_to /lever/v1/postings)" "posting page requests"
+}
+
+test_net__workday_total_pages_beyond_total_results_stops_the_run() {
+    start_sandbox "$ROOT/tests/fixtures/workday.json"
+    wd_connect
+    fault '"path":"/ccx/service/acme/Recruiting","contains":"Get_Job_Requisitions","kind":"total_pages","value":"1000000000","count":300'
+    A sync jobs acme
+    expect_rc 1
+    expect_err "Total_Pages 1000000000"
+    expect_le 2 "$(requests_to /ccx/service/acme/Recruiting)" "requisition page requests"
+    # A plausible count whose later pages are empty stops at the first one.
+    sb DELETE /_control/faults >/dev/null
+    fault '"path":"/ccx/service/acme/Recruiting","contains":"Get_Job_Requisitions","kind":"total_pages","value":"5","count":300'
+    A sync jobs acme
+    expect_rc 1
+    expect_err "page 2 of Total_Pages 5 holds no requisitions"
+}
+
+test_net__more_pages_than_sync_max_pages_stops_the_run() {
+    start_sandbox
+    gh_connect acme
+    { cat "$TEST_CONF"; printf 'sync: {\n  max_pages = 2;\n};\n'; } > "$T/pages.conf"
+    run "$ATSB" -c "$T/pages.conf" --db "$T/db" --plugin-dir "$PLUGINS" sync jobs acme --page-size 2 --json
+    expect_rc 1
+    expect_eq 2 "$(echo "$OUT" | jq '.[0].pages')" "pages committed before the limit"
+    expect_err "the ATS sent more than sync.max_pages (2) pages in one run"
 }
 
 run_tests

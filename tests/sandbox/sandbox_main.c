@@ -14,7 +14,10 @@
  *                                     for tests, no vendor behaves so as far as we know):
  *                                     link_host (a Link header whose next URL points at the
  *                                     origin in value), body_file (HTTP 200 with the
- *                                     contents of the file named by value)
+ *                                     contents of the file named by value), link_self
+ *                                     (Greenhouse: the next page is this one), next_repeat
+ *                                     (Lever: the next token is the one just used),
+ *                                     total_pages (Workday: Total_Pages reads value)
  *   DELETE /_control/faults
  *   POST /_control/greenhouse/jobs   upsert jobs (object or array; updated_at becomes now)
  *   DELETE /_control/greenhouse/jobs/ID   make a job vanish
@@ -447,7 +450,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         f = NULL;
     }
     if (!f || !strcmp(f->kind, "slow") || !strcmp(f->kind, "malformed") ||
-        !strcmp(f->kind, "link_host"))
+        !strcmp(f->kind, "link_host") || !strcmp(f->kind, "link_self") ||
+        !strcmp(f->kind, "next_repeat") || !strcmp(f->kind, "total_pages"))
         handled = dispatch(sb, &rq, &rs);
     pthread_mutex_unlock(&sb->lock);
 
@@ -502,6 +506,37 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                     free(rs.headers[i]);
                     rs.headers[i] = moved;
                 }
+            }
+        } else if (!strcmp(f->kind, "link_self")) {
+            /* Greenhouse paging that never ends: the next page is this one. */
+            for (int i = 0; i < rs.n_headers; i++)
+                if (strncmp(rs.headers[i], "Link:", 5) == 0) {
+                    free(rs.headers[i]);
+                    rs.headers[i] = rs.headers[--rs.n_headers];
+                    i--;
+                }
+            sb_header(&rs, "Link: <%s%s%s%s>; rel=\"next\"", sb->base_url, url,
+                      *query ? "?" : "", query);
+        } else if (!strcmp(f->kind, "next_repeat")) {
+            /* Lever paging that never ends: the next token is the one just
+             * used (the first page, which has none, is left alone). */
+            char *offset = sb_query(query, "offset");
+            json_object *o = offset && rs.body ? json_tokener_parse(rs.body) : NULL;
+            if (o) {
+                json_object_object_add(o, "next", json_object_new_string(offset));
+                json_object_object_add(o, "hasNext", json_object_new_boolean(1));
+                sb_json(&rs, rs.status, o);
+            }
+            free(offset);
+        } else if (!strcmp(f->kind, "total_pages")) {
+            /* Workday paging that never ends: Total_Pages says value. */
+            char *at = rs.body ? strstr(rs.body, "Total_Pages>") : NULL;
+            char *end = at ? strchr(at + 12, '<') : NULL;
+            char *patched = NULL;
+            if (end && asprintf(&patched, "%.*s%s%s", (int)(at + 12 - rs.body), rs.body,
+                                f->value, end) >= 0) {
+                free(rs.body);
+                rs.body = patched;
             }
         } else if (!strcmp(f->kind, "body_file")) {
             /* A reply made up by the test, read from the file in value. */
