@@ -51,12 +51,12 @@ static const loc *locs_find(const locs *l, const char *id)
  * (Inferred from Response_Results' meaning, not a documented rule.)  A
  * Total_Pages that stays plausible but huge is stopped by the host
  * (sync.max_pages) for requisitions. */
-static int read_pages(wd *w, xmlXPathContextPtr xp, const char *op, long *pages,
+static int read_pages(wd *w, xmlXPathContextPtr xp, const char *op, int required, long *pages,
                       atsb_error *err)
 {
     long total_pages = wd_long(xp, NULL, "//wd:Response_Results/wd:Total_Pages");
     long total = wd_long(xp, NULL, "//wd:Response_Results/wd:Total_Results");
-    if (total_pages < 0)
+    if (total_pages < 0 && required)
         return w->api->set_error(err, ATSB_ERR_TRANSIENT,
                                  "%s: reply without Response_Results/Total_Pages", op);
     if (total >= 0 && total_pages > 1 && total_pages > total)
@@ -85,7 +85,8 @@ static int load_locations(wd *w, locs *out, atsb_error *err)
         wd_req_free(&r);
         if (rc)
             return rc;
-        if ((rc = read_pages(w, xp, "Get_Locations", &pages, err))) {
+        /* Without Total_Pages this page is taken as the last, as before. */
+        if ((rc = read_pages(w, xp, "Get_Locations", 0, &pages, err))) {
             xmlXPathFreeContext(xp);
             xmlFreeDoc(doc);
             return rc;
@@ -273,7 +274,7 @@ int wd_list_jobs(void *inst, const atsb_list_request *req, const atsb_job_sink *
         if (rc)
             break;
         int records = 0;
-        if (!(rc = read_pages(w, xp, "Get_Job_Requisitions", &pages, err)))
+        if (!(rc = read_pages(w, xp, "Get_Job_Requisitions", 1, &pages, err)))
             rc = map_page(w, xp, &places, sink, &records, err);
         /* An empty page before the last one means the count is wrong. */
         if (!rc && !records && page < pages)
