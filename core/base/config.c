@@ -39,6 +39,8 @@ static const key_spec KEYS[] = {
     { "sync", "jobs_interval", K_DURATION, OFF(jobs_interval_s), 60, 30L * 86400 },
     { "sync", "full_pass_interval", K_DURATION, OFF(full_pass_interval_s), 60, 30L * 86400 },
     { "sync", "workers", K_INT, OFF(workers), 1, 64 },
+    { "sync", "max_page_jobs", K_INT, OFF(max_page_jobs), 1, 100000 },
+    { "sync", "max_pages", K_INT, OFF(max_pages), 1, 1000000 },
     { "http", "timeout_ms", K_INT, OFF(http_timeout_ms), 100, 600000 },
     { "http", "max_attempts", K_INT, OFF(http_max_attempts), 1, 20 },
     { "http", "backoff_base_ms", K_INT, OFF(http_backoff_base_ms), 1, 600000 },
@@ -62,11 +64,13 @@ static int set_defaults(config *cfg)
     cfg->jobs_interval_s = 3 * 3600;
     cfg->full_pass_interval_s = 86400;
     cfg->workers = 4;
+    cfg->max_page_jobs = 1000;
+    cfg->max_pages = 10000;
     cfg->http_timeout_ms = 30000;
     cfg->http_max_attempts = 5;
     cfg->http_backoff_base_ms = 500;
     cfg->http_backoff_cap_ms = 30000;
-    cfg->http_max_response = 64L * 1024 * 1024;
+    cfg->http_max_response = 8L * 1024 * 1024;
     cfg->http_rate_limit = 10;
     cfg->source_name = str_dup("FactoryFix");
     cfg->default_trigger = str_dup("engaged");

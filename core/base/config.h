@@ -13,6 +13,8 @@ typedef struct config {
     long jobs_interval_s;     /* sync.jobs_interval */
     long full_pass_interval_s;/* sync.full_pass_interval */
     int workers;              /* sync.workers */
+    int max_page_jobs;        /* sync.max_page_jobs: jobs one ATS page may hold */
+    int max_pages;            /* sync.max_pages: ATS pages one job sync may read */
     int http_timeout_ms;      /* http.timeout_ms */
     int http_max_attempts;    /* http.max_attempts */
     int http_backoff_base_ms; /* http.backoff_base_ms */

@@ -1,5 +1,6 @@
 #include "net/http.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -35,6 +36,11 @@ struct http_client {
     int64_t token_expires;     /* epoch seconds */
     char *token_key;           /* token_url + client id the token belongs to */
     int64_t last_request_ms;   /* for rate_limit */
+    /* Origins ("scheme://host:port") credentials may be sent to: those the
+     * connection's URL settings name.  When none was given, the origins of
+     * the first credentialed request are pinned (see http_check_credentials). */
+    char **origins;
+    size_t n_origins;
 };
 
 void http_global_init(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
@@ -69,6 +75,9 @@ void http_client_free(http_client *c)
     free(c->label);
     free(c->token);
     free(c->token_key);
+    for (size_t i = 0; i < c->n_origins; i++)
+        free(c->origins[i]);
+    free(c->origins);
     pthread_mutex_destroy(&c->lock);
     free(c);
 }
@@ -188,6 +197,29 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
+/* Non-zero when host (as libcurl's URL parser gives it: IPv6 in brackets)
+ * is a loopback address: an IPv4 literal in 127.0.0.0/8, the IPv6 literal
+ * ::1, or the name localhost (which libcurl itself resolves to loopback).
+ * The host is parsed as an address, never matched as text, because a DNS
+ * name such as 127.attacker.example can point anywhere. */
+static int host_is_loopback(const char *host)
+{
+    unsigned char a4[4], a6[16];
+    char buf[64];
+    size_t n = strlen(host);
+    if (strcasecmp(host, "localhost") == 0)
+        return 1;
+    if (inet_pton(AF_INET, host, a4) == 1)
+        return a4[0] == 127;
+    if (n >= 2 && n < sizeof(buf) && host[0] == '[' && host[n - 1] == ']') {
+        memcpy(buf, host + 1, n - 2);
+        buf[n - 2] = '\0';
+        static const unsigned char v6_loopback[16] = { [15] = 1 };
+        return inet_pton(AF_INET6, buf, a6) == 1 && memcmp(a6, v6_loopback, 16) == 0;
+    }
+    return 0;
+}
+
 int http_url_allowed(const char *url, atsb_error *err)
 {
     int rc = ATSB_OK;
@@ -204,8 +236,7 @@ int http_url_allowed(const char *url, atsb_error *err)
     if (strcasecmp(scheme, "https") == 0)
         goto done;
     if (strcasecmp(scheme, "http") == 0) {
-        if (strcmp(host, "127.0.0.1") == 0 || strcmp(host, "[::1]") == 0 ||
-            strcmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0)
+        if (host_is_loopback(host))
             goto done;
         rc = err_set(err, ATSB_ERR_CONFIG,
                      "refusing plain http:// to %s: use https (http is allowed only to "
@@ -217,6 +248,121 @@ done:
     curl_free(scheme);
     curl_free(host);
     curl_url_cleanup(u);
+    return rc;
+}
+
+/* "scheme://host:port" of url, lower case, with the scheme's default port
+ * filled in so https://h and https://h:443 are one origin.  NULL when url
+ * does not parse (malloc'd otherwise). */
+static char *url_origin(const char *url)
+{
+    char *scheme = NULL, *host = NULL, *port = NULL, *out = NULL;
+    CURLU *u = curl_url();
+    if (u && url && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+        out = str_printf("%s://%s:%s", scheme, host, port);
+    for (char *p = out; p && *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return out;
+}
+
+int http_client_allow_origin(http_client *c, const char *url)
+{
+    char *o = url_origin(url);
+    if (!o)
+        return -1;
+    for (size_t i = 0; i < c->n_origins; i++)
+        if (str_eq(c->origins[i], o)) {
+            free(o);
+            return 0;
+        }
+    char **g = realloc(c->origins, (c->n_origins + 1) * sizeof(*g));
+    if (!g) {
+        free(o);
+        return -1;
+    }
+    c->origins = g;
+    c->origins[c->n_origins++] = o;
+    return 0;
+}
+
+static int origin_allowed(const http_client *c, const char *origin)
+{
+    for (size_t i = 0; origin && i < c->n_origins; i++)
+        if (str_eq(c->origins[i], origin))
+            return 1;
+    return 0;
+}
+
+/* Header names that carry a credential when a connector sets its own:
+ * Authorization, Proxy-Authorization, Cookie, and API-key style names
+ * (X-Api-Key, X-Auth-Token, Private-Token, ...). */
+static int header_is_credential(const char *name)
+{
+    static const char *const words[] = { "authorization", "cookie", "auth", "token", "apikey",
+                                         "api-key", "api_key", "secret", "session", "password",
+                                         NULL };
+    for (const char *const *w = words; name && *w; w++)
+        if (strcasestr(name, *w))
+            return 1;
+    return 0;
+}
+
+int http_check_credentials(http_client *c, const atsb_http_request *req, atsb_error *err)
+{
+    int rc = ATSB_OK;
+    const atsb_http_auth *a = req->auth;
+    int oauth = a && a->kind == ATSB_AUTH_OAUTH2;
+    int creds = a && a->kind != ATSB_AUTH_NONE;
+    for (size_t i = 0; !creds && req->headers && i < req->header_count; i++)
+        creds = header_is_credential(req->headers[i].name);
+    if (!creds)
+        return ATSB_OK;
+    char *origin = url_origin(req->url);
+    char *token_origin = oauth ? url_origin(a->token_url) : NULL;
+    if (!origin || (oauth && !token_origin)) {
+        rc = err_set(err, ATSB_ERR_CONFIG, "invalid URL for a request with credentials");
+        goto done;
+    }
+    pthread_mutex_lock(&c->lock);
+    if (!c->n_origins) {
+        /* A connector with no URL setting names its hosts in its own code,
+         * and its first request comes from that code, never from a reply:
+         * pin what it uses first. */
+        if (http_client_allow_origin(c, req->url) < 0 ||
+            (oauth && http_client_allow_origin(c, a->token_url) < 0))
+            rc = err_set(err, ATSB_ERR_INTERNAL, "out of memory");
+        else
+            log_debug(c->label, "credentials pinned to %s%s%s", origin,
+                      oauth ? " and " : "", oauth ? token_origin : "");
+    }
+    const char *bad = rc ? NULL : !origin_allowed(c, origin) ? origin
+                                  : oauth && !origin_allowed(c, token_origin) ? token_origin : NULL;
+    if (bad) {
+        strbuf allowed;
+        sb_init(&allowed);
+        for (size_t i = 0; i < c->n_origins; i++)
+            sb_printf(&allowed, "%s%s", i ? ", " : "", c->origins[i]);
+        char safe[512];
+        secret_redact_url(bad == origin ? req->url : a->token_url, safe, sizeof(safe));
+        rc = err_set(err, ATSB_ERR_CONFIG,
+                     "refusing to send credentials to %s (%s %.300s): only the origins the "
+                     "connection's URL settings name may receive them (%s)",
+                     bad, bad == origin ? req->method : "token request", safe,
+                     allowed.data ? allowed.data : "none");
+        sb_free(&allowed);
+    }
+    pthread_mutex_unlock(&c->lock);
+done:
+    free(origin);
+    free(token_origin);
     return rc;
 }
 
@@ -287,7 +433,7 @@ static int sleep_ms(http_client *c, long ms);
 static http_resp_impl *perform(http_client *c, const char *method, const char *url,
                                struct curl_slist *hdrs, const void *body, size_t body_len,
                                const char *basic_user, const char *basic_pass,
-                               int timeout_ms, attempt_result *ar)
+                               int timeout_ms, int idempotent, attempt_result *ar)
 {
     CURL *h = c->curl;
     if (c->opts.rate_limit > 0) {
@@ -323,6 +469,15 @@ static http_resp_impl *perform(http_client *c, const char *method, const char *u
     curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
+    if (!idempotent) {
+        /* libcurl silently re-sends a request whose reused connection died
+         * before any reply, on a new connection.  For a create the ATS may
+         * have acted before the connection died, so that retry makes a
+         * duplicate: a create goes out on its own new connection (which
+         * libcurl never retries) and that connection is not kept. */
+        curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+        curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+    }
     if (hdrs)
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
     if (basic_user) {
@@ -378,8 +533,9 @@ static int oauth_fetch(http_client *c, const atsb_http_auth *a, int timeout_ms,
         http_response_free(r ? &r->pub : NULL);
         r = NULL;
         int64_t t0 = time_now_ms();
+        /* A token request is safe to repeat: a second token is harmless. */
         r = perform(c, "POST", a->token_url, hdrs, form, strlen(form), a->user,
-                    a->password, timeout_ms, &ar);
+                    a->password, timeout_ms, 1, &ar);
         if (!r) {
             rc = err_set(err, ATSB_ERR_INTERNAL, "out of memory");
             goto done;
@@ -507,6 +663,10 @@ int http_request(http_client *c, const atsb_http_request *req, atsb_http_respons
         return err_set(err, ATSB_ERR_INTERNAL, "http: request without method or URL");
     if ((rc = http_url_allowed(req->url, err)))
         return rc;
+    /* Credentials follow the configuration, never a URL an ATS reply chose
+     * (a next-page link, a redirect target). */
+    if ((rc = http_check_credentials(c, req, err)))
+        return rc;
     char safe_url[1024];
     secret_redact_url(req->url, safe_url, sizeof(safe_url));
     int timeout = req->timeout_ms > 0 ? req->timeout_ms : c->opts.timeout_ms;
@@ -554,7 +714,7 @@ int http_request(http_client *c, const atsb_http_request *req, atsb_http_respons
         int basic = auth && auth->kind == ATSB_AUTH_BASIC;
         r = perform(c, req->method, req->url, hdrs, req->body, req->body_len,
                     basic ? (auth->user ? auth->user : "") : NULL,
-                    basic ? auth->password : NULL, timeout, &ar);
+                    basic ? auth->password : NULL, timeout, req->idempotent, &ar);
         if (!r) {
             rc = err_set(err, ATSB_ERR_INTERNAL, "out of memory");
             goto done;

@@ -32,6 +32,16 @@ http_client *http_client_new(const http_opts *opts, const char *log_label,
                              int (*cancelled)(void *), void *cancel_payload);
 void http_client_free(http_client *c);
 
+/* Allow credentials (OAuth bearer, Basic, a connector's Authorization-like
+ * header) to be sent to url's origin (scheme, host, port).  The connection
+ * calls it for each of its URL settings.  -1 when url does not parse. */
+int http_client_allow_origin(http_client *c, const char *url);
+/* ATSB_ERR_CONFIG when req carries credentials to an origin not allowed, or
+ * an OAuth token_url outside them; with no origin allowed yet, the first
+ * credentialed request pins its own.  Called by http_request; exposed for
+ * tests. */
+int http_check_credentials(http_client *c, const atsb_http_request *req, atsb_error *err);
+
 int http_request(http_client *c, const atsb_http_request *req, atsb_http_response **out,
                  atsb_error *err);
 void http_response_free(atsb_http_response *resp);

@@ -269,6 +269,13 @@ int conn_open(conn **out, const plugin *p, const store_setting *s, size_t n,
             goto fail;
         if (h->values[k] && (rc = check_type(spec, h->values[k], err)))
             goto fail;
+        /* The admin's URL settings are the only origins our credentials
+         * may go to (see http_check_credentials). */
+        if (h->values[k] && spec->type == ATSB_SETTING_URL &&
+            http_client_allow_origin(h->http, h->values[k]) < 0) {
+            rc = err_set(err, ATSB_ERR_CONFIG, "setting %s: invalid URL", spec->name);
+            goto fail;
+        }
     }
     atsb_error cerr = ATSB_ERROR_INIT;
     rc = p->desc.create(&HOST_API, h, &h->instance, &cerr);

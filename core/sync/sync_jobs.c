@@ -20,6 +20,7 @@
 #define REASON_NOT_US "location is no longer in the US"
 
 typedef struct page_ctx {
+    const config *cfg;
     store *st;
     store_job_writer *w;
     const store_org *org;
@@ -176,6 +177,20 @@ static int on_page(void *payload, const atsb_job *const *jobs, size_t count)
     page_ctx *c = payload;
     if (runstate_stop_requested())
         return err_set(&c->err, ATSB_ERR_CANCELLED, "stopped by a signal");
+    /* The host's own guards, whatever the connector does: an ATS that
+     * ignores the page size (a page of a million jobs cost 1.5 GB) or
+     * whose paging never ends (a cursor that repeats) stops the run with
+     * the limit and the setting named.  Pages already committed stay. */
+    if (count > (size_t)c->cfg->max_page_jobs)
+        return err_set(&c->err, ATSB_ERR_PERMANENT,
+                       "page %" PRId64 " from the ATS holds %zu jobs, more than "
+                       "sync.max_page_jobs (%d); the ATS ignored the page size, so the page was "
+                       "refused", c->pages + 1, count, c->cfg->max_page_jobs);
+    if (c->pages >= c->cfg->max_pages)
+        return err_set(&c->err, ATSB_ERR_PERMANENT,
+                       "the ATS sent more than sync.max_pages (%d) pages in one run; its "
+                       "paging does not end (a repeating cursor?), so the run stopped",
+                       c->cfg->max_pages);
     store_run_counts before = c->counts;
     int rc = store_begin(c->st, &c->err);
     if (rc)
@@ -237,6 +252,7 @@ int sync_jobs_org(store *st, const plugin_registry *reg, const config *cfg,
     res->full = full;
     if ((rc = store_run_start(st, org->id, "jobs", full, &res->run_id, err)))
         goto out;
+    pc.cfg = cfg;
     pc.st = st;
     pc.org = org;
     pc.run_id = res->run_id;

@@ -4,6 +4,7 @@
 
 #include <json-c/json.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "atsbridge/connector.h"
 
@@ -27,10 +28,29 @@ typedef struct gh_reply {
 } gh_reply;
 
 void gh_reply_free(gh_reply *r);
+
+/* The pages one listing has read, as 64-bit hashes of their URLs, so a
+ * next-page link that repeats one (an ATS paging in a circle) is caught. */
+typedef struct gh_seen {
+    uint64_t *h;
+    size_t n, cap;
+} gh_seen;
+
+/* Most pages a lookup listing (offices, departments, sources) may take;
+ * jobs are capped by the host (sync.max_pages). */
+#define GH_MAX_LOOKUP_PAGES 1000
+
+/* ATSB_OK and remember url (relative to base or absolute) when this listing
+ * has not read it yet; ATSB_ERR_PERMANENT naming `what` when it has. */
+int gh_seen_add(gh *g, gh_seen *s, const char *what, const char *url, atsb_error *err);
+void gh_seen_free(gh_seen *s);
 /* GET/POST a Harvest URL (absolute, or a path under base).  2xx -> ATSB_OK
  * with r->json; other statuses become classified errors naming the call. */
 int gh_call(gh *g, const char *method, const char *url, const char *json_body,
             int idempotent, gh_reply *r, atsb_error *err);
+/* Non-zero when url has the scheme, host and port of base.  Every
+ * absolute URL gh_call is given (next-page links) must. */
+int gh_same_origin(const char *base, const char *url);
 /* Format a query value safely: returns malloc'd percent-encoded text. */
 char *gh_encode(gh *g, const char *s);
 char *gh_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

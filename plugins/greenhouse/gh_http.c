@@ -77,11 +77,79 @@ static void describe(json_object *body, char *out, size_t size)
     }
 }
 
+int gh_seen_add(gh *g, gh_seen *s, const char *what, const char *url, atsb_error *err)
+{
+    /* FNV-1a over the absolute URL: a relative first page and its absolute
+     * echo in a Link header hash alike. */
+    uint64_t h = 0xcbf29ce484222325ull;
+    int absolute = strncmp(url, "http", 4) == 0;
+    for (int part = absolute ? 1 : 0; part < 2; part++)
+        for (const unsigned char *p = (const unsigned char *)(part ? url : g->base); *p; p++) {
+            h ^= *p;
+            h *= 0x100000001b3ull;
+        }
+    for (size_t i = 0; i < s->n; i++)
+        if (s->h[i] == h)
+            return g->api->set_error(err, ATSB_ERR_PERMANENT,
+                                     "%s: Greenhouse's next-page link repeats a page already read "
+                                     "in this listing (after %zu pages); its paging would never end",
+                                     what, s->n);
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 16;
+        uint64_t *grown = realloc(s->h, cap * sizeof(*grown));
+        if (!grown)
+            return g->api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
+        s->h = grown;
+        s->cap = cap;
+    }
+    s->h[s->n++] = h;
+    return ATSB_OK;
+}
+
+void gh_seen_free(gh_seen *s)
+{
+    free(s->h);
+    memset(s, 0, sizeof(*s));
+}
+
+/* Length of "scheme://authority" at the start of url (0 if it has none). */
+static size_t origin_len(const char *url)
+{
+    const char *sep = strstr(url, "://");
+    if (!sep)
+        return 0;
+    return (size_t)(sep + 3 - url) + strcspn(sep + 3, "/?#");
+}
+
+int gh_same_origin(const char *base, const char *url)
+{
+    size_t n = origin_len(base);
+    /* Byte-exact apart from case: "https://h" and "https://h:443" differ,
+     * which only refuses a link Greenhouse would not send. */
+    return n && origin_len(url) == n && strncasecmp(base, url, n) == 0;
+}
+
 int gh_call(gh *g, const char *method, const char *url, const char *json_body,
             int idempotent, gh_reply *r, atsb_error *err)
 {
     memset(r, 0, sizeof(*r));
-    char *full = strncmp(url, "http", 4) == 0 ? strdup(url) : gh_strdup_printf("%s%s", g->base, url);
+    int absolute = strncmp(url, "http", 4) == 0;
+    if (absolute && !gh_same_origin(g->base, url)) {
+        /* Absolute URLs come from Link headers: following one elsewhere
+         * would hand our bearer token to whoever the reply names.  Name
+         * only the foreign host (after any userinfo), never the query. */
+        size_t n = origin_len(url);
+        const char *sep = strstr(url, "://");
+        const char *at = memchr(url, '@', n);
+        const char *host = at ? at + 1 : sep ? sep + 3 : url;
+        return g->api->set_error(err, ATSB_ERR_PERMANENT,
+                                 "Greenhouse's next-page link points to %.*s%s%.*s, not to "
+                                 "base_url's origin %.*s; refusing to follow it",
+                                 sep ? (int)(sep - url) : 0, url, sep ? "://" : "",
+                                 (int)(n - (size_t)(host - url)), host, (int)origin_len(g->base),
+                                 g->base);
+    }
+    char *full = absolute ? strdup(url) : gh_strdup_printf("%s%s", g->base, url);
     if (!full)
         return g->api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
     atsb_http_auth auth = { .struct_size = sizeof(auth), .kind = ATSB_AUTH_OAUTH2,

@@ -41,8 +41,17 @@ static int load_lookup(gh *g, const char *path, int offices, lookup *l, atsb_err
 {
     char *url = gh_strdup_printf("%s?per_page=%d", path, DEFAULT_PAGE);
     int rc = ATSB_OK;
+    gh_seen seen = { 0 };
     while (url && rc == ATSB_OK) {
         gh_reply r;
+        if (seen.n >= GH_MAX_LOOKUP_PAGES) {
+            rc = g->api->set_error(err, ATSB_ERR_PERMANENT,
+                                   "GET %s: more than %d pages; Greenhouse's paging would never end",
+                                   path, GH_MAX_LOOKUP_PAGES);
+            break;
+        }
+        if ((rc = gh_seen_add(g, &seen, path, url, err)))
+            break;
         rc = gh_call(g, "GET", url, NULL, 1, &r, err);
         free(url);
         url = NULL;
@@ -74,6 +83,7 @@ static int load_lookup(gh *g, const char *path, int offices, lookup *l, atsb_err
         gh_reply_free(&r);
     }
     free(url);
+    gh_seen_free(&seen);
     return rc;
 }
 
@@ -183,9 +193,26 @@ int gh_list_jobs(void *inst, const atsb_list_request *req, const atsb_job_sink *
     memset(&offices, 0, sizeof(offices));
     memset(&depts, 0, sizeof(depts));
     char *url = NULL;
+    gh_seen seen = { 0 };
     int rc;
-    if ((rc = load_lookup(g, "/v3/offices", 1, &offices, err)) ||
-        (rc = load_lookup(g, "/v3/departments", 0, &depts, err)))
+    if ((rc = load_lookup(g, "/v3/offices", 1, &offices, err)))
+        goto done;
+    if ((rc = load_lookup(g, "/v3/departments", 0, &depts, err)) &&
+        (err->http_status == 403 || err->http_status == 404)) {
+        /* Departments only enrich a job; a key without that permission
+         * (403) or a tenant without the endpoint (404) still syncs jobs.
+         * A 401 stays an auth error: the token itself is bad. */
+        g->api->log(g->host, ATSB_LOG_WARN,
+                    "GET /v3/departments answered HTTP %d: syncing jobs without department "
+                    "names (grant the API credentials access to departments to get them)",
+                    err->http_status);
+        lookup_free(&depts);
+        err->code = ATSB_OK;
+        err->http_status = 0;
+        err->message[0] = '\0';
+        rc = ATSB_OK;
+    }
+    if (rc)
         goto done;
     int per_page = req->page_size > 0 && req->page_size <= DEFAULT_PAGE ? req->page_size : DEFAULT_PAGE;
     if (req->updated_since > 0) {
@@ -208,6 +235,8 @@ int gh_list_jobs(void *inst, const atsb_list_request *req, const atsb_job_sink *
             rc = g->api->set_error(err, ATSB_ERR_CANCELLED, "cancelled");
             break;
         }
+        if ((rc = gh_seen_add(g, &seen, "/v3/jobs", url, err)))
+            break;
         gh_reply r;
         /* Follow-up calls use the Link URL exactly: v3 refuses a cursor
          * with any other parameter. */
@@ -229,6 +258,7 @@ int gh_list_jobs(void *inst, const atsb_list_request *req, const atsb_job_sink *
     }
 done:
     free(url);
+    gh_seen_free(&seen);
     lookup_free(&offices);
     lookup_free(&depts);
     return rc;

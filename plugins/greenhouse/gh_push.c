@@ -28,13 +28,23 @@ static int resolve_source(gh *g, const char *name, long *out, atsb_error *err)
     char *url = gh_strdup_printf("/v3/sources?per_page=500");
     int rc = ATSB_OK;
     long found = 0;
+    gh_seen seen = { 0 };
     while (url && !found) {
         gh_reply r;
-        rc = gh_call(g, "GET", url, NULL, 1, &r, err);
+        if (seen.n >= GH_MAX_LOOKUP_PAGES)
+            rc = g->api->set_error(err, ATSB_ERR_PERMANENT,
+                                   "GET /v3/sources: more than %d pages; Greenhouse's paging would "
+                                   "never end", GH_MAX_LOOKUP_PAGES);
+        if (!rc)
+            rc = gh_seen_add(g, &seen, "/v3/sources", url, err);
+        if (!rc)
+            rc = gh_call(g, "GET", url, NULL, 1, &r, err);
         free(url);
         url = NULL;
-        if (rc)
+        if (rc) {
+            gh_seen_free(&seen);
             return rc;
+        }
         for (size_t i = 0; json_object_is_type(r.json, json_type_array) &&
                            i < json_object_array_length(r.json); i++) {
             json_object *s = json_object_array_get_idx(r.json, i);
@@ -45,6 +55,7 @@ static int resolve_source(gh *g, const char *name, long *out, atsb_error *err)
         gh_reply_free(&r);
     }
     free(url);
+    gh_seen_free(&seen);
     if (!found)
         return g->api->set_error(err, ATSB_ERR_CONFIG,
                                  "Greenhouse has no source named \"%s\": add it under Configure > "

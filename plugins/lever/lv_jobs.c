@@ -3,6 +3,7 @@
  * so every run is a full pass.  A voided offset token ("Invalid offset
  * token") restarts the listing from the first page; pages already handed
  * to the host are simply seen again. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,19 @@
 
 #define MAX_PAGE 100
 #define MAX_RESTARTS 3
+
+/* FNV-1a of an offset token: a listing remembers the tokens it used, so a
+ * `next` that repeats one (paging in a circle) is caught at once; a listing
+ * whose tokens never repeat is stopped by the host (sync.max_pages). */
+static uint64_t token_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        h ^= *p;
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
 
 static int map_page(lever *l, json_object *data, const atsb_job_sink *sink, atsb_error *err)
 {
@@ -86,11 +100,16 @@ int lv_list_jobs(void *inst, const atsb_list_request *req, const atsb_job_sink *
     int limit = req->page_size > 0 && req->page_size <= MAX_PAGE ? req->page_size : MAX_PAGE;
     char *offset = NULL;
     int restarts = 0, rc = ATSB_OK;
+    uint64_t *seen = NULL;
+    size_t n_seen = 0, cap_seen = 0;
     for (;;) {
         if (l->api->cancelled(l->host)) {
             rc = l->api->set_error(err, ATSB_ERR_CANCELLED, "cancelled");
             break;
         }
+        /* The offset token is percent-encoded into a query value under
+         * base_url, so whatever a reply puts in `next` cannot move the
+         * listing (and our API key) to another origin. */
         char *enc = offset ? lv_encode(l, offset) : NULL;
         char *path = enc ? lv_printf("/postings?limit=%d&offset=%s", limit, enc)
                          : lv_printf("/postings?limit=%d", limit);
@@ -109,6 +128,7 @@ int lv_list_jobs(void *inst, const atsb_list_request *req, const atsb_job_sink *
             l->api->log(l->host, ATSB_LOG_WARN, "Lever voided the offset token; listing again from the start");
             free(offset);
             offset = NULL;
+            n_seen = 0; /* a new listing */
             continue;
         }
         if (rc)
@@ -128,7 +148,28 @@ int lv_list_jobs(void *inst, const atsb_list_request *req, const atsb_job_sink *
         lv_reply_free(&r);
         if (rc || !offset)
             break;
+        uint64_t h = token_hash(offset);
+        for (size_t i = 0; i < n_seen && !rc; i++)
+            if (seen[i] == h)
+                rc = l->api->set_error(err, ATSB_ERR_PERMANENT,
+                                       "GET /postings: Lever's next offset token repeats one already "
+                                       "used in this listing (after %zu pages); its paging would "
+                                       "never end", n_seen + 1);
+        if (rc)
+            break;
+        if (n_seen == cap_seen) {
+            size_t cap = cap_seen ? cap_seen * 2 : 16;
+            uint64_t *grown = realloc(seen, cap * sizeof(*grown));
+            if (!grown) {
+                rc = l->api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
+                break;
+            }
+            seen = grown;
+            cap_seen = cap;
+        }
+        seen[n_seen++] = h;
     }
     free(offset);
+    free(seen);
     return rc;
 }

@@ -45,6 +45,28 @@ static const loc *locs_find(const locs *l, const char *id)
     return NULL;
 }
 
+/* Total_Pages of a reply, checked.  A page holds at least one result, so
+ * more pages than Total_Results (beyond the single page of an empty
+ * result) cannot end: stop rather than ask for page after empty page.
+ * (Inferred from Response_Results' meaning, not a documented rule.)  A
+ * Total_Pages that stays plausible but huge is stopped by the host
+ * (sync.max_pages) for requisitions. */
+static int read_pages(wd *w, xmlXPathContextPtr xp, const char *op, int required, long *pages,
+                      atsb_error *err)
+{
+    long total_pages = wd_long(xp, NULL, "//wd:Response_Results/wd:Total_Pages");
+    long total = wd_long(xp, NULL, "//wd:Response_Results/wd:Total_Results");
+    if (total_pages < 0 && required)
+        return w->api->set_error(err, ATSB_ERR_TRANSIENT,
+                                 "%s: reply without Response_Results/Total_Pages", op);
+    if (total >= 0 && total_pages > 1 && total_pages > total)
+        return w->api->set_error(err, ATSB_ERR_PERMANENT,
+                                 "%s: Workday reports Total_Pages %ld for Total_Results %ld; its "
+                                 "paging would never end", op, total_pages, total);
+    *pages = total_pages;
+    return ATSB_OK;
+}
+
 static int load_locations(wd *w, locs *out, atsb_error *err)
 {
     for (long page = 1, pages = 1; page <= pages; page++) {
@@ -63,7 +85,12 @@ static int load_locations(wd *w, locs *out, atsb_error *err)
         wd_req_free(&r);
         if (rc)
             return rc;
-        pages = wd_long(xp, NULL, "//wd:Response_Results/wd:Total_Pages");
+        /* Without Total_Pages this page is taken as the last, as before. */
+        if ((rc = read_pages(w, xp, "Get_Locations", 0, &pages, err))) {
+            xmlXPathFreeContext(xp);
+            xmlFreeDoc(doc);
+            return rc;
+        }
         xmlXPathObjectPtr set = wd_nodes(xp, NULL, "//wd:Response_Data/wd:Location");
         int n = set && set->nodesetval ? set->nodesetval->nodeNr : 0;
         loc *grown = realloc(out->v, (out->n + (size_t)n + 1) * sizeof(loc));
@@ -138,10 +165,11 @@ static void arena_free(arena *a)
 }
 
 static int map_page(wd *w, xmlXPathContextPtr xp, const locs *places, const atsb_job_sink *sink,
-                    atsb_error *err)
+                    int *records, atsb_error *err)
 {
     xmlXPathObjectPtr set = wd_nodes(xp, NULL, "//wd:Response_Data/wd:Job_Requisition");
     int n = set && set->nodesetval ? set->nodesetval->nodeNr : 0;
+    *records = n;
     atsb_job *jobs = calloc((size_t)n + 1, sizeof(*jobs));
     const atsb_job **ptrs = calloc((size_t)n + 1, sizeof(*ptrs));
     arena a = { 0 };
@@ -212,6 +240,8 @@ int wd_list_jobs(void *inst, const atsb_list_request *req, const atsb_job_sink *
                     err->message);
         rc = ATSB_OK;
     }
+    /* Pages are numbers posted to the configured endpoint: a reply names no
+     * URL to follow, so the credentials cannot be sent elsewhere. */
     int count = req->page_size > 0 && req->page_size <= MAX_COUNT ? req->page_size : DEFAULT_COUNT;
     for (long page = 1, pages = 1; !rc && page <= pages; page++) {
         if (w->api->cancelled(w->host)) {
@@ -243,12 +273,14 @@ int wd_list_jobs(void *inst, const atsb_list_request *req, const atsb_job_sink *
         wd_req_free(&r);
         if (rc)
             break;
-        pages = wd_long(xp, NULL, "//wd:Response_Results/wd:Total_Pages");
-        if (pages < 0)
-            rc = w->api->set_error(err, ATSB_ERR_TRANSIENT,
-                                   "Get_Job_Requisitions: reply without Response_Results/Total_Pages");
-        else
-            rc = map_page(w, xp, &places, sink, err);
+        int records = 0;
+        if (!(rc = read_pages(w, xp, "Get_Job_Requisitions", 1, &pages, err)))
+            rc = map_page(w, xp, &places, sink, &records, err);
+        /* An empty page before the last one means the count is wrong. */
+        if (!rc && !records && page < pages)
+            rc = w->api->set_error(err, ATSB_ERR_PERMANENT,
+                                   "Get_Job_Requisitions: page %ld of Total_Pages %ld holds no "
+                                   "requisitions; Workday's paging would never end", page, pages);
         xmlXPathFreeContext(xp);
         xmlFreeDoc(doc);
     }

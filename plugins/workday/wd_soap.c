@@ -1,6 +1,7 @@
 /* SOAP plumbing: envelopes, WS-Security, the call, and fault
  * classification.  Workday reports faults as HTTP 500 with a SOAP Fault
  * body, so requests ask the host to hand 500s back (pass_500). */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,6 +121,50 @@ static int classify_fault(wd *w, xmlXPathContextPtr xp, int status, int idempote
     return rc;
 }
 
+/* SAX internalSubset is called for every <!DOCTYPE>, before its internal
+ * subset is read: stop right there. */
+static void refuse_dtd(void *ctx, const xmlChar *name, const xmlChar *external_id,
+                       const xmlChar *system_id)
+{
+    xmlParserCtxtPtr c = ctx;
+    (void)name;
+    (void)external_id;
+    (void)system_id;
+    *(int *)c->_private = 1;
+    xmlStopParser(c);
+}
+
+/* Parse a reply.  SOAP forbids a DTD in a message (SOAP 1.1 section 3, SOAP
+ * 1.2 part 1 section 5), and a DTD is how a reply blows up: entities
+ * expanded quadratically (130 KB cost 6 s and 2.7 GB) or fetched from the
+ * network.  So the parser stops at a DOCTYPE before reading its internal
+ * subset (*dtd set, NULL returned), substitutes no entities (no
+ * XML_PARSE_NOENT), loads no DTD (no XML_PARSE_DTDLOAD / DTDATTR) and never
+ * touches the network (XML_PARSE_NONET). */
+static xmlDocPtr parse_reply(const char *body, size_t len, int *dtd)
+{
+    *dtd = 0;
+    if (!len || len > INT_MAX)
+        return NULL;
+    xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+    if (!ctxt)
+        return NULL;
+    ctxt->sax->internalSubset = refuse_dtd;
+    ctxt->_private = dtd;
+    xmlDocPtr doc = xmlCtxtReadMemory(ctxt, body, (int)len, "response.xml", NULL,
+                                      XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                          XML_PARSE_NOWARNING);
+    xmlFreeParserCtxt(ctxt);
+    /* Belt and braces: whatever path built a subset, it is refused too. */
+    if (doc && (doc->intSubset || doc->extSubset))
+        *dtd = 1;
+    if (*dtd && doc) {
+        xmlFreeDoc(doc);
+        doc = NULL;
+    }
+    return doc;
+}
+
 int wd_call(wd *w, const char *endpoint, wd_req *r, int idempotent, xmlDocPtr *resp,
             xmlXPathContextPtr *xpo, atsb_error *err)
 {
@@ -148,10 +193,16 @@ int wd_call(wd *w, const char *endpoint, wd_req *r, int idempotent, xmlDocPtr *r
     xmlFree(buf);
     if (rc)
         return rc;
-    xmlDocPtr doc = hr->body_len ? xmlReadMemory(hr->body, (int)hr->body_len, "response.xml", NULL,
-                                                 XML_PARSE_NONET | XML_PARSE_NOERROR |
-                                                     XML_PARSE_NOWARNING)
-                                 : NULL;
+    int dtd = 0;
+    xmlDocPtr doc = parse_reply(hr->body, hr->body_len, &dtd);
+    if (dtd) {
+        rc = w->api->set_error(err, ATSB_ERR_PERMANENT,
+                               "%s: Workday's reply carries a DTD, which SOAP forbids; refused "
+                               "unparsed (HTTP %d, %zu bytes)", op, hr->status, hr->body_len);
+        err->http_status = hr->status;
+        w->api->http_free(w->host, hr);
+        return rc;
+    }
     xmlXPathContextPtr xp = doc ? xmlXPathNewContext(doc) : NULL;
     if (xp) {
         xmlXPathRegisterNs(xp, X("wd"), X(WD_NS));

@@ -36,6 +36,7 @@ typedef struct sb_fault {
     int after;                /* let this many matching requests through first */
     int retry_after;
     int delay_ms;
+    char value[256];          /* kind-specific: link_host's origin, body_file's path ... */
 } sb_fault;
 
 typedef struct sandbox {

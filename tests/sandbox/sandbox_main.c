@@ -7,9 +7,17 @@
  *   GET  /_control/recorded          everything pushed (candidates, applications, attachments)
  *   GET  /_control/requests          the request log; DELETE clears it
  *   POST /_control/faults            {"path":"/v3/jobs","kind":"429","count":2,"retry_after":1,
- *                                     "delay_ms":2000,"after":0,"method":"POST","contains":"Put_Candidate"};
- *                                     kinds: 429 500 503 422 soap_fault slow malformed drop
- *                                     drop_after expire_token
+ *                                     "delay_ms":2000,"after":0,"method":"POST","contains":"Put_Candidate",
+ *                                     "value":"..."};
+ *                                     kinds: 429 500 503 401 403 404 422 soap_fault slow malformed drop
+ *                                     drop_after expire_token, and hostile replies (made up
+ *                                     for tests, no vendor behaves so as far as we know):
+ *                                     link_host (a Link header whose next URL points at the
+ *                                     origin in value), body_file (HTTP 200 with the
+ *                                     contents of the file named by value), link_self
+ *                                     (Greenhouse: the next page is this one), next_repeat
+ *                                     (Lever: the next token is the one just used),
+ *                                     total_pages (Workday: Total_Pages reads value)
  *   DELETE /_control/faults
  *   POST /_control/greenhouse/jobs   upsert jobs (object or array; updated_at becomes now)
  *   DELETE /_control/greenhouse/jobs/ID   make a job vanish
@@ -317,6 +325,8 @@ static int control(sandbox *sb, const sb_request *rq, sb_response *rs)
                  json_object_object_get_ex(o, "method", &v) ? json_object_get_string(v) : "");
         snprintf(f->contains, sizeof(f->contains), "%s",
                  json_object_object_get_ex(o, "contains", &v) ? json_object_get_string(v) : "");
+        snprintf(f->value, sizeof(f->value), "%s",
+                 json_object_object_get_ex(o, "value", &v) ? json_object_get_string(v) : "");
         json_object_put(o);
         sb_text(rs, 200, "{}");
     } else if (!sb_greenhouse_control(sb, rq, rs) && !sb_lever_control(sb, rq, rs) &&
@@ -345,6 +355,14 @@ static void log_request(sandbox *sb, const sb_request *rq)
     json_object_object_add(e, "method", json_object_new_string(rq->method));
     json_object_object_add(e, "path", json_object_new_string(rq->path));
     json_object_object_add(e, "query", json_object_new_string(rq->query));
+    /* Which credential arrived (the scheme only, never its value), so a
+     * test can prove a token was not sent somewhere. */
+    if (rq->authorization) {
+        char scheme[16];
+        snprintf(scheme, sizeof(scheme), "%.*s", (int)strcspn(rq->authorization, " "),
+                 rq->authorization);
+        json_object_object_add(e, "auth", json_object_new_string(scheme));
+    }
     json_object_array_add(sb->log, e);
 }
 
@@ -431,7 +449,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
             json_object_object_add(sb->gh, "tokens", json_object_new_object());
         f = NULL;
     }
-    if (!f || !strcmp(f->kind, "slow") || !strcmp(f->kind, "malformed"))
+    if (!f || !strcmp(f->kind, "slow") || !strcmp(f->kind, "malformed") ||
+        !strcmp(f->kind, "link_host") || !strcmp(f->kind, "link_self") ||
+        !strcmp(f->kind, "next_repeat") || !strcmp(f->kind, "total_pages"))
         handled = dispatch(sb, &rq, &rs);
     pthread_mutex_unlock(&sb->lock);
 
@@ -450,6 +470,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                               "</SOAP-ENV:Fault></SOAP-ENV:Body></SOAP-ENV:Envelope>");
             rs.content_type = "text/xml";
             handled = 1;
+        } else if (!strcmp(f->kind, "401") || !strcmp(f->kind, "403") ||
+                   !strcmp(f->kind, "404")) {
+            /* A bad token (401), a key without the permission for this
+             * resource (403), an endpoint the tenant does not have (404). */
+            sb_text(&rs, (int)sb_num(f->kind),
+                    !strcmp(f->kind, "401")   ? "{\"message\":\"Unauthorized\"}"
+                    : !strcmp(f->kind, "403") ? "{\"message\":\"Forbidden\"}"
+                                              : "{\"message\":\"Resource not found\"}");
+            handled = 1;
         } else if (!strcmp(f->kind, "422")) {
             sb_text(&rs, 422, "{\"message\":\"Unprocessable Content\",\"errors\":[{\"email_addresses\":\"is invalid\"}]}");
             handled = 1;
@@ -460,6 +489,79 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                 rs.body[strlen(rs.body) / 2] = '\0';
             else
                 sb_text(&rs, 200, "[{\"id\": 1, \"name\": ");
+        } else if (!strcmp(f->kind, "link_host")) {
+            /* A hostile reply: the next page lives on another origin (also
+             * on a list that has no next page). */
+            int linked = 0;
+            for (int i = 0; i < rs.n_headers; i++)
+                linked |= strncmp(rs.headers[i], "Link:", 5) == 0;
+            if (!linked)
+                sb_header(&rs, "Link: <%s%s?cursor=bW9yZQ>; rel=\"next\"", sb->base_url, url);
+            for (int i = 0; i < rs.n_headers; i++) {
+                char *at = strncmp(rs.headers[i], "Link:", 5) == 0
+                               ? strstr(rs.headers[i], sb->base_url) : NULL;
+                char *moved = NULL;
+                if (at && asprintf(&moved, "%.*s%s%s", (int)(at - rs.headers[i]), rs.headers[i],
+                                   f->value, at + strlen(sb->base_url)) >= 0) {
+                    free(rs.headers[i]);
+                    rs.headers[i] = moved;
+                }
+            }
+        } else if (!strcmp(f->kind, "link_self")) {
+            /* Greenhouse paging that never ends: the next page is this one. */
+            for (int i = 0; i < rs.n_headers; i++)
+                if (strncmp(rs.headers[i], "Link:", 5) == 0) {
+                    free(rs.headers[i]);
+                    rs.headers[i] = rs.headers[--rs.n_headers];
+                    i--;
+                }
+            sb_header(&rs, "Link: <%s%s%s%s>; rel=\"next\"", sb->base_url, url,
+                      *query ? "?" : "", query);
+        } else if (!strcmp(f->kind, "next_repeat")) {
+            /* Lever paging that never ends: the next token is the one just
+             * used (the first page, which has none, is left alone). */
+            char *offset = sb_query(query, "offset");
+            json_object *o = offset && rs.body ? json_tokener_parse(rs.body) : NULL;
+            if (o) {
+                json_object_object_add(o, "next", json_object_new_string(offset));
+                json_object_object_add(o, "hasNext", json_object_new_boolean(1));
+                sb_json(&rs, rs.status, o);
+            }
+            free(offset);
+        } else if (!strcmp(f->kind, "total_pages")) {
+            /* Workday paging that never ends: Total_Pages says value. */
+            char *at = rs.body ? strstr(rs.body, "Total_Pages>") : NULL;
+            char *end = at ? strchr(at + 12, '<') : NULL;
+            char *patched = NULL;
+            if (end && asprintf(&patched, "%.*s%s%s", (int)(at + 12 - rs.body), rs.body,
+                                f->value, end) >= 0) {
+                free(rs.body);
+                rs.body = patched;
+            }
+        } else if (!strcmp(f->kind, "body_file")) {
+            /* A reply made up by the test, read from the file in value. */
+            FILE *in = fopen(f->value, "rb");
+            char *data = NULL;
+            size_t len = 0;
+            FILE *mem = in ? open_memstream(&data, &len) : NULL;
+            char chunk[65536];
+            size_t n;
+            while (mem && (n = fread(chunk, 1, sizeof(chunk), in)) > 0)
+                fwrite(chunk, 1, n, mem);
+            if (mem)
+                fclose(mem);
+            if (in)
+                fclose(in);
+            for (int i = 0; i < rs.n_headers; i++)
+                free(rs.headers[i]);
+            rs.n_headers = 0;
+            free(rs.body);
+            rs.body = data ? data : strdup("{\"message\":\"body_file not readable\"}");
+            rs.status = data ? 200 : 500;
+            size_t vl = strlen(f->value);
+            rs.content_type = vl > 4 && !strcmp(f->value + vl - 4, ".xml") ? "text/xml"
+                                                                          : "application/json";
+            handled = 1;
         } else if (!strcmp(f->kind, "drop")) {
             free(query);
             return MHD_NO;

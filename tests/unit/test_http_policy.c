@@ -55,12 +55,110 @@ static void test_http__tls_only_except_loopback(void **state)
     assert_int_equal(http_url_allowed("not a url", &err), ATSB_ERR_CONFIG);
 }
 
+/* A name that merely starts with "127." is a DNS name anyone can point
+ * anywhere: only addresses that parse as loopback may use plain http. */
+static void test_http__plain_http_only_to_real_loopback_addresses(void **state)
+{
+    (void)state;
+    atsb_error err = ATSB_ERROR_INIT;
+    assert_int_equal(http_url_allowed("http://127.0.0.2:9/x", &err), 0);
+    assert_int_equal(http_url_allowed("http://127.255.255.254/x", &err), 0);
+    assert_int_equal(http_url_allowed("http://[::1]:8080/x", &err), 0);
+    assert_int_equal(http_url_allowed("http://127.attacker.example/x", &err), ATSB_ERR_CONFIG);
+    assert_non_null(strstr(err.message, "127.attacker.example"));
+    assert_int_equal(http_url_allowed("http://127.0.0.1.nip.io/x", &err), ATSB_ERR_CONFIG);
+    assert_int_equal(http_url_allowed("http://127.0.0.1@evil.example/x", &err), ATSB_ERR_CONFIG);
+    assert_int_equal(http_url_allowed("http://localhost.evil.example/x", &err), ATSB_ERR_CONFIG);
+    assert_int_equal(http_url_allowed("http://128.0.0.1/x", &err), ATSB_ERR_CONFIG);
+    assert_int_equal(http_url_allowed("http://[::2]/x", &err), ATSB_ERR_CONFIG);
+    assert_int_equal(http_url_allowed("http://[::ffff:10.0.0.1]/x", &err), ATSB_ERR_CONFIG);
+    assert_int_equal(http_url_allowed("http://LocalHost/x", &err), 0); /* names are case-blind */
+}
+
+static http_client *client(void)
+{
+    http_opts o = { 2000, 1, 1, 1, 1 << 20, 1, 0 };
+    http_client *c = http_client_new(&o, "test", NULL, NULL);
+    assert_non_null(c);
+    return c;
+}
+
+/* A next-page URL from an ATS reply must not take our credentials along:
+ * only the origins the connection's URL settings name receive them. */
+static void test_http__credentials_only_to_configured_origins(void **state)
+{
+    (void)state;
+    atsb_error err = ATSB_ERROR_INIT;
+    http_client *c = client();
+    assert_int_equal(http_client_allow_origin(c, "http://127.0.0.1:8080/base"), 0);
+    assert_int_equal(http_client_allow_origin(c, "https://Auth.Example.com/token"), 0);
+    atsb_http_auth oauth = { .struct_size = sizeof(oauth), .kind = ATSB_AUTH_OAUTH2,
+                             .user = "id", .password = "pw",
+                             .token_url = "https://auth.example.com:443/token" };
+    atsb_http_auth basic = { .struct_size = sizeof(basic), .kind = ATSB_AUTH_BASIC,
+                             .user = "key", .password = "" };
+    atsb_http_header own[] = { { "Accept", "application/json" }, { "X-Api-Key", "k" } };
+    atsb_http_request r = { .struct_size = sizeof(r), .method = "GET",
+                            .url = "http://127.0.0.1:8080/v3/jobs?cursor=x", .auth = &oauth };
+    assert_int_equal(http_check_credentials(c, &r, &err), 0);
+    r.url = "http://127.0.0.2:8080/v3/jobs?cursor=x";
+    assert_int_equal(http_check_credentials(c, &r, &err), ATSB_ERR_CONFIG);
+    assert_non_null(strstr(err.message, "refusing to send credentials to http://127.0.0.2:8080"));
+    assert_non_null(strstr(err.message, "http://127.0.0.1:8080"));
+    r.url = "http://127.0.0.1:8081/v3/jobs";          /* another port */
+    assert_int_equal(http_check_credentials(c, &r, &err), ATSB_ERR_CONFIG);
+    r.url = "http://127.0.0.1:8080@evil.example/v3/jobs"; /* userinfo trick */
+    assert_int_equal(http_check_credentials(c, &r, &err), ATSB_ERR_CONFIG);
+    r.url = "http://127.0.0.1:8080/v3/jobs";
+    r.auth = &basic;
+    assert_int_equal(http_check_credentials(c, &r, &err), 0);
+    r.url = "https://evil.example/v3/jobs";
+    assert_int_equal(http_check_credentials(c, &r, &err), ATSB_ERR_CONFIG);
+    /* The connector's own credential header is held to the same rule. */
+    r.auth = NULL;
+    r.headers = own;
+    r.header_count = 2;
+    assert_int_equal(http_check_credentials(c, &r, &err), ATSB_ERR_CONFIG);
+    r.header_count = 1; /* no credential at all: any https origin */
+    assert_int_equal(http_check_credentials(c, &r, &err), 0);
+    /* The client secret goes to token_url: it must be configured too. */
+    oauth.token_url = "https://auth.evil.example/token";
+    r.auth = &oauth;
+    r.url = "http://127.0.0.1:8080/v3/jobs";
+    assert_int_equal(http_check_credentials(c, &r, &err), ATSB_ERR_CONFIG);
+    assert_non_null(strstr(err.message, "auth.evil.example"));
+    assert_null(strstr(err.message, "pw"));
+    http_client_free(c);
+}
+
+/* A connector without URL settings: its first credentialed request (made
+ * from its own code) pins the origins. */
+static void test_http__credentials_pinned_to_first_origin_without_url_settings(void **state)
+{
+    (void)state;
+    atsb_error err = ATSB_ERROR_INIT;
+    http_client *c = client();
+    atsb_http_header own[] = { { "Authorization", "Bearer k" } };
+    atsb_http_request r = { .struct_size = sizeof(r), .method = "GET",
+                            .url = "https://api.example.com/jobs", .headers = own,
+                            .header_count = 1 };
+    assert_int_equal(http_check_credentials(c, &r, &err), 0);
+    r.url = "https://api.example.com:443/jobs?page=2";
+    assert_int_equal(http_check_credentials(c, &r, &err), 0);
+    r.url = "https://api.example.com.evil.example/jobs?page=2";
+    assert_int_equal(http_check_credentials(c, &r, &err), ATSB_ERR_CONFIG);
+    http_client_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_http__retry_after_seconds_date_and_reset),
         cmocka_unit_test(test_http__full_jitter_backoff_stays_under_cap),
         cmocka_unit_test(test_http__tls_only_except_loopback),
+        cmocka_unit_test(test_http__plain_http_only_to_real_loopback_addresses),
+        cmocka_unit_test(test_http__credentials_only_to_configured_origins),
+        cmocka_unit_test(test_http__credentials_pinned_to_first_origin_without_url_settings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -334,7 +334,8 @@ typedef struct atsb_host_api {
      * NULL and err says why: ATSB_ERR_TRANSIENT (network, timeout, size cap,
      * 5xx after the host's retries), ATSB_ERR_RATE_LIMITED, ATSB_ERR_AUTH
      * (the OAuth token endpoint refused), ATSB_ERR_CONFIG (bad URL, plain
-     * http to a non-loopback host), ATSB_ERR_CANCELLED. */
+     * http to a non-loopback host, credentials for an origin that none of
+     * the connection's URL settings names), ATSB_ERR_CANCELLED. */
     int (*http)(atsb_host *host, const atsb_http_request *req,
                 atsb_http_response **out, atsb_error *err);
 
