@@ -84,6 +84,17 @@ done:
     return rc;
 }
 
+static int count_newlines(const char *p, size_t n)
+{
+    int lines = 0;
+    const char *end = p + n;
+    while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        lines++;
+        p++;
+    }
+    return lines;
+}
+
 int cand_import(store *st, const config *cfg, const char *data, size_t len, FILE *errors,
                 cand_import_result *res, atsb_error *err)
 {
@@ -91,16 +102,17 @@ int cand_import(store *st, const config *cfg, const char *data, size_t len, FILE
     json_tokener *tok = json_tokener_new();
     if (!tok)
         return err_set(err, ATSB_ERR_INTERNAL, "out of memory");
-    size_t off = 0;
-    int recno = 0, rc = ATSB_OK;
+    size_t off = 0, counted = 0; /* newlines are counted in data[0, counted) */
+    int recno = 0, rc = ATSB_OK, line = 1;
     while (off < len) {
         while (off < len && isspace((unsigned char)data[off]))
             off++;
         if (off >= len)
             break;
-        int line = 1;
-        for (size_t i = 0; i < off; i++)
-            line += data[i] == '\n';
+        /* Count only the bytes since the previous record: recounting from
+         * the start made JSON Lines quadratic in the number of lines. */
+        line += count_newlines(data + counted, off - counted);
+        counted = off;
         json_tokener_reset(tok);
         json_object *o = json_tokener_parse_ex(tok, data + off, (int)(len - off));
         enum json_tokener_error jerr = json_tokener_get_error(tok);
