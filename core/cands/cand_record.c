@@ -18,6 +18,35 @@ void cand_rec_free(cand_rec *r)
     free(r->resume);
 }
 
+/* Ids are opaque strings.  A JSON number is kept as its exact decimal text,
+ * so it is accepted only when that text is certain: a whole number in
+ * 0..INT64_MAX.  json-c clamps anything larger to one value (2^63-1, or
+ * 2^64-1 past uint64), so two different big ids would silently become the
+ * same candidate; fractions and exponents are not ids either. */
+static const char *number_id(json_object *v, const char *key, char *buf, size_t bn, char *why,
+                             size_t wn)
+{
+    if (json_object_is_type(v, json_type_double)) {
+        snprintf(why, wn, "field %s: the number %.40s is not a whole number; give the id as a string",
+                 key, json_object_get_string(v));
+        return NULL;
+    }
+    int64_t i = json_object_get_int64(v);
+    if (i < 0) {
+        snprintf(why, wn, "field %s: a negative number is not an id; give the id as a string", key);
+        return NULL;
+    }
+    /* Above INT64_MAX json-c keeps a uint64 (or its clamp), so the two
+     * readings differ exactly when the number was out of range. */
+    if (i == INT64_MAX && json_object_get_uint64(v) != (uint64_t)INT64_MAX) {
+        snprintf(why, wn, "field %s: the number is larger than %lld and cannot be kept exactly; "
+                 "give the id as a string", key, (long long)INT64_MAX);
+        return NULL;
+    }
+    snprintf(buf, bn, "%lld", (long long)i);
+    return buf;
+}
+
 /* Field helpers: each fills why with the reason when the value is bad. */
 static const char *get_str(json_object *o, const char *key, int required, char *why,
                            size_t wn, char *numbuf, size_t nn)
@@ -28,10 +57,9 @@ static const char *get_str(json_object *o, const char *key, int required, char *
             snprintf(why, wn, "field %s: required", key);
         return NULL;
     }
-    if (numbuf && json_object_is_type(v, json_type_int)) {
-        snprintf(numbuf, nn, "%lld", (long long)json_object_get_int64(v));
-        return numbuf;
-    }
+    if (numbuf && (json_object_is_type(v, json_type_int) ||
+                   json_object_is_type(v, json_type_double)))
+        return number_id(v, key, numbuf, nn, why, wn);
     if (!json_object_is_type(v, json_type_string)) {
         snprintf(why, wn, "field %s: expected a string", key);
         return NULL;

@@ -53,4 +53,31 @@ test_intake__jsonl_is_as_fast_as_an_array() {
         fail "$n JSON Lines records took ${jl}s, the same records as one array ${ar}s"
 }
 
+
+test_intake__big_number_ids_are_refused_not_merged() {
+    acme
+    {
+        echo '{"id":9223372036854775808,"org":"acme","job":"1001","first_name":"Alice","last_name":"A","email":"alice@example.com","status":"new"}'
+        echo '{"id":9223372036854775809,"org":"acme","job":"1001","first_name":"Bob","last_name":"B","email":"bob@example.com","status":"new"}'
+        echo '{"id":"c-3","org":"acme","job":99999999999999999999,"first_name":"Cy","last_name":"C","email":"cy@example.com","status":"new"}'
+        echo '{"id":1.5,"org":"acme","job":"1001","first_name":"Di","last_name":"D","email":"di@example.com","status":"new"}'
+        echo '{"id":-7,"org":"acme","job":"1001","first_name":"Ed","last_name":"E","email":"ed@example.com","status":"new"}'
+        # Exact: in range numbers keep their decimal text; strings are opaque.
+        echo '{"id":9223372036854775807,"org":"acme","job":12345678901234567,"first_name":"Fay","last_name":"F","email":"fay@example.com","status":"new"}'
+        echo '{"id":"9223372036854775808","org":"acme","job":"1001","first_name":"Gus","last_name":"G","email":"gus@example.com","status":"new"}'
+        echo '{"id":"9223372036854775809","org":"acme","job":"1001","first_name":"Hal","last_name":"H","email":"hal@example.com","status":"new"}'
+    } > "$T/in.jsonl"
+    A candidates import "$T/in.jsonl"
+    expect_rc 1
+    expect_out "imported 3 of 8 records (3 new, 0 updated)"
+    expect_err "record 1 (line 1): field id: the number is larger than 9223372036854775807 and cannot be kept exactly; give the id as a string"
+    expect_err "record 2 (line 2): field id: the number is larger than 9223372036854775807"
+    expect_err "record 3 (line 3, id c-3): field job: the number is larger than 9223372036854775807"
+    expect_err "record 4 (line 4): field id: the number 1.5 is not a whole number; give the id as a string"
+    expect_err "record 5 (line 5): field id: a negative number is not an id"
+    A candidates list acme --json
+    expect_eq "9223372036854775807:12345678901234567:Fay 9223372036854775808:1001:Gus 9223372036854775809:1001:Hal" \
+        "$(echo "$OUT" | jq -r '[.[] | "\(.id):\(.job):\(.first_name)"] | sort | join(" ")')" "stored candidates"
+}
+
 run_tests
