@@ -18,6 +18,44 @@ void cand_rec_free(cand_rec *r)
     free(r->resume);
 }
 
+/* Control characters allowed in multi-line text (transcript messages,
+ * the assessment summary) and in a text resume (CRLF files, page breaks). */
+#define ALLOW_NONE ""
+#define ALLOW_TEXT "\n\t"
+#define ALLOW_RESUME "\n\t\r\f"
+
+/* 0 when s (len bytes, as JSON decoded it) is UTF-8 text with no control
+ * character outside allow; else -1 with "field F: why".  An embedded NUL
+ * ("\u0000") would silently cut the value short in C and in the store;
+ * ESC and friends would reach terminals (candidates show) and the ATS. */
+static int check_text(const char *field, const char *s, size_t len, const char *allow,
+                      char *why, size_t wn)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < len;) {
+        size_t adv;
+        long cp = utf8_decode(p + i, len - i, &adv);
+        if (cp < 0)
+            return snprintf(why, wn, "field %s: not valid UTF-8 (byte %zu)", field, i + 1), -1;
+        if (cp == 0)
+            return snprintf(why, wn, "field %s: contains a NUL character (\\u0000) at byte %zu",
+                            field, i + 1), -1;
+        if (utf8_is_control(cp) && !(cp < 0x80 && *allow && strchr(allow, (int)cp)))
+            return snprintf(why, wn, "field %s: control character U+%04lX at byte %zu is not "
+                            "allowed%s", field, cp, i + 1,
+                            str_eq(allow, ALLOW_NONE) ? "" : " (only newline and tab are)"), -1;
+        i += adv;
+    }
+    return 0;
+}
+
+static int check_json_text(const char *field, json_object *v, const char *allow, char *why,
+                           size_t wn)
+{
+    return check_text(field, json_object_get_string(v), (size_t)json_object_get_string_len(v),
+                      allow, why, wn);
+}
+
 /* Ids are opaque strings.  A JSON number is kept as its exact decimal text,
  * so it is accepted only when that text is certain: a whole number in
  * 0..INT64_MAX.  json-c clamps anything larger to one value (2^63-1, or
@@ -64,6 +102,8 @@ static const char *get_str(json_object *o, const char *key, int required, char *
         snprintf(why, wn, "field %s: expected a string", key);
         return NULL;
     }
+    if (check_json_text(key, v, ALLOW_NONE, why, wn) < 0)
+        return NULL;
     const char *s = json_object_get_string(v);
     /* Only whitespace counts as missing. */
     const char *p = s;
@@ -75,22 +115,6 @@ static const char *get_str(json_object *o, const char *key, int required, char *
         return NULL;
     }
     return s;
-}
-
-static int valid_utf8(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        int n = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2
-              : (*p & 0xF8) == 0xF0 ? 3 : -1;
-        if (n < 0)
-            return 0;
-        p++;
-        for (int i = 0; i < n; i++, p++)
-            if ((*p & 0xC0) != 0x80)
-                return 0;
-    }
-    return 1;
 }
 
 static int parse_time(json_object *v, int64_t *out)
@@ -114,8 +138,10 @@ static int read_resume(cand_rec *r, json_object *res, char *why, size_t wn)
         return snprintf(why, wn, "field resume: give exactly one of path or text"), -1;
     r->has_resume = 1;
     if (has_t) {
-        if (!json_object_is_type(t, json_type_string) || !valid_utf8(json_object_get_string(t)))
-            return snprintf(why, wn, "field resume.text: expected UTF-8 text"), -1;
+        if (!json_object_is_type(t, json_type_string))
+            return snprintf(why, wn, "field resume.text: expected text"), -1;
+        if (check_json_text("resume.text", t, ALLOW_RESUME, why, wn) < 0)
+            return -1;
         r->resume = str_dup(json_object_get_string(t));
         r->resume_len = strlen(r->resume);
         r->resume_mime = "text/plain";
@@ -125,6 +151,8 @@ static int read_resume(cand_rec *r, json_object *res, char *why, size_t wn)
     const char *path = json_object_get_string(p);
     if (!json_object_is_type(p, json_type_string) || !*path)
         return snprintf(why, wn, "field resume.path: expected a file path"), -1;
+    if (check_json_text("resume.path", p, ALLOW_NONE, why, wn) < 0)
+        return -1;
     if (file_read_all(path, &r->resume, &r->resume_len, MAX_RESUME) < 0)
         return snprintf(why, wn, "field resume.path: cannot read %s: %s", path,
                         errno == EFBIG ? "larger than 20 MiB" : strerror(errno)), -1;
@@ -137,8 +165,9 @@ static int read_resume(cand_rec *r, json_object *res, char *why, size_t wn)
         r->resume_mime = "application/pdf";
         return 0;
     }
-    if (memchr(r->resume, '\0', r->resume_len) || !valid_utf8(r->resume))
-        return snprintf(why, wn, "field resume.path: %s is neither a PDF nor UTF-8 text", path), -1;
+    if (check_text("resume.path", r->resume, r->resume_len, ALLOW_RESUME, why, wn) < 0)
+        return snprintf(why, wn, "field resume.path: %s is neither a PDF nor UTF-8 text without "
+                        "control characters", path), -1;
     r->resume_mime = "text/plain";
     return 0;
 }
@@ -175,10 +204,6 @@ int cand_rec_parse(json_object *o, cand_rec *r, char *why, size_t wn)
     if (why[0]) return -1;
     if (r->profile_url && strncmp(r->profile_url, "https://", 8) && strncmp(r->profile_url, "http://", 7))
         return snprintf(why, wn, "field profile_url: expected an http(s) URL"), -1;
-    const char *texts[] = { r->first, r->last, r->email, r->phone };
-    for (size_t i = 0; i < ARRAY_LEN(texts); i++)
-        if (texts[i] && !valid_utf8(texts[i]))
-            return snprintf(why, wn, "a name or contact field is not valid UTF-8"), -1;
 
     r->data = json_object_new_object();
     json_object *v;
@@ -196,9 +221,11 @@ int cand_rec_parse(json_object *o, cand_rec *r, char *why, size_t wn)
         if (json_object_object_get_ex(v, "summary", &summary) &&
             !json_object_is_type(summary, json_type_null)) {
             if (!json_object_is_type(summary, json_type_string) ||
-                !valid_utf8(json_object_get_string(summary))) {
+                check_json_text("assessment.summary", summary, ALLOW_TEXT, why, wn) < 0) {
                 json_object_put(a);
-                return snprintf(why, wn, "field assessment.summary: expected text"), -1;
+                if (!why[0])
+                    snprintf(why, wn, "field assessment.summary: expected text");
+                return -1;
             }
             json_object_object_add(a, "summary", json_object_get(summary));
         }
@@ -216,8 +243,13 @@ int cand_rec_parse(json_object *o, cand_rec *r, char *why, size_t wn)
                 !json_object_object_get_ex(m, "from", &from) || !json_object_is_type(from, json_type_string) ||
                 !json_object_object_get_ex(m, "text", &text) || !json_object_is_type(text, json_type_string))
                 return snprintf(why, wn, "field transcript[%zu]: needs from and text strings", i), -1;
-            if (!valid_utf8(json_object_get_string(text)) || !valid_utf8(json_object_get_string(from)))
-                return snprintf(why, wn, "field transcript[%zu]: not valid UTF-8", i), -1;
+            char fname[48];
+            snprintf(fname, sizeof(fname), "transcript[%zu].from", i);
+            if (check_json_text(fname, from, ALLOW_NONE, why, wn) < 0)
+                return -1;
+            snprintf(fname, sizeof(fname), "transcript[%zu].text", i);
+            if (check_json_text(fname, text, ALLOW_TEXT, why, wn) < 0)
+                return -1;
             if (json_object_object_get_ex(m, "at", &at) && parse_time(at, &t) < 0)
                 return snprintf(why, wn, "field transcript[%zu].at: expected an ISO-8601 time", i), -1;
             json_object *e = json_object_new_object();

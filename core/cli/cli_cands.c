@@ -89,8 +89,8 @@ static int list_cb(const store_cand *c, void *payload)
         json_object_array_add(ls->arr, cand_json_full(ls->st, c));
         return 0;
     }
-    printf("%-14s %-24.24s %-12s %-8s %s\n", c->ext_id, c->first_name, c->status, c->job_remote_id,
-           c->hold_reason ? c->hold_reason : "");
+    printf("%-14s %-24.24s %-12s %-8s %s\n", cli_esc(c->ext_id), cli_esc(c->first_name),
+           cli_esc(c->status), cli_esc(c->job_remote_id), c->hold_reason ? cli_esc(c->hold_reason) : "");
     return 0;
 }
 
@@ -160,7 +160,7 @@ static int set_status(cli_ctx *ctx, const char *slug, const char *id, const char
     if (queued)
         printf("; queued for the ATS");
     else if (c.hold_reason)
-        printf("; held: %s", c.hold_reason);
+        printf("; held: %s", cli_esc(c.hold_reason));
     printf("\n");
     store_cand_free(&c);
     return 0;
@@ -203,15 +203,17 @@ static int show(cli_ctx *ctx, const char *slug, const char *id, int json, const 
         json_object *x = cand_json_full(ctx->st, &c);
         printf("id:          %s\nname:        %s %s\nemail:       %s\nphone:       %s\n"
                "status:      %s\njob:         %s\nprofile:     %s\n",
-               c.ext_id, c.first_name, c.last_name, c.email ? c.email : "-",
-               c.phone ? c.phone : "-", c.status, c.job_remote_id,
-               c.profile_url ? c.profile_url : "-");
+               cli_esc(c.ext_id), cli_esc(c.first_name), cli_esc(c.last_name),
+               c.email ? cli_esc(c.email) : "-", c.phone ? cli_esc(c.phone) : "-",
+               cli_esc(c.status), cli_esc(c.job_remote_id),
+               c.profile_url ? cli_esc(c.profile_url) : "-");
         if (c.hold_reason)
-            printf("held:        %s\n", c.hold_reason);
+            printf("held:        %s\n", cli_esc(c.hold_reason));
         json_object *pushes;
         json_object_object_get_ex(x, "pushes", &pushes);
         for (size_t i = 0; i < json_object_array_length(pushes); i++)
-            printf("push:        %s\n", json_object_to_json_string(json_object_array_get_idx(pushes, i)));
+            printf("push:        %s\n",
+                   cli_esc(json_object_to_json_string(json_object_array_get_idx(pushes, i))));
         json_object_put(x);
         if (pdf_out)
             printf("profile PDF: %s\n", pdf_out);

@@ -80,4 +80,73 @@ test_intake__big_number_ids_are_refused_not_merged() {
         "$(echo "$OUT" | jq -r '[.[] | "\(.id):\(.job):\(.first_name)"] | sort | join(" ")')" "stored candidates"
 }
 
+test_intake__control_characters_refused_with_the_field_named() {
+    acme
+    {
+        rec n1 '"first_name":"Al\u0000ice"'
+        echo
+        rec n2 '"last_name":"\u001b[31mRed\u001b[0m"'
+        echo
+        rec n3 '"first_name":"C1\u009bcsi"'
+        echo
+        rec n4 '"phone":"+1 555\r\n0100"'
+        echo
+        rec n5 '"transcript":[{"from":"a","at":1790000000,"text":"ok\nline\ttab"},{"from":"b","at":1790000060,"text":"bell\u0007"}]'
+        echo
+        rec n6 '"transcript":[{"from":"x\ty","text":"hi"}]'
+        echo
+        rec n7 '"assessment":{"stars":3,"summary":"clear\u001b]0;title\u0007"}'
+        echo
+        rec n8 '"resume":{"text":"CV\u0000hidden"}'
+        echo
+        printf '{"id":"n9\\u001b[2J","org":"acme","job":"1001","first_name":"A","last_name":"B","email":"n9@example.com","status":"new"}\n'
+        # Allowed: newline and tab in messages and the summary.
+        rec ok1 '"assessment":{"stars":3,"summary":"line one\nline two\tend"},"transcript":[{"from":"a","text":"x\ny"}]'
+        echo
+    } > "$T/in.jsonl"
+    A candidates import "$T/in.jsonl"
+    expect_rc 1
+    expect_out "imported 1 of 10 records"
+    expect_err 'record 1 (line 1, id n1): field first_name: contains a NUL character (\u0000) at byte 3'
+    expect_err 'record 2 (line 2, id n2): field last_name: control character U+001B at byte 1 is not allowed'
+    expect_err 'record 3 (line 3, id n3): field first_name: control character U+009B at byte 3 is not allowed'
+    expect_err 'record 4 (line 4, id n4): field phone: control character U+000D at byte 7 is not allowed'
+    expect_err 'record 5 (line 5, id n5): field transcript[1].text: control character U+0007 at byte 5 is not allowed (only newline and tab are)'
+    expect_err 'record 6 (line 6, id n6): field transcript[0].from: control character U+0009'
+    expect_err 'record 7 (line 7, id n7): field assessment.summary: control character U+001B at byte 6'
+    expect_err 'record 8 (line 8, id n8): field resume.text: contains a NUL character'
+    expect_err 'record 9 (line 9): field id: control character U+001B at byte 3'
+    [[ $ERR != *$'\e'* ]] || fail "raw ESC in the error output: $ERR"
+    A candidates list acme --json
+    expect_eq "ok1" "$(echo "$OUT" | jq -r '[.[].id] | join(" ")')" "stored"
+}
+
+test_intake__stored_control_characters_are_escaped_on_output() {
+    start_sandbox
+    gh_connect acme
+    # An ATS job title with a terminal escape, and a candidate row written
+    # before intake refused control characters.
+    sb POST /_control/greenhouse/jobs '{"id":1001,"name":"CNC \u001b[2J\u001b]0;pwned\u0007 Machinist"}' >/dev/null
+    A sync jobs acme
+    expect_rc 0
+    rec c1 > "$T/c.json"
+    A candidates import "$T/c.json"
+    expect_rc 0
+    sqlite3 "$T/db" "UPDATE candidates SET first_name = 'Eve' || char(27) || '[31m', last_name = 'X' || char(155) || 'Y', hold_reason = 'r' || char(7)"
+    local out="" cmd
+    for cmd in "jobs list acme" "jobs show acme 1001" "candidates list acme" "candidates show acme c1"; do
+        A $cmd
+        expect_rc 0
+        [[ $OUT != *$'\e'* && $OUT != *$'\a'* && $OUT != *$'\xc2\x9b'* ]] || fail "$cmd printed a raw control character: $(printf %q "$OUT")"
+        out="$out$OUT"
+    done
+    OUT=$out
+    expect_out 'CNC \x1B[2J\x1B]0;pwned\x07 Machinist'
+    expect_out 'Eve\x1B[31m X\u009BY'
+    expect_out 'held:        r\x07'
+    # JSON output keeps the exact stored text (JSON escapes it).
+    A jobs show acme 1001 --json
+    expect_eq $'CNC \e[2J\e]0;pwned\a Machinist' "$(echo "$OUT" | jq -r .title)" "title in JSON"
+}
+
 run_tests
