@@ -7,6 +7,27 @@
 #include <json-c/json.h>
 #include <stddef.h>
 
+/* Limits, in bytes of UTF-8 unless said (docs/candidates.md).  The
+ * transcript, summary and a text resume are typeset into the profile PDF on
+ * every push, so their sizes bound the render's time and memory.  Pango's
+ * cost grows faster than linearly with the length of a run it cannot break
+ * (one 16 MB message: 11 s and 2 GB; one 128 KiB unbroken resume line:
+ * 10 s), so single messages and resume lines are capped, not only totals.
+ * Ids follow the SDK's ATSB_REMOTE_ID_MAX. */
+#define CAND_MAX_NAME        200      /* first_name, last_name, org */
+#define CAND_MAX_EMAIL       254      /* RFC 5321's longest address */
+#define CAND_MAX_PHONE       50
+#define CAND_MAX_URL         2048     /* profile_url */
+#define CAND_MAX_SUMMARY     4096     /* assessment.summary */
+#define CAND_MAX_MESSAGES    500      /* transcript entries */
+#define CAND_MAX_MESSAGE     4096     /* one message's text */
+#define CAND_MAX_FROM        100      /* one message's speaker */
+#define CAND_MAX_TRANSCRIPT  131072   /* all speakers and texts together */
+#define CAND_MAX_RESUME_TEXT 65536    /* a text resume (inline or file) */
+#define CAND_MAX_RESUME_LINE 4096     /* one line (paragraph) of it */
+#define CAND_MAX_RESUME      (20 * 1024 * 1024) /* a PDF resume, appended as is */
+#define CAND_MAX_PATH        1024     /* resume.path */
+
 typedef struct cand_rec {
     /* Strings point into the parsed JSON (or the id buffers): valid while
      * the json_object given to cand_rec_parse lives. */

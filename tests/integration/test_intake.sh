@@ -149,4 +149,49 @@ test_intake__stored_control_characters_are_escaped_on_output() {
     expect_eq $'CNC \e[2J\e]0;pwned\a Machinist' "$(echo "$OUT" | jq -r .title)" "title in JSON"
 }
 
+# str N [CHAR]: N copies of CHAR (default a)
+str() { head -c "$1" /dev/zero | tr '\0' "${2:-a}"; }
+msgs() { # msgs COUNT BYTES: a transcript array of COUNT messages of BYTES each
+    local i text out=""
+    text=$(str "$2" x)
+    for i in $(seq 1 "$1"); do out="$out{\"from\":\"c\",\"text\":\"$text\"},"; done
+    echo "[${out%,}]"
+}
+
+test_intake__transcript_and_free_text_are_capped_with_the_cap_named() {
+    acme
+    {
+        rec t1 "\"transcript\":[{\"from\":\"c\",\"text\":\"$(str 16777216)\"}]"; echo
+        rec t2 "\"transcript\":$(msgs 501 1)"; echo
+        rec t3 "\"transcript\":$(msgs 40 4000)"; echo
+        rec t4 "\"first_name\":\"$(str 201)\""; echo
+        rec t5 "\"phone\":\"$(str 51 1)\""; echo
+        rec t6 "\"assessment\":{\"stars\":2,\"summary\":\"$(str 4097)\"}"; echo
+        rec t7 "\"resume\":{\"text\":\"$(str 65537)\"}"; echo
+        rec t8 "\"resume\":{\"text\":\"short line\\n$(str 4097)\"}"; echo
+        rec t9 "\"transcript\":[{\"from\":\"$(str 101)\",\"text\":\"hi\"}]"; echo
+        # Exactly at every cap: accepted.
+        rec ok1 "\"first_name\":\"$(str 200)\",\"phone\":\"$(str 50 1)\",\"assessment\":{\"stars\":2,\"summary\":\"$(str 4096)\"},\"transcript\":$(msgs 31 4096),\"resume\":{\"text\":\"$(str 4096)\\n$(str 4096)\"}"; echo
+        rec ok2 "\"transcript\":$(msgs 500 10)"; echo
+    } > "$T/in.jsonl"
+    A candidates import "$T/in.jsonl"
+    expect_rc 1
+    expect_out "imported 2 of 11 records"
+    expect_err "record 1 (line 1, id t1): field transcript[0].text: 16777216 bytes, more than the limit of 4096"
+    expect_err "record 2 (line 2, id t2): field transcript: 501 messages, more than the limit of 500"
+    expect_err "record 3 (line 3, id t3): field transcript: more than the limit of 131072 bytes of text in all (reached at message 32)"
+    expect_err "record 4 (line 4, id t4): field first_name: 201 bytes, more than the limit of 200"
+    expect_err "record 5 (line 5, id t5): field phone: 51 bytes, more than the limit of 50"
+    expect_err "record 6 (line 6, id t6): field assessment.summary: 4097 bytes, more than the limit of 4096"
+    expect_err "record 7 (line 7, id t7): field resume.text: 65537 bytes, more than the limit of 65536"
+    expect_err "record 8 (line 8, id t8): field resume.text: line 2 is 4097 bytes, more than the limit of 4096 for one line"
+    expect_err "record 9 (line 9, id t9): field transcript[0].from: 101 bytes, more than the limit of 100"
+    # The largest record allowed renders in bounded time.
+    local t0
+    t0=$(now)
+    A candidates show acme ok1 --pdf "$T/ok1.pdf"
+    expect_rc 0
+    awk -v s="$(elapsed "$t0")" 'BEGIN { exit !(s < 10) }' || fail "rendering the largest allowed record took $(elapsed "$t0")s"
+}
+
 run_tests
