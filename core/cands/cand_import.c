@@ -1,9 +1,13 @@
 #include "cands/cand_import.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cands/cand_record.h"
 #include "cands/candidates.h"
@@ -30,8 +34,8 @@ static char *profile_url(const config *cfg, const char *org, const char *id)
     return sb_steal(&sb);
 }
 
-static int import_one(store *st, const config *cfg, json_object *o, int recno, int line,
-                      FILE *errors, cand_import_result *res)
+static int import_one(store *st, const config *cfg, const cand_rec_opts *opts, json_object *o,
+                      int recno, int line, FILE *errors, cand_import_result *res)
 {
     cand_rec r;
     char why[512];
@@ -39,7 +43,7 @@ static int import_one(store *st, const config *cfg, json_object *o, int recno, i
     char *url = NULL;
     int rc = 0;
     res->records++;
-    if (cand_rec_parse(o, &r, why, sizeof(why)) < 0)
+    if (cand_rec_parse(o, opts, &r, why, sizeof(why)) < 0)
         goto bad;
     store_org org;
     if (store_org_get(st, r.org, &org, &err)) {
@@ -95,13 +99,30 @@ static int count_newlines(const char *p, size_t n)
     return lines;
 }
 
-int cand_import(store *st, const config *cfg, const char *data, size_t len, FILE *errors,
-                cand_import_result *res, atsb_error *err)
+int cand_import(store *st, const config *cfg, const char *resume_dir, const char *data, size_t len,
+                FILE *errors, cand_import_result *res, atsb_error *err)
 {
     memset(res, 0, sizeof(*res));
+    cand_rec_opts opts = { -1, resume_dir ? resume_dir : cfg->resume_dir, NULL, 0 };
+    char real[PATH_MAX];
+    if (opts.resume_dir) {
+        /* Opened once: every resume path is resolved below this descriptor. */
+        opts.resume_dirfd = open(opts.resume_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (opts.resume_dirfd < 0 || !realpath(opts.resume_dir, real)) {
+            int e = errno;
+            if (opts.resume_dirfd >= 0)
+                close(opts.resume_dirfd);
+            return err_set(err, ATSB_ERR_CONFIG, "resume directory %s: %s", opts.resume_dir,
+                           strerror(e));
+        }
+        opts.resume_dir_real = real;
+    }
     json_tokener *tok = json_tokener_new();
-    if (!tok)
+    if (!tok) {
+        if (opts.resume_dirfd >= 0)
+            close(opts.resume_dirfd);
         return err_set(err, ATSB_ERR_INTERNAL, "out of memory");
+    }
     size_t off = 0, counted = 0; /* newlines are counted in data[0, counted) */
     int recno = 0, rc = ATSB_OK, line = 1;
     while (off < len) {
@@ -133,15 +154,18 @@ int cand_import(store *st, const config *cfg, const char *data, size_t len, FILE
         off += json_tokener_get_parse_end(tok);
         if (json_object_is_type(o, json_type_array)) {
             for (size_t i = 0; i < json_object_array_length(o) && !rc; i++)
-                rc = import_one(st, cfg, json_object_array_get_idx(o, i), ++recno, line, errors, res);
+                rc = import_one(st, cfg, &opts, json_object_array_get_idx(o, i), ++recno, line,
+                                errors, res);
         } else {
-            rc = import_one(st, cfg, o, ++recno, line, errors, res);
+            rc = import_one(st, cfg, &opts, o, ++recno, line, errors, res);
         }
         json_object_put(o);
         if (rc) /* a store failure is not the record's fault: stop */
             break;
     }
     json_tokener_free(tok);
+    if (opts.resume_dirfd >= 0)
+        close(opts.resume_dirfd);
     if (rc)
         err_set(err, rc, "import stopped: the store failed");
     return rc;

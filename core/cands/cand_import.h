@@ -15,8 +15,13 @@ typedef struct cand_import_result {
     int records, created, updated, failed, queued, held;
 } cand_import_result;
 
-/* errors: where per-record problems are printed (one line each). */
-int cand_import(store *st, const config *cfg, const char *data, size_t len, FILE *errors,
-                cand_import_result *res, atsb_error *err);
+/* errors: where per-record problems are printed (one line each).
+ * resume_dir: the only directory resume.path may point into (relative
+ * paths are relative to it); NULL = cfg->resume_dir (intake.resume_dir);
+ * when both are NULL resume paths are refused and only inline resumes
+ * (text, base64) are accepted.  An unusable directory fails the import
+ * (ATSB_ERR_CONFIG) before any record is read. */
+int cand_import(store *st, const config *cfg, const char *resume_dir, const char *data,
+                size_t len, FILE *errors, cand_import_result *res, atsb_error *err);
 
 #endif

@@ -2,9 +2,12 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cands/cand_status.h"
 #include "cands/profile.h"
@@ -144,15 +147,253 @@ static int parse_time(json_object *v, int64_t *out)
                                                     : -1;
 }
 
-static int read_resume(cand_rec *r, json_object *res, char *why, size_t wn)
+/* Bytes of a resume (from a file or base64) are a PDF the checker can read,
+ * or UTF-8 text within the text limits.  what names the source. */
+static int classify_resume(cand_rec *r, const char *field, const char *what, char *why, size_t wn)
 {
-    json_object *p = NULL, *t = NULL;
+    if (r->resume_len >= 5 && memcmp(r->resume, "%PDF-", 5) == 0) {
+        atsb_error perr = ATSB_ERROR_INIT;
+        if (profile_check_pdf((const unsigned char *)r->resume, r->resume_len, NULL, &perr))
+            return snprintf(why, wn, "field %s: %.200s is %.280s", field, what, perr.message), -1;
+        r->resume_mime = "application/pdf";
+        return 0;
+    }
+    if (r->resume_len > CAND_MAX_RESUME_TEXT)
+        return snprintf(why, wn, "field %s: %.200s is text of %zu bytes, more than the limit of "
+                        "%d for a text resume", field, what, r->resume_len,
+                        CAND_MAX_RESUME_TEXT), -1;
+    if (check_text(field, r->resume, r->resume_len, CAND_MAX_RESUME_TEXT, ALLOW_RESUME, why, wn) < 0)
+        return snprintf(why, wn, "field %s: %.200s is neither a PDF nor UTF-8 text without "
+                        "control characters", field, what), -1;
+    if (check_resume_lines(field, r->resume, r->resume_len, why, wn) < 0)
+        return -1;
+    r->resume_mime = "text/plain";
+    return 0;
+}
+
+static int b64_value(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26
+         : c >= '0' && c <= '9' ? c - '0' + 52 : c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* Standard base64 (RFC 4648), padding optional, line breaks and spaces
+ * ignored (MIME-wrapped input).  0 ok; -1 on a bad character. */
+static int b64_decode(const char *in, size_t len, char **out, size_t *out_len)
+{
+    char *buf = malloc(len / 4 * 3 + 4);
+    if (!buf)
+        return -1;
+    size_t o = 0;
+    unsigned acc = 0;
+    int bits = 0, pad = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (c == '\n' || c == '\r' || c == ' ' || c == '\t')
+            continue;
+        if (c == '=') {
+            pad++;
+            continue;
+        }
+        int v = b64_value(c);
+        if (v < 0 || pad) { /* nothing may follow the padding */
+            free(buf);
+            return -1;
+        }
+        acc = (acc << 6 | (unsigned)v) & 0xFFFFFF;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            buf[o++] = (char)(acc >> bits & 0xFF);
+        }
+    }
+    if (pad > 2 || bits >= 6) { /* a lone trailing character is not data */
+        free(buf);
+        return -1;
+    }
+    buf[o] = '\0';
+    *out = buf;
+    *out_len = o;
+    return 0;
+}
+
+/* The part of path below the resume directory: a relative path is taken
+ * relative to it; an absolute one must start with the directory (as
+ * configured, or as resolved by realpath).  NULL when outside. */
+static const char *below_dir(const char *path, const cand_rec_opts *o)
+{
+    if (path[0] != '/')
+        return path;
+    const char *dirs[2] = { o->resume_dir, o->resume_dir_real };
+    for (size_t i = 0; i < 2; i++) {
+        const char *d = dirs[i];
+        if (!d)
+            continue;
+        size_t n = strlen(d);
+        while (n > 0 && d[n - 1] == '/')
+            n--;
+        if (!strncmp(path, d, n) && path[n] == '/')
+            return path + n + 1;
+    }
+    return NULL;
+}
+
+/* Each component of rel: not empty, "." or "..", so a path cannot climb out
+ * of the directory whatever the links below it say. */
+static int check_components(const char *rel, char *why, size_t wn)
+{
+    const char *p = rel;
+    if (!*p)
+        return snprintf(why, wn, "field resume.path: names the resume directory itself"), -1;
+    while (*p) {
+        size_t n = strcspn(p, "/");
+        if (n >= 256)
+            return snprintf(why, wn, "field resume.path: a path component is longer than 255 bytes"), -1;
+        if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+            return snprintf(why, wn, "field resume.path: \".\" and \"..\" components are not "
+                            "allowed"), -1;
+        if (n == 0)
+            return snprintf(why, wn, "field resume.path: empty path component (\"//\" or a "
+                            "trailing \"/\")"), -1;
+        p += n;
+        if (*p == '/')
+            p++;
+        else
+            break;
+    }
+    if (p > rel && p[-1] == '/')
+        return snprintf(why, wn, "field resume.path: empty path component (\"//\" or a trailing "
+                        "\"/\")"), -1;
+    return 0;
+}
+
+/* Open rel below dirfd one component at a time with O_NOFOLLOW: a symbolic
+ * link anywhere (directory or file) is refused rather than followed, so
+ * the open cannot leave the directory.  O_NONBLOCK: opening a FIFO must not
+ * wait for a writer (it is refused by the fstat that follows). */
+static int open_below(int dirfd, const char *rel, int *out, char *why, size_t wn)
+{
+    int fd = dirfd;
+    const char *p = rel;
+    char comp[256];
+    for (;;) {
+        size_t n = strcspn(p, "/");
+        memcpy(comp, p, n);
+        comp[n] = '\0';
+        int last = p[n] == '\0';
+        int flags = last ? O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC
+                         : O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+        int nfd = openat(fd, comp, flags);
+        int e = errno;
+        if (fd != dirfd)
+            close(fd);
+        if (nfd < 0) {
+            if (e == ELOOP || (!last && e == ENOTDIR))
+                snprintf(why, wn, "field resume.path: \"%s\" is a symbolic link%s; refused", comp,
+                         last ? "" : " or not a directory");
+            else
+                snprintf(why, wn, "field resume.path: cannot open \"%s\": %s", comp, strerror(e));
+            return -1;
+        }
+        fd = nfd;
+        if (last)
+            break;
+        p += n + 1;
+    }
+    *out = fd;
+    return 0;
+}
+
+static int read_resume_file(cand_rec *r, const char *path, const cand_rec_opts *o, char *why,
+                            size_t wn)
+{
+    if (o->resume_dirfd < 0 && !o->no_files)
+        return snprintf(why, wn, "field resume.path: resume files are not read: no resume "
+                        "directory is configured (intake.resume_dir, or candidates import "
+                        "--resume-dir DIR); give the resume inline as {\"text\": ...} or "
+                        "{\"base64\": ..., \"filename\": ...}"), -1;
+    const char *rel = below_dir(path, o);
+    if (!rel)
+        return snprintf(why, wn, "field resume.path: %s is outside the resume directory %s", path,
+                        o->resume_dir ? o->resume_dir : "(none)"), -1;
+    if (check_components(rel, why, wn) < 0)
+        return -1;
+    const char *base = strrchr(path, '/');
+    str_copy(r->resume_name, sizeof(r->resume_name), base ? base + 1 : path);
+    if (o->no_files)
+        return 0; /* validation only: the form is checked, nothing is read */
+    int fd = -1, rc = -1;
+    if (open_below(o->resume_dirfd, rel, &fd, why, wn) < 0)
+        return -1;
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        snprintf(why, wn, "field resume.path: cannot read %s: %s", path, strerror(errno));
+        goto done;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(why, wn, "field resume.path: %s is not a regular file", path);
+        goto done;
+    }
+    if (st.st_size > CAND_MAX_RESUME) {
+        snprintf(why, wn, "field resume.path: %s is larger than 20 MiB", path);
+        goto done;
+    }
+    /* Read to end of file, never past the cap (the file may be growing). */
+    size_t cap = (size_t)st.st_size + 1, len = 0;
+    char *buf = malloc(cap + 1);
+    for (ssize_t n = 1; buf && n > 0;) {
+        if (len == cap) {
+            if (cap > CAND_MAX_RESUME)
+                break;
+            cap = cap * 2 > (size_t)CAND_MAX_RESUME + 1 ? (size_t)CAND_MAX_RESUME + 1 : cap * 2;
+            char *g = realloc(buf, cap + 1);
+            if (!g) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = g;
+        }
+        n = read(fd, buf + len, cap - len);
+        if (n < 0 && errno == EINTR)
+            n = 1;
+        else if (n < 0) {
+            snprintf(why, wn, "field resume.path: cannot read %s: %s", path, strerror(errno));
+            free(buf);
+            goto done;
+        } else
+            len += (size_t)n;
+    }
+    if (!buf) {
+        snprintf(why, wn, "field resume.path: out of memory reading %s", path);
+        goto done;
+    }
+    if (len > CAND_MAX_RESUME) {
+        free(buf);
+        snprintf(why, wn, "field resume.path: %s is larger than 20 MiB", path);
+        goto done;
+    }
+    buf[len] = '\0';
+    r->resume = buf;
+    r->resume_len = len;
+    rc = classify_resume(r, "resume.path", path, why, wn);
+done:
+    close(fd);
+    return rc;
+}
+
+static int read_resume(cand_rec *r, json_object *res, const cand_rec_opts *o, char *why,
+                       size_t wn)
+{
+    json_object *p = NULL, *t = NULL, *b = NULL, *fn = NULL;
     if (!json_object_is_type(res, json_type_object))
-        return snprintf(why, wn, "field resume: expected {\"path\": ...} or {\"text\": ...}"), -1;
+        return snprintf(why, wn, "field resume: expected {\"text\": ...}, {\"base64\": ..., "
+                        "\"filename\": ...} or {\"path\": ...}"), -1;
     int has_p = json_object_object_get_ex(res, "path", &p);
     int has_t = json_object_object_get_ex(res, "text", &t);
-    if (has_p == has_t)
-        return snprintf(why, wn, "field resume: give exactly one of path or text"), -1;
+    int has_b = json_object_object_get_ex(res, "base64", &b);
+    if (has_p + has_t + has_b != 1)
+        return snprintf(why, wn, "field resume: give exactly one of text, base64 or path"), -1;
     r->has_resume = 1;
     if (has_t) {
         if (!json_object_is_type(t, json_type_string))
@@ -167,38 +408,43 @@ static int read_resume(cand_rec *r, json_object *res, char *why, size_t wn)
         str_copy(r->resume_name, sizeof(r->resume_name), "resume.txt");
         return 0;
     }
-    const char *path = json_object_get_string(p);
-    if (!json_object_is_type(p, json_type_string) || !*path)
+    if (has_b) {
+        if (!json_object_is_type(b, json_type_string))
+            return snprintf(why, wn, "field resume.base64: expected a base64 string"), -1;
+        size_t blen = (size_t)json_object_get_string_len(b);
+        /* 4 characters per 3 bytes, plus generous room for line breaks. */
+        if (blen > (size_t)CAND_MAX_RESUME / 3 * 4 * 11 / 10 + 16)
+            return snprintf(why, wn, "field resume.base64: larger than 20 MiB decoded"), -1;
+        if (json_object_object_get_ex(res, "filename", &fn) &&
+            !json_object_is_type(fn, json_type_null)) {
+            if (!json_object_is_type(fn, json_type_string) ||
+                !json_object_get_string_len(fn))
+                return snprintf(why, wn, "field resume.filename: expected a file name"), -1;
+            if (check_json_text("resume.filename", fn, 255, ALLOW_NONE, why, wn) < 0)
+                return -1;
+            if (strchr(json_object_get_string(fn), '/'))
+                return snprintf(why, wn, "field resume.filename: a file name, without \"/\""), -1;
+        }
+        if (b64_decode(json_object_get_string(b), blen, &r->resume, &r->resume_len) < 0)
+            return snprintf(why, wn, "field resume.base64: not valid base64"), -1;
+        if (r->resume_len > CAND_MAX_RESUME)
+            return snprintf(why, wn, "field resume.base64: larger than 20 MiB decoded"), -1;
+        if (classify_resume(r, "resume.base64", "the decoded content", why, wn) < 0)
+            return -1;
+        str_copy(r->resume_name, sizeof(r->resume_name),
+                 fn && json_object_is_type(fn, json_type_string) ? json_object_get_string(fn)
+                 : str_eq(r->resume_mime, "application/pdf") ? "resume.pdf" : "resume.txt");
+        return 0;
+    }
+    if (!json_object_is_type(p, json_type_string) || !json_object_get_string_len(p))
         return snprintf(why, wn, "field resume.path: expected a file path"), -1;
     if (check_json_text("resume.path", p, CAND_MAX_PATH, ALLOW_NONE, why, wn) < 0)
         return -1;
-    if (file_read_all(path, &r->resume, &r->resume_len, CAND_MAX_RESUME) < 0)
-        return snprintf(why, wn, "field resume.path: cannot read %s: %s", path,
-                        errno == EFBIG ? "larger than 20 MiB" : strerror(errno)), -1;
-    const char *base = strrchr(path, '/');
-    str_copy(r->resume_name, sizeof(r->resume_name), base ? base + 1 : path);
-    if (r->resume_len >= 5 && memcmp(r->resume, "%PDF-", 5) == 0) {
-        atsb_error perr = ATSB_ERROR_INIT;
-        if (profile_check_pdf((const unsigned char *)r->resume, r->resume_len, NULL, &perr))
-            return snprintf(why, wn, "field resume.path: %.200s is %.280s", path, perr.message), -1;
-        r->resume_mime = "application/pdf";
-        return 0;
-    }
-    if (r->resume_len > CAND_MAX_RESUME_TEXT)
-        return snprintf(why, wn, "field resume.path: %s is a text file of %zu bytes, more than "
-                        "the limit of %d for a text resume", path, r->resume_len,
-                        CAND_MAX_RESUME_TEXT), -1;
-    if (check_text("resume.path", r->resume, r->resume_len, CAND_MAX_RESUME_TEXT, ALLOW_RESUME, why, wn) < 0)
-        return snprintf(why, wn, "field resume.path: %s is neither a PDF nor UTF-8 text without "
-                        "control characters", path), -1;
-    if (check_resume_lines("resume.path", r->resume, r->resume_len, why, wn) < 0)
-        return -1;
-    r->resume_mime = "text/plain";
-    return 0;
+    return read_resume_file(r, json_object_get_string(p), o, why, wn);
 }
 
 /* Everything is checked before anything is written. */
-int cand_rec_parse(json_object *o, cand_rec *r, char *why, size_t wn)
+int cand_rec_parse(json_object *o, const cand_rec_opts *opts, cand_rec *r, char *why, size_t wn)
 {
     memset(r, 0, sizeof(*r));
     why[0] = '\0';
@@ -291,7 +537,7 @@ int cand_rec_parse(json_object *o, cand_rec *r, char *why, size_t wn)
         }
     }
     if (json_object_object_get_ex(o, "resume", &v) && !json_object_is_type(v, json_type_null))
-        if (read_resume(r, v, why, wn) < 0)
+        if (read_resume(r, v, opts, why, wn) < 0)
             return -1;
     return 0;
 }

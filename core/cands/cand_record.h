@@ -41,9 +41,17 @@ typedef struct cand_rec {
     const char *resume_mime;
 } cand_rec;
 
+/* Where resume.path may point. */
+typedef struct cand_rec_opts {
+    int resume_dirfd;            /* the resume directory, open; -1: paths refused */
+    const char *resume_dir;      /* as configured (messages, absolute paths) */
+    const char *resume_dir_real; /* its realpath (absolute paths) */
+    int no_files;                /* validation only: check resume.path's form, read nothing */
+} cand_rec_opts;
+
 /* Parse o into r (zeroed first); 0 ok, -1 with "field F: why" in why.
  * Call cand_rec_free either way. */
-int cand_rec_parse(json_object *o, cand_rec *r, char *why, size_t wn);
+int cand_rec_parse(json_object *o, const cand_rec_opts *opts, cand_rec *r, char *why, size_t wn);
 void cand_rec_free(cand_rec *r);
 
 #endif

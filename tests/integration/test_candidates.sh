@@ -52,7 +52,7 @@ test_cands__import_formats_and_precise_errors() {
     expect_err 'record 5 (line 5, id a5): field org: no organisation "nosuch"'
     expect_err 'record 6 (line 6): invalid JSON'
     expect_err 'record 7 (line 7, id a7)'
-    expect_err 'field resume.path: cannot read /nonexistent.pdf'
+    expect_err 'field resume.path: resume files are not read: no resume directory is configured'
     expect_err 'record 8 (line 8, id a8): field transcript[0].at: expected an ISO-8601 time'
     A candidates list acme --json
     expect_eq "a1 a9" "$(echo "$OUT" | jq -r '[.[].id] | join(" ")')" "only good records stored"
@@ -72,14 +72,14 @@ test_cands__import_formats_and_precise_errors() {
 test_cands__below_trigger_or_disabled_job_is_not_pushed() {
     setup_org
     zoe screening
-    A candidates import "$T/zoe.json"
+    A candidates import "$T/zoe.json" --resume-dir "$T"
     expect_out "0 queued"
     A sync candidates acme
     expect_rc 0
     expect_eq 0 "$(recorded | jq '.candidates | length')" "pushed below the trigger"
     # Engaged, but on a disabled job: held with a reason, still not pushed.
     zoe engaged 1002
-    A candidates import "$T/zoe.json"
+    A candidates import "$T/zoe.json" --resume-dir "$T"
     A candidates show acme c-1 --json
     expect_eq "job 1002 is disabled; the candidate is pushed when it is activated" "$(echo "$OUT" | jq -r .hold_reason)"
     A sync candidates acme
@@ -97,11 +97,11 @@ test_cands__archived_job_holds_with_reason() {
     sb POST /_control/greenhouse/jobs '{"id":1011,"status":"closed"}' >/dev/null
     A sync jobs acme
     zoe engaged 1011
-    A candidates import "$T/zoe.json"
+    A candidates import "$T/zoe.json" --resume-dir "$T"
     A candidates show acme c-1 --json
     expect_eq "job 1011 is archived (closed in the ATS)" "$(echo "$OUT" | jq -r .hold_reason)"
     zoe engaged 9999
-    A candidates import "$T/zoe.json"
+    A candidates import "$T/zoe.json" --resume-dir "$T"
     A candidates show acme c-1 --json
     expect_eq "job 9999 has not been synced from the ATS" "$(echo "$OUT" | jq -r .hold_reason)"
 }
@@ -109,7 +109,7 @@ test_cands__archived_job_holds_with_reason() {
 test_cands__push_carries_every_field_source_link_and_pdf() {
     setup_org
     zoe
-    A candidates import "$T/zoe.json"
+    A candidates import "$T/zoe.json" --resume-dir "$T"
     expect_out "1 queued for the ATS"
     A sync candidates acme --json
     expect_rc 0
@@ -157,9 +157,9 @@ test_cands__text_resume_and_long_transcript_are_typeset_across_pages() {
 test_cands__never_pushed_twice_to_the_same_job() {
     setup_org
     zoe
-    A candidates import "$T/zoe.json"
+    A candidates import "$T/zoe.json" --resume-dir "$T"
     A sync candidates acme
-    A candidates import "$T/zoe.json"
+    A candidates import "$T/zoe.json" --resume-dir "$T"
     A candidates set-status acme c-1 qualified
     A candidates set-status acme c-1 engaged
     A sync candidates acme
@@ -174,7 +174,7 @@ test_cands__org_trigger_is_configurable() {
     A org set acme --trigger qualified
     expect_rc 0
     zoe engaged
-    A candidates import "$T/zoe.json"
+    A candidates import "$T/zoe.json" --resume-dir "$T"
     expect_out "0 queued"
     A candidates set-status acme c-1 qualified
     expect_out "queued for the ATS"
@@ -189,7 +189,7 @@ test_cands__org_trigger_is_configurable() {
 test_cands__transient_failure_retried_then_found_not_duplicated() {
     setup_org
     zoe
-    A candidates import "$T/zoe.json"
+    A candidates import "$T/zoe.json" --resume-dir "$T"
     sb POST /_control/faults '{"path":"/v3/candidates","method":"POST","kind":"500","count":1}' >/dev/null
     A sync candidates acme --json
     expect_eq 1 "$(echo "$OUT" | jq '.[0].retrying')" retrying
@@ -205,7 +205,7 @@ test_cands__transient_failure_retried_then_found_not_duplicated() {
 test_cands__timeout_after_ats_acted_resumes_without_duplicates() {
     setup_org
     zoe
-    A candidates import "$T/zoe.json"
+    A candidates import "$T/zoe.json" --resume-dir "$T"
     # The create is slower than our timeout: the ATS makes the candidate,
     # we never hear back.
     sb POST /_control/faults '{"path":"/v3/candidates","method":"POST","kind":"slow","count":1,"delay_ms":2600}' >/dev/null
@@ -224,7 +224,7 @@ test_cands__timeout_after_ats_acted_resumes_without_duplicates() {
 test_cands__rate_limit_and_server_errors_on_reads_are_absorbed() {
     setup_org
     zoe
-    A candidates import "$T/zoe.json"
+    A candidates import "$T/zoe.json" --resume-dir "$T"
     sb POST /_control/faults '{"path":"/v3/candidates","kind":"429","count":1,"retry_after":1}' >/dev/null
     sb POST /_control/faults '{"path":"/v3/applications","kind":"503","count":1}' >/dev/null
     A sync candidates acme
@@ -236,7 +236,7 @@ test_cands__rate_limit_and_server_errors_on_reads_are_absorbed() {
 test_cands__kill_9_between_ats_success_and_commit_no_duplicate() {
     setup_org
     zoe
-    A candidates import "$T/zoe.json"
+    A candidates import "$T/zoe.json" --resume-dir "$T"
     # The last write (the resume) is held by the ATS for 3 s; we die while
     # waiting; the ATS then completes it.
     sb POST /_control/faults '{"path":"/v3/attachments","method":"POST","kind":"slow","count":1,"delay_ms":3000}' >/dev/null
@@ -266,7 +266,7 @@ test_cands__kill_9_between_ats_success_and_commit_no_duplicate() {
 test_cands__422_is_dead_lettered_with_the_ats_message_and_can_be_retried() {
     setup_org
     zoe
-    A candidates import "$T/zoe.json"
+    A candidates import "$T/zoe.json" --resume-dir "$T"
     sb POST /_control/faults '{"path":"/v3/candidates","method":"POST","kind":"422","count":1}' >/dev/null
     A sync candidates acme
     expect_out "dead-lettered 1"
@@ -292,7 +292,7 @@ test_cands__missing_source_needs_attention_and_keeps_candidate_queued() {
     A sync jobs acme
     A jobs activate acme 1001
     zoe
-    A candidates import "$T/zoe.json"
+    A candidates import "$T/zoe.json" --resume-dir "$T"
     "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" candidates list acme >/dev/null
     # A config with a source name Greenhouse does not have.
     sed 's/source_name = "FactoryFix"/source_name = "NoSuchSource"/' "$TEST_CONF" > "$T/c.conf"

@@ -194,4 +194,101 @@ test_intake__transcript_and_free_text_are_capped_with_the_cap_named() {
     awk -v s="$(elapsed "$t0")" 'BEGIN { exit !(s < 10) }' || fail "rendering the largest allowed record took $(elapsed "$t0")s"
 }
 
+# resume_rec ID RESUME_JSON: a record with that resume
+resume_rec() { rec "$1" "\"resume\":$2"; echo; }
+
+test_intake__resume_paths_only_below_the_resume_dir() {
+    acme
+    mkdir -p "$T/cv/sub" "$T/elsewhere"
+    "$BUILD/tests/tools/mkpdf" "$T/cv/ok.pdf" 1 "Resume OK" || fail mkpdf
+    echo "Plain text resume" > "$T/cv/sub/ok.txt"
+    echo "secret" > "$T/elsewhere/secret.txt"
+    ln -s /etc/passwd "$T/cv/link.txt"
+    ln -s "$T/elsewhere" "$T/cv/linkdir"
+    mkfifo "$T/cv/fifo.txt"
+    mkdir "$T/cv/adir"
+    {
+        resume_rec r1 '{"path":"/etc/passwd"}'
+        resume_rec r2 '{"path":"../elsewhere/secret.txt"}'
+        resume_rec r3 "{\"path\":\"$T/cv/../elsewhere/secret.txt\"}"
+        resume_rec r4 '{"path":"link.txt"}'
+        resume_rec r5 '{"path":"linkdir/secret.txt"}'
+        resume_rec r6 '{"path":"fifo.txt"}'
+        resume_rec r7 '{"path":"adir"}'
+        resume_rec r8 '{"path":"missing.pdf"}'
+        resume_rec ok1 "{\"path\":\"$T/cv/ok.pdf\"}"
+        resume_rec ok2 '{"path":"sub/ok.txt"}'
+    } > "$T/in.jsonl"
+    # Without a resume directory no path is read at all.
+    run timeout 20 "$ATSB" -c "$TEST_CONF" --db "$T/db" candidates import "$T/in.jsonl"
+    expect_rc 1
+    expect_out "imported 0 of 10 records"
+    expect_err "record 1 (line 1, id r1): field resume.path: resume files are not read: no resume directory is configured (intake.resume_dir, or candidates import --resume-dir DIR); give the resume inline"
+    expect_err "record 9 (line 9, id ok1): field resume.path: resume files are not read"
+    # With one: only regular files below it, no "..", no symbolic links;
+    # a FIFO is refused at once instead of hanging the import.
+    run timeout 20 "$ATSB" -c "$TEST_CONF" --db "$T/db" candidates import "$T/in.jsonl" --resume-dir "$T/cv"
+    [ "$RC" -ne 124 ] || fail "the import hung (FIFO?)"
+    expect_rc 1
+    expect_out "imported 2 of 10 records"
+    expect_err "record 1 (line 1, id r1): field resume.path: /etc/passwd is outside the resume directory $T/cv"
+    expect_err "record 2 (line 2, id r2): field resume.path: \".\" and \"..\" components are not allowed"
+    expect_err "record 3 (line 3, id r3): field resume.path: \".\" and \"..\" components are not allowed"
+    expect_err "record 4 (line 4, id r4): field resume.path: \"link.txt\" is a symbolic link; refused"
+    expect_err "record 5 (line 5, id r5): field resume.path: \"linkdir\" is a symbolic link or not a directory; refused"
+    expect_err "record 6 (line 6, id r6): field resume.path: fifo.txt is not a regular file"
+    expect_err "record 7 (line 7, id r7): field resume.path: adir is not a regular file"
+    expect_err "record 8 (line 8, id r8): field resume.path: cannot open \"missing.pdf\": No such file or directory"
+    expect_no "root:"
+    expect_no "secret"
+    A candidates show acme ok2 --pdf "$T/ok2.pdf"
+    expect_rc 0
+    pdftotext "$T/ok2.pdf" - | grep -q "Plain text resume" || fail "text resume not in the profile"
+}
+
+test_intake__resume_dir_setting_is_validated_and_used() {
+    acme
+    mkdir -p "$T/cv"
+    echo "From the configured dir" > "$T/cv/cv.txt"
+    { cat "$TEST_CONF"; printf 'intake: {\n  resume_dir = "%s";\n};\n' "$T/cv"; } > "$T/with.conf"
+    resume_rec c1 '{"path":"cv.txt"}' > "$T/in.jsonl"
+    run "$ATSB" -c "$T/with.conf" --db "$T/db" candidates import "$T/in.jsonl"
+    expect_rc 0
+    expect_out "imported 1 of 1 records"
+    { cat "$TEST_CONF"; printf 'intake: {\n  resume_dir = "%s";\n};\n' "$T/nonexistent"; } > "$T/bad.conf"
+    run "$ATSB" -c "$T/bad.conf" --db "$T/db" candidates import "$T/in.jsonl"
+    expect_rc 3
+    expect_err "intake.resume_dir: $T/nonexistent: No such file or directory"
+    run "$ATSB" -c "$TEST_CONF" --db "$T/db" candidates import "$T/in.jsonl" --resume-dir "$T/nonexistent"
+    expect_rc 3
+    expect_err "resume directory $T/nonexistent: No such file or directory"
+}
+
+test_intake__inline_base64_resume() {
+    acme
+    "$BUILD/tests/tools/mkpdf" "$T/cv.pdf" 2 "Base64 Resume Page" || fail mkpdf
+    local b64
+    b64=$(base64 -w 76 "$T/cv.pdf" | awk '{printf "%s\\n", $0}')
+    {
+        resume_rec b1 "{\"base64\":\"$b64\",\"filename\":\"cv.pdf\"}"
+        resume_rec b2 "{\"base64\":\"$(printf 'Text resume via base64\n' | base64)\"}"
+        resume_rec b3 '{"base64":"not*base64"}'
+        resume_rec b4 "{\"base64\":\"$(printf '%%PDF-1.4 garbage' | base64)\"}"
+        resume_rec b5 '{"base64":"QUJD","filename":"../x.pdf"}'
+        resume_rec b6 '{"base64":"QUJD","text":"both"}'
+    } > "$T/in.jsonl"
+    A candidates import "$T/in.jsonl"
+    expect_rc 1
+    expect_out "imported 2 of 6 records"
+    expect_err "record 3 (line 3, id b3): field resume.base64: not valid base64"
+    expect_err "record 4 (line 4, id b4): field resume.base64: the decoded content is"
+    expect_err "record 5 (line 5, id b5): field resume.filename: a file name, without \"/\""
+    expect_err "record 6 (line 6, id b6): field resume: give exactly one of text, base64 or path"
+    A candidates show acme b1 --pdf "$T/b1.pdf"
+    expect_rc 0
+    pdftotext "$T/b1.pdf" - | grep -q "Base64 Resume Page - page 2" || fail "PDF resume pages not appended"
+    A candidates show acme b2 --pdf "$T/b2.pdf"
+    pdftotext "$T/b2.pdf" - | grep -q "Text resume via base64" || fail "text resume missing"
+}
+
 run_tests
