@@ -456,8 +456,13 @@ int cand_rec_parse(json_object *o, const cand_rec_opts *opts, cand_rec *r, char 
     if (!(r->job = get_str(o, "job", 1, ATSB_REMOTE_ID_MAX - 1, why, wn, r->job_buf, sizeof(r->job_buf)))) return -1;
     if (!(r->first = get_str(o, "first_name", 1, CAND_MAX_NAME, why, wn, NULL, 0))) return -1;
     if (!(r->last = get_str(o, "last_name", 1, CAND_MAX_NAME, why, wn, NULL, 0))) return -1;
+    /* Required (lead's decision): every connector's find_candidate looks
+     * the candidate up by email, the only guard against a duplicate when
+     * the reply to a push is lost; without one each retry creates anew. */
     r->email = get_str(o, "email", 0, CAND_MAX_EMAIL, why, wn, NULL, 0);
     if (why[0]) return -1;
+    if (!r->email)
+        return snprintf(why, wn, "field email: %s", CAND_EMAIL_REQUIRED), -1;
     if (r->email && (!strchr(r->email, '@') || strpbrk(r->email, " \t<>,") ||
                      strchr(r->email, '@') == r->email || !strchr(strchr(r->email, '@'), '.')))
         return snprintf(why, wn, "field email: \"%.100s\" is not an email address", r->email), -1;

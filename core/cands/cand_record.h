@@ -28,6 +28,12 @@
 #define CAND_MAX_RESUME      (20 * 1024 * 1024) /* a PDF resume, appended as is */
 #define CAND_MAX_PATH        1024     /* resume.path */
 
+/* Why intake refuses a record without email (and the push holds an older
+ * row without one). */
+#define CAND_EMAIL_REQUIRED                                                          \
+    "required: it is the key every connector uses to find a candidate already "     \
+    "pushed, so a retry never creates a duplicate"
+
 typedef struct cand_rec {
     /* Strings point into the parsed JSON (or the id buffers): valid while
      * the json_object given to cand_rec_parse lives. */

@@ -34,15 +34,15 @@ test_cands__import_formats_and_precise_errors() {
     start_sandbox
     gh_connect acme
     printf '%s\n' \
-        '{"id":"a1","org":"acme","job":"1001","first_name":"Ann","last_name":"One","status":"new"}' \
-        '{"id":"a2","org":"acme","job":"1001","first_name":"Bob","last_name":"Two","status":"bogus"}' \
+        '{"id":"a1","org":"acme","job":"1001","first_name":"Ann","last_name":"One","email":"a1@example.com","status":"new"}' \
+        '{"id":"a2","org":"acme","job":"1001","first_name":"Bob","last_name":"Two","email":"a2@example.com","status":"bogus"}' \
         '{"id":"a3","org":"acme","job":"1001","first_name":"Cy","last_name":"Three","status":"new","email":"not-an-email"}' \
-        '{"id":"a4","org":"acme","job":"1001","first_name":"Di","last_name":"Four","status":"new","assessment":{"stars":9}}' \
-        '{"id":"a5","org":"nosuch","job":"1001","first_name":"Ed","last_name":"Five","status":"new"}' \
+        '{"id":"a4","org":"acme","job":"1001","first_name":"Di","last_name":"Four","email":"a4@example.com","status":"new","assessment":{"stars":9}}' \
+        '{"id":"a5","org":"nosuch","job":"1001","first_name":"Ed","last_name":"Five","email":"a5@example.com","status":"new"}' \
         '{"id":"a6", broken json' \
-        '{"id":"a7","org":"acme","job":1001,"first_name":"Fay","last_name":"Seven","status":"new","resume":{"path":"/nonexistent.pdf"}}' \
-        '{"id":"a8","org":"acme","job":"1001","first_name":"Gus","last_name":"Eight","status":"contacted","transcript":[{"from":"x","text":"hi","at":"yesterday"}]}' \
-        '{"id":"a9","org":"acme","job":"1001","first_name":"Hal","last_name":"Nine","status":"new"}' > "$T/in.jsonl"
+        '{"id":"a7","org":"acme","job":1001,"first_name":"Fay","last_name":"Seven","email":"a7@example.com","status":"new","resume":{"path":"/nonexistent.pdf"}}' \
+        '{"id":"a8","org":"acme","job":"1001","first_name":"Gus","last_name":"Eight","email":"a8@example.com","status":"contacted","transcript":[{"from":"x","text":"hi","at":"yesterday"}]}' \
+        '{"id":"a9","org":"acme","job":"1001","first_name":"Hal","last_name":"Nine","email":"a9@example.com","status":"new"}' > "$T/in.jsonl"
     A candidates import "$T/in.jsonl"
     expect_rc 1
     expect_out "imported 2 of 9 records"
@@ -57,11 +57,11 @@ test_cands__import_formats_and_precise_errors() {
     A candidates list acme --json
     expect_eq "a1 a9" "$(echo "$OUT" | jq -r '[.[].id] | join(" ")')" "only good records stored"
     # A JSON array and a single object work too; re-import updates.
-    echo '[{"id":"a1","org":"acme","job":"1001","first_name":"Ann","last_name":"Renamed","status":"new"}]' > "$T/arr.json"
+    echo '[{"id":"a1","org":"acme","job":"1001","first_name":"Ann","last_name":"Renamed","email":"a1@example.com","status":"new"}]' > "$T/arr.json"
     A candidates import "$T/arr.json"
     expect_rc 0
     expect_out "(0 new, 1 updated)"
-    echo '{"id":"b1","org":"acme","job":"1001","first_name":"Bo","last_name":"Single","status":"new"}' | \
+    echo '{"id":"b1","org":"acme","job":"1001","first_name":"Bo","last_name":"Single","email":"b1@example.com","status":"new"}' | \
         run "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" candidates import -
     expect_rc 0
     A candidates show acme a1 --json
@@ -143,7 +143,7 @@ test_cands__text_resume_and_long_transcript_are_typeset_across_pages() {
     setup_org
     local msgs="" i
     for i in $(seq 1 60); do msgs="$msgs{\"from\":\"candidate\",\"at\":$((1790000000 + i * 60)),\"text\":\"Long answer $i: $(printf 'word %.0s' $(seq 1 40))\"},"; done
-    printf '{"id":"t1","org":"acme","job":"1001","first_name":"Tex","last_name":"Tyler","status":"engaged","transcript":[%s],"resume":{"text":"TEXT RESUME LINE ONE\\nForklift certified since 2015."}}' "${msgs%,}" > "$T/t.json"
+    printf '{"id":"t1","org":"acme","job":"1001","first_name":"Tex","last_name":"Tyler","email":"t1@example.com","status":"engaged","transcript":[%s],"resume":{"text":"TEXT RESUME LINE ONE\\nForklift certified since 2015."}}' "${msgs%,}" > "$T/t.json"
     A candidates import "$T/t.json"
     A candidates show acme t1 --pdf "$T/t.pdf"
     expect_rc 0

@@ -291,4 +291,70 @@ test_intake__inline_base64_resume() {
     pdftotext "$T/b2.pdf" - | grep -q "Text resume via base64" || fail "text resume missing"
 }
 
+# ---- candidates without email, against each connector ----------------------
+connect_ats() { # connect_ats CONNECTOR: sandbox + org acme connected, jobs synced, $JOB active
+    case $1 in
+    greenhouse)
+        start_sandbox "$ROOT/tests/fixtures/greenhouse.json"; JOB=1001
+        A org add acme
+        A connect acme greenhouse --set base_url="$SB" --set token_url="$SB/token" \
+            --set client_id=gh-client --set client_secret=gh-secret-value --set user_id=7 ;;
+    lever)
+        start_sandbox "$ROOT/tests/fixtures/lever.json"; JOB=lv-1001
+        A org add acme
+        A connect acme lever --set base_url="$SB/lever/v1" --set api_key=lv-key-value --set perform_as=user-7 ;;
+    workday)
+        start_sandbox "$ROOT/tests/fixtures/workday.json"; JOB=R-1001
+        A org add acme
+        A connect acme workday --set endpoint="$SB/ccx/service/acme/Recruiting/v42.0" \
+            --set username=isu_atsbridge@acme --set password=wd-password-value \
+            --set stage_id=Review --set source_id=FactoryFix ;;
+    esac
+    expect_rc 0
+    A sync jobs acme
+    expect_rc 0
+    A jobs activate acme "$JOB"
+    expect_rc 0
+}
+in_ats() { sb GET /_control/recorded | jq -r '[(.candidates|length), (.applications|length), (.attachments|length)] | join(" ")'; }
+
+no_email_scenario() { # no_email_scenario CONNECTOR
+    connect_ats "$1"
+    local base="\"org\":\"acme\",\"job\":\"$JOB\",\"first_name\":\"No\",\"last_name\":\"Mail\",\"status\":\"engaged\",\"resume\":{\"text\":\"CV\"}"
+    printf '{"id":"m1",%s}\n{"id":"m2","email":"  ",%s}\n' "$base" "$base" > "$T/no.jsonl"
+    A candidates import "$T/no.jsonl"
+    expect_rc 1
+    expect_out "imported 0 of 2 records"
+    expect_err "record 1 (line 1, id m1): field email: required: it is the key every connector uses to find a candidate already pushed, so a retry never creates a duplicate"
+    expect_err "record 2 (line 2, id m2): field email: required"
+    # A row stored and queued by an older version without an email: held
+    # with the reason shown, never pushed.
+    echo "{\"id\":\"m3\",\"email\":\"m3@example.com\",$base}" > "$T/m3.json"
+    A candidates import "$T/m3.json"
+    expect_out "1 queued for the ATS"
+    sqlite3 "$T/db" "UPDATE candidates SET email = NULL WHERE ext_id = 'm3'"
+    A sync candidates acme --json
+    expect_rc 0
+    expect_eq "0 1" "$(echo "$OUT" | jq -r '.[0] | "\(.pushed) \(.held)"')" "$1: pushed held"
+    expect_eq "0 0 0" "$(in_ats)" "$1: in the ATS"
+    A candidates show acme m3
+    expect_out "held:        no email address: connectors find an already pushed candidate by email"
+    A outbox list acme --json
+    expect_eq "pending:0" "$(echo "$OUT" | jq -r '.[0] | "\(.state):\(.attempts)"')" "$1: outbox row"
+    # Held on set-status too (cand_evaluate), not queued anew.
+    A candidates set-status acme m3 qualified
+    expect_out "held: no email address"
+    # Re-imported with an email: released and pushed once.
+    A candidates import "$T/m3.json"
+    expect_rc 0
+    A sync candidates acme --json
+    expect_eq "1 0" "$(echo "$OUT" | jq -r '.[0] | "\(.pushed) \(.held)"')" "$1: pushed held after the fix"
+    expect_eq 1 "$(sb GET /_control/recorded | jq '.applications | length')" "$1: applications"
+    A candidates show acme m3 --json
+    expect_eq null "$(echo "$OUT" | jq -r .hold_reason)" "$1: hold cleared"
+}
+test_intake__no_email_refused_and_old_rows_held__greenhouse() { no_email_scenario greenhouse; }
+test_intake__no_email_refused_and_old_rows_held__lever() { no_email_scenario lever; }
+test_intake__no_email_refused_and_old_rows_held__workday() { no_email_scenario workday; }
+
 run_tests
