@@ -170,3 +170,41 @@ int cand_import(store *st, const config *cfg, const char *resume_dir, const char
         err_set(err, rc, "import stopped: the store failed");
     return rc;
 }
+
+int cand_record_validate(const char *json, size_t len, char *why, size_t wn)
+{
+    char scratch[512];
+    if (!why || !wn) { /* the caller only wants the verdict */
+        why = scratch;
+        wn = sizeof(scratch);
+    }
+    why[0] = '\0';
+    if (len > (size_t)INT_MAX)
+        return snprintf(why, wn, "record too large"), -1;
+    json_tokener *tok = json_tokener_new();
+    if (!tok)
+        return snprintf(why, wn, "out of memory"), -1;
+    int rc = -1;
+    cand_rec r;
+    memset(&r, 0, sizeof(r));
+    json_object *o = json_tokener_parse_ex(tok, json, (int)len);
+    enum json_tokener_error jerr = json_tokener_get_error(tok);
+    if (jerr != json_tokener_success) {
+        snprintf(why, wn, "invalid JSON: %s", jerr == json_tokener_continue
+                                                  ? "unexpected end of input"
+                                                  : json_tokener_error_desc(jerr));
+        goto done;
+    }
+    for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
+        if (!isspace((unsigned char)json[i])) {
+            snprintf(why, wn, "one record expected: data after it at byte %zu", i + 1);
+            goto done;
+        }
+    cand_rec_opts opts = { -1, NULL, NULL, 1 };
+    rc = cand_rec_parse(o, &opts, &r, why, wn);
+done:
+    cand_rec_free(&r);
+    json_object_put(o);
+    json_tokener_free(tok);
+    return rc;
+}

@@ -24,4 +24,14 @@ typedef struct cand_import_result {
 int cand_import(store *st, const config *cfg, const char *resume_dir, const char *data,
                 size_t len, FILE *errors, cand_import_result *res, atsb_error *err);
 
+/* Parse one record (json, len bytes; need not be NUL-terminated) and run
+ * the whole intake validation on it, touching neither a store nor the file
+ * system: for fuzzing and for tools.  Not checked: that the org exists
+ * (store), and resume.path's file (only its form: no "." or "..", no empty
+ * component; nothing is opened).  Returns 0 when valid, -1 with the reason
+ * in why ("field F: ...", as import reports it).  Safe on any bytes: no
+ * leak, no crash, time linear in len apart from the PDF check of a base64
+ * resume. */
+int cand_record_validate(const char *json, size_t len, char *why, size_t wn);
+
 #endif

@@ -224,6 +224,8 @@ static const char *below_dir(const char *path, const cand_rec_opts *o)
 {
     if (path[0] != '/')
         return path;
+    if (o->no_files) /* no directory to compare with: check the form only */
+        return path + 1;
     const char *dirs[2] = { o->resume_dir, o->resume_dir_real };
     for (size_t i = 0; i < 2; i++) {
         const char *d = dirs[i];
