@@ -13,7 +13,6 @@
 #include "cands/profile.h"
 #include "base/util.h"
 
-
 void cand_rec_free(cand_rec *r)
 {
     json_object_put(r->data);
@@ -48,7 +47,9 @@ static int check_text(const char *field, const char *s, size_t len, size_t max,
         if (utf8_is_control(cp) && !(cp < 0x80 && *allow && strchr(allow, (int)cp)))
             return snprintf(why, wn, "field %s: control character U+%04lX at byte %zu is not "
                             "allowed%s", field, cp, i + 1,
-                            str_eq(allow, ALLOW_NONE) ? "" : " (only newline and tab are)"), -1;
+                            str_eq(allow, ALLOW_NONE) ? ""
+                            : str_eq(allow, ALLOW_TEXT) ? " (only newline and tab are)"
+                            : " (only newline, tab, carriage return and form feed are)"), -1;
         i += adv;
     }
     return 0;
