@@ -78,7 +78,7 @@ say "4. The sourcing side hands over candidates"
     echo '{"id":"ff-2001","org":"bolt","job":"lv-1001","first_name":"María","last_name":"García","email":"maria.garcia@example.com","phone":"+1 616 555 0142","status":"engaged","assessment":{"stars":4,"summary":"Strong CNC setup skills; prefers days."},"transcript":[{"from":"AI recruiter","at":"2026-11-21T09:00:00Z","text":"Hola María, ¿te interesa un puesto de maquinista CNC?"},{"from":"María García","at":"2026-11-21T09:03:00Z","text":"¡Sí! Tengo 4 años con tornos Mazak."}],"resume":{"text":"María García\nCNC set-up machinist, Mazak lathes, 4 years."}}'
     echo '{"id":"ff-3001","org":"corex","job":"R-1001","first_name":"Dev","last_name":"Patel","email":"dev.patel@example.com","phone":"+1 937 555 0199","status":"engaged","assessment":{"stars":3,"summary":"Solid basics, needs 5-axis training."},"resume":{"text":"Dev Patel\nCNC operator, 3-axis, 2 years."}}'
 } > "$DEMO/candidates.jsonl"
-A candidates import "$DEMO/candidates.jsonl" | sed 's/^/  /'
+A candidates import "$DEMO/candidates.jsonl" --resume-dir "$DEMO" | sed 's/^/  /'
 echo "  (Sam is still screening — below the trigger; Ann is engaged but her job is not active, so she is held:)"
 A candidates show acme ff-1003 | grep held | sed 's/^/    /'
 

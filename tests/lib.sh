@@ -73,7 +73,9 @@ TEST_CONF="$ROOT/tests/fixtures/test.conf"
 start_sandbox() {
     local fixture=${1:-$ROOT/tests/fixtures/greenhouse.json}
     mkdir -p "$T/recorded"
-    : > "$T/sandbox.out"  # exists before the sandbox starts, so the wait below can read it
+    # Created here, not by the background child's redirection: the polling
+    # sed below (under set -e) must never find it missing.
+    : > "$T/sandbox.out"
     "$SANDBOX" --listen 127.0.0.1:0 --fixture "$fixture" --record-dir "$T/recorded" > "$T/sandbox.out" 2> "$T/sandbox.err" &
     SB_PID=$!
     trap 'kill $SB_PID 2>/dev/null || true; wait $SB_PID 2>/dev/null || true' EXIT

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -21,7 +22,7 @@
 #define PLUGINDIR "/usr/local/lib/atsbridge/plugins"
 #endif
 
-typedef enum { K_STRING, K_INT, K_DURATION, K_LOGLEVEL, K_PATH } key_kind;
+typedef enum { K_STRING, K_INT, K_DURATION, K_LOGLEVEL, K_PATH, K_DIR } key_kind;
 
 typedef struct key_spec {
     const char *group;
@@ -53,6 +54,7 @@ static const key_spec KEYS[] = {
     { "candidates", "retry_base", K_DURATION, OFF(push_retry_base_s), 1, 86400 },
     { "candidates", "retry_cap", K_DURATION, OFF(push_retry_cap_s), 1, 7L * 86400 },
     { "candidates", "max_attempts", K_INT, OFF(push_max_attempts), 1, 100 },
+    { "intake", "resume_dir", K_DIR, OFF(resume_dir), 0, 0 },
 };
 
 static int set_defaults(config *cfg)
@@ -94,6 +96,7 @@ void config_free(config *cfg)
     free(cfg->source_name);
     free(cfg->default_trigger);
     free(cfg->profile_url_template);
+    free(cfg->resume_dir);
     memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -163,17 +166,32 @@ static int apply_key(config *cfg, const key_spec *k, config_setting_t *s,
     long lv = 0;
     switch (k->kind) {
     case K_STRING:
-    case K_PATH: {
+    case K_PATH:
+    case K_DIR: {
         const char *v = config_setting_get_string(s);
         if (!v)
             return err_set(err, ATSB_ERR_CONFIG, "%s:%d: %s.%s: expected a string",
                            file, line, k->group, k->name);
+        if (k->kind == K_DIR && !*v) { /* "" = none, the default */
+            free(*(char **)field);
+            *(char **)field = NULL;
+            return 0;
+        }
         if (!*v)
             return err_set(err, ATSB_ERR_CONFIG, "%s:%d: %s.%s: must not be empty",
                            file, line, k->group, k->name);
-        char *copy = k->kind == K_PATH ? resolve_path(file, v) : str_dup(v);
+        char *copy = k->kind == K_STRING ? str_dup(v) : resolve_path(file, v);
         if (!copy)
             return err_set(err, ATSB_ERR_INTERNAL, "out of memory");
+        struct stat sb;
+        int bad = k->kind != K_DIR ? 0 : stat(copy, &sb) != 0 ? errno
+                : !S_ISDIR(sb.st_mode) ? ENOTDIR : 0;
+        if (bad) {
+            err_set(err, ATSB_ERR_CONFIG, "%s:%d: %s.%s: %s: %s", file, line, k->group, k->name,
+                    copy, strerror(bad));
+            free(copy);
+            return ATSB_ERR_CONFIG;
+        }
         free(*(char **)field);
         *(char **)field = copy;
         return 0;

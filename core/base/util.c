@@ -199,6 +199,65 @@ char *sb_steal(strbuf *sb)
     return p;
 }
 
+long utf8_decode(const unsigned char *p, size_t n, size_t *adv)
+{
+    *adv = 1;
+    if (!n)
+        return -1;
+    if (p[0] < 0x80)
+        return p[0];
+    size_t len;
+    long cp, min;
+    if ((p[0] & 0xE0) == 0xC0)
+        len = 2, cp = p[0] & 0x1F, min = 0x80;
+    else if ((p[0] & 0xF0) == 0xE0)
+        len = 3, cp = p[0] & 0x0F, min = 0x800;
+    else if ((p[0] & 0xF8) == 0xF0)
+        len = 4, cp = p[0] & 0x07, min = 0x10000;
+    else
+        return -1;
+    if (len > n)
+        return -1;
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return -1;
+        cp = cp << 6 | (p[i] & 0x3F);
+    }
+    /* One spelling per character: overlong forms are how filters are
+     * bypassed; surrogates are not characters. */
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return -1;
+    *adv = len;
+    return cp;
+}
+
+int utf8_is_control(long cp)
+{
+    return (cp >= 0 && cp < 0x20) || (cp >= 0x7F && cp <= 0x9F);
+}
+
+int sb_put_escaped(strbuf *sb, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    size_t n = strlen((const char *)p);
+    while (n) {
+        size_t adv;
+        long cp = utf8_decode(p, n, &adv);
+        int rc;
+        if (cp < 0)
+            rc = sb_printf(sb, "\\x%02X", p[0]);
+        else if (utf8_is_control(cp))
+            rc = cp < 0x80 ? sb_printf(sb, "\\x%02lX", cp) : sb_printf(sb, "\\u%04lX", cp);
+        else
+            rc = sb_append(sb, p, adv);
+        if (rc < 0)
+            return -1;
+        p += adv;
+        n -= adv;
+    }
+    return 0;
+}
+
 int file_read_all(const char *path, char **out, size_t *len, size_t max)
 {
     int rc = -1;

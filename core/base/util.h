@@ -45,6 +45,17 @@ int sb_printf(strbuf *sb, const char *fmt, ...) ATSB_PRINTF(2, 3);
 /* Hand the buffer to the caller (malloc'd, NUL-terminated). */
 char *sb_steal(strbuf *sb);
 
+/* The code point of the UTF-8 sequence at p (n bytes available), its length
+ * in *adv; -1 when malformed (overlong, surrogate, past U+10FFFF,
+ * truncated), with *adv = 1. */
+long utf8_decode(const unsigned char *p, size_t n, size_t *adv);
+/* Control characters: C0 (U+0000-U+001F), DEL and C1 (U+0080-U+009F). */
+int utf8_is_control(long cp);
+/* Append s for a terminal: control characters (newline and tab too) and
+ * bytes that are not UTF-8 become \xHH / \u00HH, so stored text from an
+ * ATS or an import can never move the cursor or recolour the screen. */
+int sb_put_escaped(strbuf *sb, const char *s);
+
 /* Whole-file read, NUL-terminated; 0 ok, -1 with errno. */
 int file_read_all(const char *path, char **out, size_t *len, size_t max);
 

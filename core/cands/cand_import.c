@@ -2,219 +2,16 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "cands/cand_status.h"
+#include "cands/cand_record.h"
 #include "cands/candidates.h"
-#include "cands/profile.h"
 #include "base/util.h"
-
-#define MAX_RESUME (20 * 1024 * 1024)
-
-typedef struct rec {
-    const char *id, *org, *job, *first, *last, *email, *phone, *status, *profile_url;
-    char id_buf[64], job_buf[64];
-    json_object *data;          /* {"assessment":..., "transcript":[...]} */
-    int has_resume;
-    char *resume;               /* bytes */
-    size_t resume_len;
-    char resume_name[256];
-    const char *resume_mime;
-} rec;
-
-static void rec_free(rec *r)
-{
-    json_object_put(r->data);
-    free(r->resume);
-}
-
-/* Field helpers: each fills why with the reason when the value is bad. */
-static const char *get_str(json_object *o, const char *key, int required, char *why,
-                           size_t wn, char *numbuf, size_t nn)
-{
-    json_object *v;
-    if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null)) {
-        if (required)
-            snprintf(why, wn, "field %s: required", key);
-        return NULL;
-    }
-    if (numbuf && json_object_is_type(v, json_type_int)) {
-        snprintf(numbuf, nn, "%lld", (long long)json_object_get_int64(v));
-        return numbuf;
-    }
-    if (!json_object_is_type(v, json_type_string)) {
-        snprintf(why, wn, "field %s: expected a string", key);
-        return NULL;
-    }
-    const char *s = json_object_get_string(v);
-    /* Only whitespace counts as missing. */
-    const char *p = s;
-    while (*p && isspace((unsigned char)*p))
-        p++;
-    if (!*p) {
-        if (required)
-            snprintf(why, wn, "field %s: must not be empty", key);
-        return NULL;
-    }
-    return s;
-}
-
-static int valid_utf8(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        int n = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2
-              : (*p & 0xF8) == 0xF0 ? 3 : -1;
-        if (n < 0)
-            return 0;
-        p++;
-        for (int i = 0; i < n; i++, p++)
-            if ((*p & 0xC0) != 0x80)
-                return 0;
-    }
-    return 1;
-}
-
-static int parse_time(json_object *v, int64_t *out)
-{
-    if (json_object_is_type(v, json_type_int)) {
-        *out = json_object_get_int64(v);
-        return 0;
-    }
-    return json_object_is_type(v, json_type_string) ? time_parse_iso(json_object_get_string(v), out)
-                                                    : -1;
-}
-
-static int read_resume(rec *r, json_object *res, char *why, size_t wn)
-{
-    json_object *p = NULL, *t = NULL;
-    if (!json_object_is_type(res, json_type_object))
-        return snprintf(why, wn, "field resume: expected {\"path\": ...} or {\"text\": ...}"), -1;
-    int has_p = json_object_object_get_ex(res, "path", &p);
-    int has_t = json_object_object_get_ex(res, "text", &t);
-    if (has_p == has_t)
-        return snprintf(why, wn, "field resume: give exactly one of path or text"), -1;
-    r->has_resume = 1;
-    if (has_t) {
-        if (!json_object_is_type(t, json_type_string) || !valid_utf8(json_object_get_string(t)))
-            return snprintf(why, wn, "field resume.text: expected UTF-8 text"), -1;
-        r->resume = str_dup(json_object_get_string(t));
-        r->resume_len = strlen(r->resume);
-        r->resume_mime = "text/plain";
-        str_copy(r->resume_name, sizeof(r->resume_name), "resume.txt");
-        return 0;
-    }
-    const char *path = json_object_get_string(p);
-    if (!json_object_is_type(p, json_type_string) || !*path)
-        return snprintf(why, wn, "field resume.path: expected a file path"), -1;
-    if (file_read_all(path, &r->resume, &r->resume_len, MAX_RESUME) < 0)
-        return snprintf(why, wn, "field resume.path: cannot read %s: %s", path,
-                        errno == EFBIG ? "larger than 20 MiB" : strerror(errno)), -1;
-    const char *base = strrchr(path, '/');
-    str_copy(r->resume_name, sizeof(r->resume_name), base ? base + 1 : path);
-    if (r->resume_len >= 5 && memcmp(r->resume, "%PDF-", 5) == 0) {
-        atsb_error perr = ATSB_ERROR_INIT;
-        if (profile_check_pdf((const unsigned char *)r->resume, r->resume_len, NULL, &perr))
-            return snprintf(why, wn, "field resume.path: %.200s is %.280s", path, perr.message), -1;
-        r->resume_mime = "application/pdf";
-        return 0;
-    }
-    if (memchr(r->resume, '\0', r->resume_len) || !valid_utf8(r->resume))
-        return snprintf(why, wn, "field resume.path: %s is neither a PDF nor UTF-8 text", path), -1;
-    r->resume_mime = "text/plain";
-    return 0;
-}
-
-/* Everything is checked before anything is written. */
-static int validate(json_object *o, rec *r, char *why, size_t wn)
-{
-    why[0] = '\0';
-    if (!json_object_is_type(o, json_type_object))
-        return snprintf(why, wn, "expected a JSON object"), -1;
-    r->id = get_str(o, "id", 1, why, wn, r->id_buf, sizeof(r->id_buf));
-    if (!r->id) return -1;
-    if (strlen(r->id) >= ATSB_REMOTE_ID_MAX)
-        return snprintf(why, wn, "field id: longer than %d bytes", ATSB_REMOTE_ID_MAX - 1), -1;
-    if (!(r->org = get_str(o, "org", 1, why, wn, NULL, 0))) return -1;
-    if (!(r->job = get_str(o, "job", 1, why, wn, r->job_buf, sizeof(r->job_buf)))) return -1;
-    if (strlen(r->job) >= ATSB_REMOTE_ID_MAX)
-        return snprintf(why, wn, "field job: longer than %d bytes", ATSB_REMOTE_ID_MAX - 1), -1;
-    if (!(r->first = get_str(o, "first_name", 1, why, wn, NULL, 0))) return -1;
-    if (!(r->last = get_str(o, "last_name", 1, why, wn, NULL, 0))) return -1;
-    r->email = get_str(o, "email", 0, why, wn, NULL, 0);
-    if (why[0]) return -1;
-    if (r->email && (!strchr(r->email, '@') || strpbrk(r->email, " \t<>,") ||
-                     strchr(r->email, '@') == r->email || !strchr(strchr(r->email, '@'), '.')))
-        return snprintf(why, wn, "field email: \"%.100s\" is not an email address", r->email), -1;
-    r->phone = get_str(o, "phone", 0, why, wn, NULL, 0);
-    if (why[0]) return -1;
-    if (!(r->status = get_str(o, "status", 1, why, wn, NULL, 0))) return -1;
-    if (!cand_status_valid(r->status))
-        return snprintf(why, wn, "field status: unknown status \"%.40s\" (expected %s)", r->status,
-                        cand_status_list()), -1;
-    r->profile_url = get_str(o, "profile_url", 0, why, wn, NULL, 0);
-    if (why[0]) return -1;
-    if (r->profile_url && strncmp(r->profile_url, "https://", 8) && strncmp(r->profile_url, "http://", 7))
-        return snprintf(why, wn, "field profile_url: expected an http(s) URL"), -1;
-    const char *texts[] = { r->first, r->last, r->email, r->phone };
-    for (size_t i = 0; i < ARRAY_LEN(texts); i++)
-        if (texts[i] && !valid_utf8(texts[i]))
-            return snprintf(why, wn, "a name or contact field is not valid UTF-8"), -1;
-
-    r->data = json_object_new_object();
-    json_object *v;
-    if (json_object_object_get_ex(o, "assessment", &v) && !json_object_is_type(v, json_type_null)) {
-        json_object *stars, *summary;
-        if (!json_object_is_type(v, json_type_object) ||
-            !json_object_object_get_ex(v, "stars", &stars) ||
-            !json_object_is_type(stars, json_type_int))
-            return snprintf(why, wn, "field assessment.stars: expected a whole number 1..5"), -1;
-        int n = json_object_get_int(stars);
-        if (n < 1 || n > 5)
-            return snprintf(why, wn, "field assessment.stars: %d is outside 1..5", n), -1;
-        json_object *a = json_object_new_object();
-        json_object_object_add(a, "stars", json_object_new_int(n));
-        if (json_object_object_get_ex(v, "summary", &summary) &&
-            !json_object_is_type(summary, json_type_null)) {
-            if (!json_object_is_type(summary, json_type_string) ||
-                !valid_utf8(json_object_get_string(summary))) {
-                json_object_put(a);
-                return snprintf(why, wn, "field assessment.summary: expected text"), -1;
-            }
-            json_object_object_add(a, "summary", json_object_get(summary));
-        }
-        json_object_object_add(r->data, "assessment", a);
-    }
-    if (json_object_object_get_ex(o, "transcript", &v) && !json_object_is_type(v, json_type_null)) {
-        if (!json_object_is_type(v, json_type_array))
-            return snprintf(why, wn, "field transcript: expected an array of messages"), -1;
-        json_object *out = json_object_new_array();
-        json_object_object_add(r->data, "transcript", out);
-        for (size_t i = 0; i < json_object_array_length(v); i++) {
-            json_object *m = json_object_array_get_idx(v, i), *from, *at, *text;
-            int64_t t = 0;
-            if (!json_object_is_type(m, json_type_object) ||
-                !json_object_object_get_ex(m, "from", &from) || !json_object_is_type(from, json_type_string) ||
-                !json_object_object_get_ex(m, "text", &text) || !json_object_is_type(text, json_type_string))
-                return snprintf(why, wn, "field transcript[%zu]: needs from and text strings", i), -1;
-            if (!valid_utf8(json_object_get_string(text)) || !valid_utf8(json_object_get_string(from)))
-                return snprintf(why, wn, "field transcript[%zu]: not valid UTF-8", i), -1;
-            if (json_object_object_get_ex(m, "at", &at) && parse_time(at, &t) < 0)
-                return snprintf(why, wn, "field transcript[%zu].at: expected an ISO-8601 time", i), -1;
-            json_object *e = json_object_new_object();
-            json_object_object_add(e, "from", json_object_get(from));
-            json_object_object_add(e, "at", json_object_new_int64(t));
-            json_object_object_add(e, "text", json_object_get(text));
-            json_object_array_add(out, e);
-        }
-    }
-    if (json_object_object_get_ex(o, "resume", &v) && !json_object_is_type(v, json_type_null))
-        if (read_resume(r, v, why, wn) < 0)
-            return -1;
-    return 0;
-}
 
 /* {id} and {org} in the template; the id is percent-encoded. */
 static char *profile_url(const config *cfg, const char *org, const char *id)
@@ -237,17 +34,16 @@ static char *profile_url(const config *cfg, const char *org, const char *id)
     return sb_steal(&sb);
 }
 
-static int import_one(store *st, const config *cfg, json_object *o, int recno, int line,
-                      FILE *errors, cand_import_result *res)
+static int import_one(store *st, const config *cfg, const cand_rec_opts *opts, json_object *o,
+                      int recno, int line, FILE *errors, cand_import_result *res)
 {
-    rec r;
-    memset(&r, 0, sizeof(r));
+    cand_rec r;
     char why[512];
     atsb_error err = ATSB_ERROR_INIT;
     char *url = NULL;
     int rc = 0;
     res->records++;
-    if (validate(o, &r, why, sizeof(why)) < 0)
+    if (cand_rec_parse(o, opts, &r, why, sizeof(why)) < 0)
         goto bad;
     store_org org;
     if (store_org_get(st, r.org, &org, &err)) {
@@ -288,27 +84,56 @@ bad:
             r.id ? ", id " : "", r.id ? r.id : "", why);
 done:
     free(url);
-    rec_free(&r);
+    cand_rec_free(&r);
     return rc;
 }
 
-int cand_import(store *st, const config *cfg, const char *data, size_t len, FILE *errors,
-                cand_import_result *res, atsb_error *err)
+static int count_newlines(const char *p, size_t n)
+{
+    int lines = 0;
+    const char *end = p + n;
+    while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        lines++;
+        p++;
+    }
+    return lines;
+}
+
+int cand_import(store *st, const config *cfg, const char *resume_dir, const char *data, size_t len,
+                FILE *errors, cand_import_result *res, atsb_error *err)
 {
     memset(res, 0, sizeof(*res));
+    cand_rec_opts opts = { -1, resume_dir ? resume_dir : cfg->resume_dir, NULL, 0 };
+    char real[PATH_MAX];
+    if (opts.resume_dir) {
+        /* Opened once: every resume path is resolved below this descriptor. */
+        opts.resume_dirfd = open(opts.resume_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (opts.resume_dirfd < 0 || !realpath(opts.resume_dir, real)) {
+            int e = errno;
+            if (opts.resume_dirfd >= 0)
+                close(opts.resume_dirfd);
+            return err_set(err, ATSB_ERR_CONFIG, "resume directory %s: %s", opts.resume_dir,
+                           strerror(e));
+        }
+        opts.resume_dir_real = real;
+    }
     json_tokener *tok = json_tokener_new();
-    if (!tok)
+    if (!tok) {
+        if (opts.resume_dirfd >= 0)
+            close(opts.resume_dirfd);
         return err_set(err, ATSB_ERR_INTERNAL, "out of memory");
-    size_t off = 0;
-    int recno = 0, rc = ATSB_OK;
+    }
+    size_t off = 0, counted = 0; /* newlines are counted in data[0, counted) */
+    int recno = 0, rc = ATSB_OK, line = 1;
     while (off < len) {
         while (off < len && isspace((unsigned char)data[off]))
             off++;
         if (off >= len)
             break;
-        int line = 1;
-        for (size_t i = 0; i < off; i++)
-            line += data[i] == '\n';
+        /* Count only the bytes since the previous record: recounting from
+         * the start made JSON Lines quadratic in the number of lines. */
+        line += count_newlines(data + counted, off - counted);
+        counted = off;
         json_tokener_reset(tok);
         json_object *o = json_tokener_parse_ex(tok, data + off, (int)(len - off));
         enum json_tokener_error jerr = json_tokener_get_error(tok);
@@ -329,16 +154,57 @@ int cand_import(store *st, const config *cfg, const char *data, size_t len, FILE
         off += json_tokener_get_parse_end(tok);
         if (json_object_is_type(o, json_type_array)) {
             for (size_t i = 0; i < json_object_array_length(o) && !rc; i++)
-                rc = import_one(st, cfg, json_object_array_get_idx(o, i), ++recno, line, errors, res);
+                rc = import_one(st, cfg, &opts, json_object_array_get_idx(o, i), ++recno, line,
+                                errors, res);
         } else {
-            rc = import_one(st, cfg, o, ++recno, line, errors, res);
+            rc = import_one(st, cfg, &opts, o, ++recno, line, errors, res);
         }
         json_object_put(o);
         if (rc) /* a store failure is not the record's fault: stop */
             break;
     }
     json_tokener_free(tok);
+    if (opts.resume_dirfd >= 0)
+        close(opts.resume_dirfd);
     if (rc)
         err_set(err, rc, "import stopped: the store failed");
+    return rc;
+}
+
+int cand_record_validate(const char *json, size_t len, char *why, size_t wn)
+{
+    char scratch[512];
+    if (!why || !wn) { /* the caller only wants the verdict */
+        why = scratch;
+        wn = sizeof(scratch);
+    }
+    why[0] = '\0';
+    if (len > (size_t)INT_MAX)
+        return snprintf(why, wn, "record too large"), -1;
+    json_tokener *tok = json_tokener_new();
+    if (!tok)
+        return snprintf(why, wn, "out of memory"), -1;
+    int rc = -1;
+    cand_rec r;
+    memset(&r, 0, sizeof(r));
+    json_object *o = json_tokener_parse_ex(tok, json, (int)len);
+    enum json_tokener_error jerr = json_tokener_get_error(tok);
+    if (jerr != json_tokener_success) {
+        snprintf(why, wn, "invalid JSON: %s", jerr == json_tokener_continue
+                                                  ? "unexpected end of input"
+                                                  : json_tokener_error_desc(jerr));
+        goto done;
+    }
+    for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
+        if (!isspace((unsigned char)json[i])) {
+            snprintf(why, wn, "one record expected: data after it at byte %zu", i + 1);
+            goto done;
+        }
+    cand_rec_opts opts = { -1, NULL, NULL, 1 };
+    rc = cand_rec_parse(o, &opts, &r, why, wn);
+done:
+    cand_rec_free(&r);
+    json_object_put(o);
+    json_tokener_free(tok);
     return rc;
 }

@@ -17,7 +17,12 @@ int cand_evaluate(store *st, const store_org *org, int64_t cand_id, int *queued,
     char hold[256] = "";
     int reached = cand_status_rank(c.status) >= 0 &&
                   cand_status_rank(c.status) >= cand_status_rank(org->trigger_status);
-    if (reached) {
+    if (reached && str_empty(c.email)) {
+        /* Rows stored before intake required an email: never queue them,
+         * since the look-up that stops retries from duplicating a pushed
+         * candidate is by email in every connector. */
+        snprintf(hold, sizeof(hold), "%s", CAND_HOLD_NO_EMAIL);
+    } else if (reached) {
         store_job j;
         int jr = store_job_get(st, org->id, c.job_remote_id, &j, err);
         if (jr == ATSB_ERR_NOT_FOUND) {

@@ -8,6 +8,13 @@
 
 #include "store/store.h"
 
+/* The hold reason of a candidate without email (rows stored before intake
+ * required one): re-importing it with an email releases it. */
+#define CAND_HOLD_NO_EMAIL                                                            \
+    "no email address: connectors find an already pushed candidate by email, so a "  \
+    "push without one could create duplicates on retry; re-import the candidate "    \
+    "with an email"
+
 /* Re-evaluate one candidate; caller's transaction.  *queued when a push row
  * was created now. */
 int cand_evaluate(store *st, const store_org *org, int64_t cand_id, int *queued,

@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/log.h"
@@ -111,6 +112,29 @@ int cli_help(const char *usage)
 {
     fputs(usage, stdout);
     return EXIT_OK_;
+}
+
+const char *cli_esc(const char *s)
+{
+    /* A ring of results, so one printf can take several; each slot is
+     * freed when reused (the last few stay reachable until exit). */
+    static char *ring[16];
+    static unsigned next;
+    if (!s)
+        return NULL;
+    strbuf sb;
+    sb_init(&sb);
+    if (sb_put_escaped(&sb, s) < 0) {
+        sb_free(&sb);
+        return "?";
+    }
+    char *out = sb_steal(&sb);
+    if (!out)
+        return "?";
+    unsigned i = next++ % ARRAY_LEN(ring);
+    free(ring[i]);
+    ring[i] = out;
+    return out;
 }
 
 void cli_print_json(json_object *obj)

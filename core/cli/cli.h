@@ -50,6 +50,11 @@ int cli_is_help(const char *arg);
 /* Print usage to stdout (for --help) and return 0. */
 int cli_help(const char *usage);
 void cli_print_json(json_object *obj); /* prints and releases obj */
+/* s made safe for a terminal (control characters and stray bytes shown as
+ * \xHH): every stored string that came from an import or an ATS goes
+ * through this in text output.  NULL stays NULL; the result lives until
+ * 16 more calls. */
+const char *cli_esc(const char *s);
 
 int cli_valid_slug(const char *s);
 int cli_setting_is_secret(const plugin *p, const char *name);

@@ -24,7 +24,7 @@ static int entry_cb(const store_audit_entry *e, void *payload)
         json_object_array_add(arr, x);
     } else {
         printf("%s %-26s %-12s %s\n", ts, e->action ? e->action : "",
-               e->subject ? e->subject : "-", e->detail ? e->detail : "");
+               e->subject ? cli_esc(e->subject) : "-", e->detail ? cli_esc(e->detail) : "");
     }
     return 0;
 }

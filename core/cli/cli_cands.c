@@ -11,7 +11,7 @@
 #include "base/util.h"
 
 static const char USAGE[] =
-    "usage: atsbridge candidates import FILE|-\n"
+    "usage: atsbridge candidates import FILE|- [--resume-dir DIR]\n"
     "       atsbridge candidates set-status ORG ID STATUS\n"
     "       atsbridge candidates list ORG [--json]\n"
     "       atsbridge candidates show ORG ID [--json] [--pdf OUT.pdf]\n"
@@ -19,6 +19,8 @@ static const char USAGE[] =
     "import reads one JSON object, a JSON array or JSON Lines (schema in\n"
     "docs/candidates.md); re-importing an id updates it.  A bad record is\n"
     "reported with its number, field and reason; the others are imported.\n"
+    "A resume is given inline (text, or base64 with a filename); resume.path\n"
+    "is read only below --resume-dir DIR (default: intake.resume_dir, none).\n"
     "A candidate whose status reaches the org's trigger (atsbridge org set ORG\n"
     "--trigger STATUS; default engaged) on an active job is queued for the ATS;\n"
     "on a disabled or archived job it is held, with the reason shown here.\n"
@@ -89,12 +91,12 @@ static int list_cb(const store_cand *c, void *payload)
         json_object_array_add(ls->arr, cand_json_full(ls->st, c));
         return 0;
     }
-    printf("%-14s %-24.24s %-12s %-8s %s\n", c->ext_id, c->first_name, c->status, c->job_remote_id,
-           c->hold_reason ? c->hold_reason : "");
+    printf("%-14s %-24.24s %-12s %-8s %s\n", cli_esc(c->ext_id), cli_esc(c->first_name),
+           cli_esc(c->status), cli_esc(c->job_remote_id), c->hold_reason ? cli_esc(c->hold_reason) : "");
     return 0;
 }
 
-static int do_import(cli_ctx *ctx, const char *path)
+static int do_import(cli_ctx *ctx, const char *path, const char *resume_dir)
 {
     atsb_error err = ATSB_ERROR_INIT;
     char *data = NULL;
@@ -119,7 +121,7 @@ static int do_import(cli_ctx *ctx, const char *path)
     cand_import_result r;
     int rc = cli_open_store(ctx, &err);
     if (!rc)
-        rc = cand_import(ctx->st, &ctx->cfg, data ? data : "", len, stderr, &r, &err);
+        rc = cand_import(ctx->st, &ctx->cfg, resume_dir, data ? data : "", len, stderr, &r, &err);
     free(data);
     if (rc)
         return cli_fail(&err);
@@ -160,7 +162,7 @@ static int set_status(cli_ctx *ctx, const char *slug, const char *id, const char
     if (queued)
         printf("; queued for the ATS");
     else if (c.hold_reason)
-        printf("; held: %s", c.hold_reason);
+        printf("; held: %s", cli_esc(c.hold_reason));
     printf("\n");
     store_cand_free(&c);
     return 0;
@@ -203,15 +205,17 @@ static int show(cli_ctx *ctx, const char *slug, const char *id, int json, const 
         json_object *x = cand_json_full(ctx->st, &c);
         printf("id:          %s\nname:        %s %s\nemail:       %s\nphone:       %s\n"
                "status:      %s\njob:         %s\nprofile:     %s\n",
-               c.ext_id, c.first_name, c.last_name, c.email ? c.email : "-",
-               c.phone ? c.phone : "-", c.status, c.job_remote_id,
-               c.profile_url ? c.profile_url : "-");
+               cli_esc(c.ext_id), cli_esc(c.first_name), cli_esc(c.last_name),
+               c.email ? cli_esc(c.email) : "-", c.phone ? cli_esc(c.phone) : "-",
+               cli_esc(c.status), cli_esc(c.job_remote_id),
+               c.profile_url ? cli_esc(c.profile_url) : "-");
         if (c.hold_reason)
-            printf("held:        %s\n", c.hold_reason);
+            printf("held:        %s\n", cli_esc(c.hold_reason));
         json_object *pushes;
         json_object_object_get_ex(x, "pushes", &pushes);
         for (size_t i = 0; i < json_object_array_length(pushes); i++)
-            printf("push:        %s\n", json_object_to_json_string(json_object_array_get_idx(pushes, i)));
+            printf("push:        %s\n",
+                   cli_esc(json_object_to_json_string(json_object_array_get_idx(pushes, i))));
         json_object_put(x);
         if (pdf_out)
             printf("profile PDF: %s\n", pdf_out);
@@ -226,7 +230,7 @@ int cmd_candidates(cli_ctx *ctx, int argc, char **argv)
         return cli_usage_error(USAGE, "missing sub-command");
     if (cli_is_help(argv[1]))
         return cli_help(USAGE);
-    const char *pos[3] = { NULL, NULL, NULL }, *pdf = NULL;
+    const char *pos[3] = { NULL, NULL, NULL }, *pdf = NULL, *resume_dir = NULL;
     int npos = 0, json = 0;
     for (int i = 2; i < argc; i++) {
         if (cli_is_help(argv[i]))
@@ -237,6 +241,10 @@ int cmd_candidates(cli_ctx *ctx, int argc, char **argv)
             if (++i >= argc)
                 return cli_usage_error(USAGE, "--pdf needs a file name");
             pdf = argv[i];
+        } else if (str_eq(argv[i], "--resume-dir")) {
+            if (++i >= argc || !*argv[i])
+                return cli_usage_error(USAGE, "--resume-dir needs a directory");
+            resume_dir = argv[i];
         } else if (argv[i][0] == '-' && argv[i][1])
             return cli_usage_error(USAGE, "unknown option %s", argv[i]);
         else if (npos < 3)
@@ -246,7 +254,7 @@ int cmd_candidates(cli_ctx *ctx, int argc, char **argv)
     }
     const char *sub = argv[1];
     if (str_eq(sub, "import") && npos == 1)
-        return do_import(ctx, pos[0]);
+        return do_import(ctx, pos[0], resume_dir);
     if (str_eq(sub, "set-status") && npos == 3)
         return set_status(ctx, pos[0], pos[1], pos[2]);
     if (str_eq(sub, "show") && npos == 2)

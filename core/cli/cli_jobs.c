@@ -59,8 +59,9 @@ static int print_job(const store_job *j, void *payload)
         json_object_array_add(ls->arr, job_json(j, 0));
         return 0;
     }
-    printf("%-12s %-9s %-6s %-44.44s %s\n", j->remote_id, j->state, j->frozen ? "frozen" : "-",
-           j->title, j->location_text ? j->location_text : "");
+    printf("%-12s %-9s %-6s %-44.44s %s\n", cli_esc(j->remote_id), cli_esc(j->state),
+           j->frozen ? "frozen" : "-", cli_esc(j->title),
+           j->location_text ? cli_esc(j->location_text) : "");
     return 0;
 }
 
@@ -127,12 +128,13 @@ int cmd_jobs(cli_ctx *ctx, int argc, char **argv)
             printf("ats id:      %s\ntitle:       %s\nstate:       %s%s\nats status:  %s\n"
                    "location:    %s\ncountry:     %s\ndepartment:  %s\nurl:         %s\n"
                    "updated:     %s\n",
-                   j.remote_id, j.title, j.state, j.frozen ? " (frozen: ATS edits not applied)" : "",
-                   j.remote_status, j.location_text ? j.location_text : "-",
-                   j.country ? j.country : "-", j.department ? j.department : "-",
-                   j.url ? j.url : "-", ts);
+                   cli_esc(j.remote_id), cli_esc(j.title), cli_esc(j.state),
+                   j.frozen ? " (frozen: ATS edits not applied)" : "", cli_esc(j.remote_status),
+                   j.location_text ? cli_esc(j.location_text) : "-",
+                   j.country ? cli_esc(j.country) : "-",
+                   j.department ? cli_esc(j.department) : "-", j.url ? cli_esc(j.url) : "-", ts);
             if (j.archived_reason)
-                printf("archived:    %s\n", j.archived_reason);
+                printf("archived:    %s\n", cli_esc(j.archived_reason));
         }
         store_job_free(&j);
         return 0;

@@ -78,7 +78,7 @@ static int print_org(const store_org *o, void *payload)
         json_object_object_add(x, "state", has ? json_object_new_string(c.state) : NULL);
         json_object_array_add(ls->arr, x);
     } else {
-        printf("%-20s %-30s %-14s %s\n", o->slug, o->name, has ? c.connector : "-",
+        printf("%-20s %-30s %-14s %s\n", o->slug, cli_esc(o->name), has ? c.connector : "-",
                has ? c.state : "not connected");
     }
     if (has)
@@ -148,18 +148,18 @@ static int org_show(cli_ctx *ctx, const char *slug, int json)
         }
         cli_print_json(x);
     } else {
-        printf("org:        %s\nname:       %s\ntrigger:    %s\n", o.slug, o.name,
+        printf("org:        %s\nname:       %s\ntrigger:    %s\n", o.slug, cli_esc(o.name),
                o.trigger_status);
         if (!has) {
             printf("connection: none (atsbridge connect %s CONNECTOR --set ...)\n", o.slug);
         } else {
             printf("connection: %s (%s)\n", c.connector, c.state);
             if (c.last_error)
-                printf("last error: %s\n", c.last_error);
+                printf("last error: %s\n", cli_esc(c.last_error));
             for (size_t i = 0; i < c.n_settings; i++)
                 printf("  %-16s %s\n", c.settings[i].name,
                        cli_setting_is_secret(p, c.settings[i].name) ? SECRET_MASK
-                                                                    : c.settings[i].value);
+                                                                    : cli_esc(c.settings[i].value));
         }
     }
     if (has)

@@ -39,8 +39,8 @@ static int list_cb(const store_push *p, void *payload)
         return 0;
     }
     printf("%-6lld %-12s %-14s %-10s %-8s %2d  %s\n", (long long)p->id, p->org_slug,
-           p->cand_ext_id, p->job_remote_id, p->state, p->attempts,
-           p->last_error ? p->last_error : (p->remote_application_id[0] ? p->remote_application_id : ""));
+           cli_esc(p->cand_ext_id), cli_esc(p->job_remote_id), p->state, p->attempts,
+           cli_esc(p->last_error ? p->last_error : p->remote_application_id));
     return 0;
 }
 

@@ -125,7 +125,7 @@ static int org_cb(const store_org *o, void *payload)
     } else {
         printf("%s: %s, %s%s%s\n", o->slug, has ? c.connector : "no ATS connection",
                has ? c.state : "-", has && c.last_error ? " — " : "",
-               has && c.last_error ? c.last_error : "");
+               has && c.last_error ? cli_esc(c.last_error) : "");
         printf("  last job sync %s, last full pass %s, next %s (every %llds)\n", last, full,
                next, (long long)interval);
         if (has && c.failures)

@@ -9,6 +9,7 @@
 #include "plugin/conn.h"
 #include "net/http.h"
 #include "base/log.h"
+#include "cands/candidates.h"
 #include "cands/profile.h"
 #include "sync/runstate.h"
 #include "sync/synclock.h"
@@ -242,6 +243,18 @@ static int push_one(drain *d, int64_t push_id, atsb_error *err)
             if (!rc)
                 rc = store_cand_set_hold(d->st, c.id, why, err);
         }
+        goto out;
+    }
+    if (str_empty(c.email)) {
+        /* A row queued before intake required an email (or by an older
+         * version): held, not pushed.  find_candidate looks up by email
+         * in every connector, so without one a retry after a lost reply
+         * would create the candidate again.  Re-importing the candidate
+         * with an email makes this row due again (store_push_enqueue). */
+        d->res->held++;
+        rc = settle(d, &p, &c, 1, NULL, CAND_HOLD_NO_EMAIL, time_now() + 365L * 86400, err);
+        if (!rc)
+            rc = store_cand_set_hold(d->st, c.id, CAND_HOLD_NO_EMAIL, err);
         goto out;
     }
     d->res->due++;

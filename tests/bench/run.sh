@@ -49,3 +49,6 @@ echo
 echo "bench: candidate profile PDF (cairo + pango; qpdf appends the resume's pages)"
 "$BUILD/tests/tools/mkpdf" "$W/resume.pdf" 3 "Resume of Zoe Orsted"
 "$BUILD/tests/bench/profile_bench" "$W/resume.pdf" "${BENCH_PROFILES:-300}"
+
+echo
+BUILD=$BUILD bash tests/bench/intake.sh ${BENCH_INTAKE:-20000 100000}

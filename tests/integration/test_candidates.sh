@@ -34,15 +34,15 @@ test_cands__import_formats_and_precise_errors() {
     start_sandbox
     gh_connect acme
     printf '%s\n' \
-        '{"id":"a1","org":"acme","job":"1001","first_name":"Ann","last_name":"One","status":"new"}' \
-        '{"id":"a2","org":"acme","job":"1001","first_name":"Bob","last_name":"Two","status":"bogus"}' \
+        '{"id":"a1","org":"acme","job":"1001","first_name":"Ann","last_name":"One","email":"a1@example.com","status":"new"}' \
+        '{"id":"a2","org":"acme","job":"1001","first_name":"Bob","last_name":"Two","email":"a2@example.com","status":"bogus"}' \
         '{"id":"a3","org":"acme","job":"1001","first_name":"Cy","last_name":"Three","status":"new","email":"not-an-email"}' \
-        '{"id":"a4","org":"acme","job":"1001","first_name":"Di","last_name":"Four","status":"new","assessment":{"stars":9}}' \
-        '{"id":"a5","org":"nosuch","job":"1001","first_name":"Ed","last_name":"Five","status":"new"}' \
+        '{"id":"a4","org":"acme","job":"1001","first_name":"Di","last_name":"Four","email":"a4@example.com","status":"new","assessment":{"stars":9}}' \
+        '{"id":"a5","org":"nosuch","job":"1001","first_name":"Ed","last_name":"Five","email":"a5@example.com","status":"new"}' \
         '{"id":"a6", broken json' \
-        '{"id":"a7","org":"acme","job":1001,"first_name":"Fay","last_name":"Seven","status":"new","resume":{"path":"/nonexistent.pdf"}}' \
-        '{"id":"a8","org":"acme","job":"1001","first_name":"Gus","last_name":"Eight","status":"contacted","transcript":[{"from":"x","text":"hi","at":"yesterday"}]}' \
-        '{"id":"a9","org":"acme","job":"1001","first_name":"Hal","last_name":"Nine","status":"new"}' > "$T/in.jsonl"
+        '{"id":"a7","org":"acme","job":1001,"first_name":"Fay","last_name":"Seven","email":"a7@example.com","status":"new","resume":{"path":"/nonexistent.pdf"}}' \
+        '{"id":"a8","org":"acme","job":"1001","first_name":"Gus","last_name":"Eight","email":"a8@example.com","status":"contacted","transcript":[{"from":"x","text":"hi","at":"yesterday"}]}' \
+        '{"id":"a9","org":"acme","job":"1001","first_name":"Hal","last_name":"Nine","email":"a9@example.com","status":"new"}' > "$T/in.jsonl"
     A candidates import "$T/in.jsonl"
     expect_rc 1
     expect_out "imported 2 of 9 records"
@@ -52,16 +52,16 @@ test_cands__import_formats_and_precise_errors() {
     expect_err 'record 5 (line 5, id a5): field org: no organisation "nosuch"'
     expect_err 'record 6 (line 6): invalid JSON'
     expect_err 'record 7 (line 7, id a7)'
-    expect_err 'field resume.path: cannot read /nonexistent.pdf'
+    expect_err 'field resume.path: resume files are not read: no resume directory is configured'
     expect_err 'record 8 (line 8, id a8): field transcript[0].at: expected an ISO-8601 time'
     A candidates list acme --json
     expect_eq "a1 a9" "$(echo "$OUT" | jq -r '[.[].id] | join(" ")')" "only good records stored"
     # A JSON array and a single object work too; re-import updates.
-    echo '[{"id":"a1","org":"acme","job":"1001","first_name":"Ann","last_name":"Renamed","status":"new"}]' > "$T/arr.json"
+    echo '[{"id":"a1","org":"acme","job":"1001","first_name":"Ann","last_name":"Renamed","email":"a1@example.com","status":"new"}]' > "$T/arr.json"
     A candidates import "$T/arr.json"
     expect_rc 0
     expect_out "(0 new, 1 updated)"
-    echo '{"id":"b1","org":"acme","job":"1001","first_name":"Bo","last_name":"Single","status":"new"}' | \
+    echo '{"id":"b1","org":"acme","job":"1001","first_name":"Bo","last_name":"Single","email":"b1@example.com","status":"new"}' | \
         run "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" candidates import -
     expect_rc 0
     A candidates show acme a1 --json
@@ -72,14 +72,14 @@ test_cands__import_formats_and_precise_errors() {
 test_cands__below_trigger_or_disabled_job_is_not_pushed() {
     setup_org
     zoe screening
-    A candidates import "$T/zoe.json"
+    A candidates import "$T/zoe.json" --resume-dir "$T"
     expect_out "0 queued"
     A sync candidates acme
     expect_rc 0
     expect_eq 0 "$(recorded | jq '.candidates | length')" "pushed below the trigger"
     # Engaged, but on a disabled job: held with a reason, still not pushed.
     zoe engaged 1002
-    A candidates import "$T/zoe.json"
+    A candidates import "$T/zoe.json" --resume-dir "$T"
     A candidates show acme c-1 --json
     expect_eq "job 1002 is disabled; the candidate is pushed when it is activated" "$(echo "$OUT" | jq -r .hold_reason)"
     A sync candidates acme
@@ -97,11 +97,11 @@ test_cands__archived_job_holds_with_reason() {
     sb POST /_control/greenhouse/jobs '{"id":1011,"status":"closed"}' >/dev/null
     A sync jobs acme
     zoe engaged 1011
-    A candidates import "$T/zoe.json"
+    A candidates import "$T/zoe.json" --resume-dir "$T"
     A candidates show acme c-1 --json
     expect_eq "job 1011 is archived (closed in the ATS)" "$(echo "$OUT" | jq -r .hold_reason)"
     zoe engaged 9999
-    A candidates import "$T/zoe.json"
+    A candidates import "$T/zoe.json" --resume-dir "$T"
     A candidates show acme c-1 --json
     expect_eq "job 9999 has not been synced from the ATS" "$(echo "$OUT" | jq -r .hold_reason)"
 }
@@ -109,7 +109,7 @@ test_cands__archived_job_holds_with_reason() {
 test_cands__push_carries_every_field_source_link_and_pdf() {
     setup_org
     zoe
-    A candidates import "$T/zoe.json"
+    A candidates import "$T/zoe.json" --resume-dir "$T"
     expect_out "1 queued for the ATS"
     A sync candidates acme --json
     expect_rc 0
@@ -143,7 +143,7 @@ test_cands__text_resume_and_long_transcript_are_typeset_across_pages() {
     setup_org
     local msgs="" i
     for i in $(seq 1 60); do msgs="$msgs{\"from\":\"candidate\",\"at\":$((1790000000 + i * 60)),\"text\":\"Long answer $i: $(printf 'word %.0s' $(seq 1 40))\"},"; done
-    printf '{"id":"t1","org":"acme","job":"1001","first_name":"Tex","last_name":"Tyler","status":"engaged","transcript":[%s],"resume":{"text":"TEXT RESUME LINE ONE\\nForklift certified since 2015."}}' "${msgs%,}" > "$T/t.json"
+    printf '{"id":"t1","org":"acme","job":"1001","first_name":"Tex","last_name":"Tyler","email":"t1@example.com","status":"engaged","transcript":[%s],"resume":{"text":"TEXT RESUME LINE ONE\\nForklift certified since 2015."}}' "${msgs%,}" > "$T/t.json"
     A candidates import "$T/t.json"
     A candidates show acme t1 --pdf "$T/t.pdf"
     expect_rc 0
@@ -157,9 +157,9 @@ test_cands__text_resume_and_long_transcript_are_typeset_across_pages() {
 test_cands__never_pushed_twice_to_the_same_job() {
     setup_org
     zoe
-    A candidates import "$T/zoe.json"
+    A candidates import "$T/zoe.json" --resume-dir "$T"
     A sync candidates acme
-    A candidates import "$T/zoe.json"
+    A candidates import "$T/zoe.json" --resume-dir "$T"
     A candidates set-status acme c-1 qualified
     A candidates set-status acme c-1 engaged
     A sync candidates acme
@@ -174,7 +174,7 @@ test_cands__org_trigger_is_configurable() {
     A org set acme --trigger qualified
     expect_rc 0
     zoe engaged
-    A candidates import "$T/zoe.json"
+    A candidates import "$T/zoe.json" --resume-dir "$T"
     expect_out "0 queued"
     A candidates set-status acme c-1 qualified
     expect_out "queued for the ATS"
@@ -189,7 +189,7 @@ test_cands__org_trigger_is_configurable() {
 test_cands__transient_failure_retried_then_found_not_duplicated() {
     setup_org
     zoe
-    A candidates import "$T/zoe.json"
+    A candidates import "$T/zoe.json" --resume-dir "$T"
     sb POST /_control/faults '{"path":"/v3/candidates","method":"POST","kind":"500","count":1}' >/dev/null
     A sync candidates acme --json
     expect_eq 1 "$(echo "$OUT" | jq '.[0].retrying')" retrying
@@ -205,7 +205,7 @@ test_cands__transient_failure_retried_then_found_not_duplicated() {
 test_cands__timeout_after_ats_acted_resumes_without_duplicates() {
     setup_org
     zoe
-    A candidates import "$T/zoe.json"
+    A candidates import "$T/zoe.json" --resume-dir "$T"
     # The create is slower than our timeout: the ATS makes the candidate,
     # we never hear back.
     sb POST /_control/faults '{"path":"/v3/candidates","method":"POST","kind":"slow","count":1,"delay_ms":2600}' >/dev/null
@@ -224,7 +224,7 @@ test_cands__timeout_after_ats_acted_resumes_without_duplicates() {
 test_cands__rate_limit_and_server_errors_on_reads_are_absorbed() {
     setup_org
     zoe
-    A candidates import "$T/zoe.json"
+    A candidates import "$T/zoe.json" --resume-dir "$T"
     sb POST /_control/faults '{"path":"/v3/candidates","kind":"429","count":1,"retry_after":1}' >/dev/null
     sb POST /_control/faults '{"path":"/v3/applications","kind":"503","count":1}' >/dev/null
     A sync candidates acme
@@ -236,7 +236,7 @@ test_cands__rate_limit_and_server_errors_on_reads_are_absorbed() {
 test_cands__kill_9_between_ats_success_and_commit_no_duplicate() {
     setup_org
     zoe
-    A candidates import "$T/zoe.json"
+    A candidates import "$T/zoe.json" --resume-dir "$T"
     # The last write (the resume) is held by the ATS for 3 s; we die while
     # waiting; the ATS then completes it.
     sb POST /_control/faults '{"path":"/v3/attachments","method":"POST","kind":"slow","count":1,"delay_ms":3000}' >/dev/null
@@ -266,7 +266,7 @@ test_cands__kill_9_between_ats_success_and_commit_no_duplicate() {
 test_cands__422_is_dead_lettered_with_the_ats_message_and_can_be_retried() {
     setup_org
     zoe
-    A candidates import "$T/zoe.json"
+    A candidates import "$T/zoe.json" --resume-dir "$T"
     sb POST /_control/faults '{"path":"/v3/candidates","method":"POST","kind":"422","count":1}' >/dev/null
     A sync candidates acme
     expect_out "dead-lettered 1"
@@ -292,7 +292,7 @@ test_cands__missing_source_needs_attention_and_keeps_candidate_queued() {
     A sync jobs acme
     A jobs activate acme 1001
     zoe
-    A candidates import "$T/zoe.json"
+    A candidates import "$T/zoe.json" --resume-dir "$T"
     "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" candidates list acme >/dev/null
     # A config with a source name Greenhouse does not have.
     sed 's/source_name = "FactoryFix"/source_name = "NoSuchSource"/' "$TEST_CONF" > "$T/c.conf"

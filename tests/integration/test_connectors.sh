@@ -101,7 +101,7 @@ candidate() { # an engaged candidate on JOB_A with a 3-page PDF resume
 JSON
     A sync jobs acme
     A jobs activate acme "$JOB_A"
-    A candidates import "$T/c.json"
+    A candidates import "$T/c.json" --resume-dir "$T"
     expect_out "1 queued for the ATS"
 }
 in_ats() { sb GET /_control/recorded | jq -r '[(.candidates|length), (.applications|length), (.attachments|length)] | join(" ")'; }

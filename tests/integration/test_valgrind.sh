@@ -26,7 +26,7 @@ one_connector() { # one_connector NAME JOB CONNECT-ARGS...
     A jobs activate acme "$job"
     "$BUILD/tests/tools/mkpdf" "$T/r.pdf" 2 "Resume"
     echo "{\"id\":\"c1\",\"org\":\"acme\",\"job\":\"$job\",\"first_name\":\"Zoë\",\"last_name\":\"Ørsted\",\"email\":\"z@example.com\",\"status\":\"engaged\",\"assessment\":{\"stars\":4,\"summary\":\"ok\"},\"transcript\":[{\"from\":\"a\",\"at\":\"2026-11-20T14:00:00Z\",\"text\":\"hi\"}],\"resume\":{\"path\":\"$T/r.pdf\"}}" > "$T/c.json"
-    V candidates import "$T/c.json"
+    V candidates import "$T/c.json" --resume-dir "$T"
     expect_rc 0
     V sync candidates acme
     expect_rc 0
