@@ -24,7 +24,7 @@ JSON
     A sync jobs acme
     expect_rc 0
     A jobs activate acme "$1"
-    A candidates import "$T/c.json"
+    A candidates import --resume-dir "$T" "$T/c.json"
     expect_out "1 queued for the ATS"
 }
 
