@@ -16,6 +16,13 @@
  * edit; re-reading a few jobs is harmless (content hash). */
 #define INCREMENTAL_OVERLAP_S 300
 
+/* A run that could read almost nothing is not "ok": when at least this many
+ * records, and more than half of all records the ATS sent, were malformed,
+ * the run fails with the first parse error (a connector that misreads the
+ * ATS's shape would otherwise report "ok" with zero jobs, and a full pass
+ * would archive every job it failed to read). */
+#define MALFORMED_FAIL_MIN 5
+
 #define REASON_CLOSED "closed in the ATS"
 #define REASON_NOT_US "location is no longer in the US"
 
@@ -28,6 +35,8 @@ typedef struct page_ctx {
     int64_t run_id;
     int64_t pages;
     atsb_error err;        /* why the sink stopped the connector */
+    int64_t records;       /* every record the ATS sent: jobs in pages + malformed */
+    char first_malformed[256]; /* "ID: reason" of the first malformed record */
 } page_ctx;
 
 static void hash_str(uint64_t *h, const char *s)
@@ -60,8 +69,20 @@ static void on_malformed(void *payload, const char *remote_id, const char *reaso
 {
     page_ctx *c = payload;
     c->counts.malformed++;
+    if (!c->first_malformed[0])
+        snprintf(c->first_malformed, sizeof(c->first_malformed), "%s: %s",
+                 remote_id ? remote_id : "(no id)", reason ? reason : "unreadable");
     log_warn("sync", "%s: skipped malformed job %s: %s", c->org->slug,
              remote_id ? remote_id : "(no id)", reason ? reason : "unreadable");
+}
+
+/* A record the connector could not turn into a job (it never reaches a
+ * page, so it is counted as a record here). */
+static void on_sink_malformed(void *payload, const char *remote_id, const char *reason)
+{
+    page_ctx *c = payload;
+    c->records++;
+    on_malformed(c, remote_id, reason);
 }
 
 /* One job through the rules.  Runs inside the page's transaction. */
@@ -207,6 +228,7 @@ static int on_page(void *payload, const atsb_job *const *jobs, size_t count)
         return rc;
     }
     c->pages++;
+    c->records += (int64_t)count;
     log_info("sync", "%s: page %" PRId64 " committed (%zu jobs)", c->org->slug, c->pages,
              count);
     return ATSB_OK;
@@ -265,13 +287,20 @@ int sync_jobs_org(store *st, const plugin_registry *reg, const config *cfg,
     atsb_list_request req = { sizeof(req), 0, opts ? opts->page_size : 0 };
     if (!full)
         req.updated_since = sc.sync_watermark - INCREMENTAL_OVERLAP_S;
-    atsb_job_sink sink = { sizeof(sink), on_page, on_malformed, &pc };
+    atsb_job_sink sink = { sizeof(sink), on_page, on_sink_malformed, &pc };
     log_info("sync", "%s: %s job sync through %s", org->slug, full ? "full" : "incremental",
              p->desc.name);
     rc = conn_list_jobs(c, &req, &sink, &cerr);
     /* If our own sink stopped the connector, our reason is the real one. */
     if (rc && pc.err.code != ATSB_OK)
         cerr = pc.err;
+    /* Mostly unreadable: fail before the full pass archives every job we
+     * could not read as "no longer in the ATS". */
+    if (!rc && pc.counts.malformed >= MALFORMED_FAIL_MIN && pc.counts.malformed * 2 > pc.records)
+        rc = err_set(&cerr, ATSB_ERR_PERMANENT,
+                     "%" PRId64 " of %" PRId64 " records from the ATS could not be read (first: "
+                     "%s); the connector does not understand this ATS's replies",
+                     pc.counts.malformed, pc.records, pc.first_malformed);
     if (!rc && full) {
         int64_t gone = 0;
         if (!(rc = store_begin(st, &cerr))) {

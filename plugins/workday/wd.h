@@ -22,6 +22,10 @@ typedef struct wd {
     char *token_url, *client_id, *client_secret, *token_form; /* OAuth refresh */
     char *stage_id, *source_id;
     char *open_statuses;     /* comma list, default "Open" */
+    int legal_name;          /* candidate names as Name_Data/Legal_Name/Name_Detail_Data
+                                (v34.0 and later) instead of flat in Name_Data (v31.2) */
+    int require_posting;     /* an open requisition counts as open only with an active
+                                job posting (Get_Job_Postings) */
 } wd;
 
 /* A request under construction: envelope + the operation element. */
@@ -49,6 +53,12 @@ int wd_call(wd *w, const char *endpoint, wd_req *r, int idempotent, xmlDocPtr *r
 char *wd_text(xmlXPathContextPtr xp, xmlNodePtr node, const char *expr);
 xmlXPathObjectPtr wd_nodes(xmlXPathContextPtr xp, xmlNodePtr node, const char *expr);
 long wd_long(xmlXPathContextPtr xp, xmlNodePtr node, const char *expr);
+
+/* A Get_Job_Requisitions request for one page (since > 0: changed since). */
+int wd_requisitions_request(wd *w, wd_req *r, long page, int count, int64_t since);
+/* The first requisition of a Get_Job_Requisitions reply parsed as a sync
+ * would: a shape we cannot read is a config error naming what is missing. */
+int wd_check_requisition(wd *w, xmlXPathContextPtr xp, atsb_error *err);
 
 int wd_list_jobs(void *inst, const atsb_list_request *req, const atsb_job_sink *sink,
                  atsb_error *err);

@@ -2,7 +2,11 @@
  * (requisition, stage and source references) and the PDF as
  * Resume_Attachment_Data; without a Candidate_Reference Workday always
  * creates a new candidate, so Get_Candidates by email runs first and an
- * existing candidate gets the application added instead. */
+ * existing candidate gets the application added instead.  A resume for an
+ * application that already exists goes through Put_Candidate_Attachment
+ * (Job_Application_Attachment_Data), never a second Put_Candidate for the
+ * same requisition.  Element order follows the schema's sequences (GW
+ * v31.2 types; shared doc "Put_Candidate"), which Workday validates. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +18,27 @@ typedef struct found {
     char app[ATSB_REMOTE_ID_MAX];
     int has_application;
     int has_resume;
+    int has_app_id;  /* app holds a Job_Application_ID, not the candidate's */
 } found;
+
+/* Attachment_Data / Resume_Attachment_Data (GW AttachmentWWSDataType):
+ * Filename, File_Content, Mime_Type_Reference, Comment, in that order. */
+static int add_attachment(wd *w, wd_req *r, xmlNodePtr parent, const char *name,
+                          const atsb_candidate *c, atsb_error *err)
+{
+    const atsb_attachment *a = c->attachments[0];
+    char *b64 = w->api->base64_encode(a->data, a->size);
+    if (!b64)
+        return w->api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
+    xmlNodePtr res = wd_add(r, parent, name, NULL);
+    wd_add(r, res, "Filename", a->file_name);
+    wd_add(r, res, "File_Content", b64);
+    wd_add_ref(r, res, "Mime_Type_Reference", "Content_Type_ID",
+               a->mime_type ? a->mime_type : "application/pdf");
+    wd_add(r, res, "Comment", c->source_name ? c->source_name : "atsbridge");
+    w->api->free(b64);
+    return ATSB_OK;
+}
 
 static int lookup(wd *w, const atsb_candidate *c, found *f, atsb_error *err)
 {
@@ -53,8 +77,18 @@ static int lookup(wd *w, const atsb_candidate *c, found *f, atsb_error *err)
             if (req && c->job_remote_id && !strcmp(req, c->job_remote_id)) {
                 snprintf(f->cand, sizeof(f->cand), "%s", id);
                 f->has_application = 1;
+                /* Where the application's id sits depends on the version
+                 * (shared doc, Get_Candidates): Job_Applied_To_Data/
+                 * Job_Application_Reference (v31.2), Job_Application_Data/
+                 * Job_Application_Reference or Job_Applied_To_Data/
+                 * Job_Application_ID (newer). */
                 char *aid = wd_text(xp, app, "wd:Job_Application_Reference/wd:ID[@wd:type='Job_Application_ID']");
+                if (!aid)
+                    aid = wd_text(xp, app, "wd:Job_Applied_To_Data/wd:Job_Application_Reference/wd:ID[@wd:type='Job_Application_ID']");
+                if (!aid)
+                    aid = wd_text(xp, app, "wd:Job_Applied_To_Data/wd:Job_Application_ID");
                 snprintf(f->app, sizeof(f->app), "%s", aid ? aid : id);
+                f->has_app_id = aid != NULL;
                 free(aid);
                 const char *want = c->attachment_count && c->attachments[0] ? c->attachments[0]->file_name : NULL;
                 xmlXPathObjectPtr files = wd_nodes(xp, app, "wd:Resume_Attachment_Data/wd:Filename");
@@ -91,37 +125,36 @@ static int put_candidate(wd *w, const atsb_candidate *c, const char *existing, f
         wd_add_ref(&r, r.op, "Candidate_Reference", "Candidate_ID", existing);
     xmlNodePtr data = wd_add(&r, r.op, "Candidate_Data", NULL);
     if (!existing) {
-        xmlNodePtr name = wd_add(&r, wd_add(&r, wd_add(&r, data, "Name_Data", NULL), "Legal_Name", NULL),
-                                 "Name_Detail_Data", NULL);
-        wd_add_ref(&r, name, "Country_Reference", "ISO_3166-1_Alpha-2_Code", "US");
+        /* Candidate_Data: Name_Data, Contact_Data, ..., Job_Application_Data.
+         * No Country_Reference: the candidate name types have none (it is
+         * the worker's PersonNameDetailDataType). */
+        xmlNodePtr name = wd_add(&r, data, "Name_Data", NULL);
+        if (w->legal_name)
+            name = wd_add(&r, wd_add(&r, name, "Legal_Name", NULL), "Name_Detail_Data", NULL);
         wd_add(&r, name, "First_Name", c->first_name);
         wd_add(&r, name, "Last_Name", c->last_name);
+        /* Contact_Data: Phone_Number before Email_Address before
+         * Website_Data (GW CandidateContactDataType; NM; CB). */
         xmlNodePtr contact = wd_add(&r, data, "Contact_Data", NULL);
-        if (c->email && *c->email)
-            wd_add(&r, contact, "Email_Address", c->email);
         if (c->phone && *c->phone)
             wd_add(&r, contact, "Phone_Number", c->phone);
+        if (c->email && *c->email)
+            wd_add(&r, contact, "Email_Address", c->email);
         if (c->profile_url && *c->profile_url)
             wd_add(&r, wd_add(&r, contact, "Website_Data", NULL), "URL_Address", c->profile_url);
     }
+    /* Job_Application_Data: Job_Applied_To_Data (Job_Requisition_Reference,
+     * Stage_Reference, Source_Reference in that order), then
+     * Resume_Attachment_Data. */
     xmlNodePtr app = wd_add(&r, data, "Job_Application_Data", NULL);
     xmlNodePtr to = wd_add(&r, app, "Job_Applied_To_Data", NULL);
     wd_add_ref(&r, to, "Job_Requisition_Reference", "Job_Requisition_ID", c->job_remote_id);
     wd_add_ref(&r, to, "Stage_Reference", "Recruiting_Stage_ID", w->stage_id);
     wd_add_ref(&r, to, "Source_Reference", "Applicant_Source_ID", w->source_id);
-    if (c->attachment_count && c->attachments[0]) {
-        const atsb_attachment *a = c->attachments[0];
-        char *b64 = w->api->base64_encode(a->data, a->size);
-        if (!b64) {
-            wd_req_free(&r);
-            return w->api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
-        }
-        xmlNodePtr res = wd_add(&r, app, "Resume_Attachment_Data", NULL);
-        wd_add(&r, res, "Filename", a->file_name);
-        wd_add(&r, res, "File_Content", b64);
-        wd_add_ref(&r, res, "Mime_Type_Reference", "Content_Type_ID", a->mime_type ? a->mime_type : "application/pdf");
-        wd_add(&r, res, "Comment", c->source_name ? c->source_name : "atsbridge");
-        w->api->free(b64);
+    if (c->attachment_count && c->attachments[0] &&
+        (rc = add_attachment(w, &r, app, "Resume_Attachment_Data", c, err))) {
+        wd_req_free(&r);
+        return rc;
     }
     rc = wd_call(w, w->endpoint, &r, 0, &doc, &xp, err);
     wd_req_free(&r);
@@ -141,6 +174,38 @@ static int put_candidate(wd *w, const atsb_candidate *c, const char *existing, f
     return ATSB_OK;
 }
 
+/* Put_Candidate_Attachment (GW PutCandidateAttachmentRequestType):
+ * Candidate_Reference, then Job_Application_Attachment_Data =
+ * (Job_Requisition_Reference?, Job_Application_Reference?, Attachment_Data).
+ * Both references when we know the application's id, since which one the
+ * tenant matches on is not documented. */
+static int put_attachment(wd *w, const atsb_candidate *c, const found *f, atsb_error *err)
+{
+    wd_req r;
+    xmlDocPtr doc = NULL;
+    xmlXPathContextPtr xp = NULL;
+    int rc = wd_req_new(w, &r, "Put_Candidate_Attachment_Request");
+    if (rc)
+        return rc;
+    xmlNewNsProp(r.op, r.ns, (const xmlChar *)"Add_Only", (const xmlChar *)"true");
+    wd_add_ref(&r, r.op, "Candidate_Reference", "Candidate_ID", f->cand);
+    xmlNodePtr ja = wd_add(&r, r.op, "Job_Application_Attachment_Data", NULL);
+    wd_add_ref(&r, ja, "Job_Requisition_Reference", "Job_Requisition_ID", c->job_remote_id);
+    if (f->has_app_id)
+        wd_add_ref(&r, ja, "Job_Application_Reference", "Job_Application_ID", f->app);
+    if ((rc = add_attachment(w, &r, ja, "Attachment_Data", c, err))) {
+        wd_req_free(&r);
+        return rc;
+    }
+    rc = wd_call(w, w->endpoint, &r, 0, &doc, &xp, err);
+    wd_req_free(&r);
+    if (rc)
+        return rc;
+    xmlXPathFreeContext(xp);
+    xmlFreeDoc(doc);
+    return ATSB_OK;
+}
+
 int wd_push_candidate(void *inst, const atsb_candidate *c, atsb_push_result *out,
                       atsb_error *err)
 {
@@ -150,13 +215,17 @@ int wd_push_candidate(void *inst, const atsb_candidate *c, atsb_push_result *out
     if (rc)
         return rc;
     int need_resume = c->attachment_count && c->attachments[0] && !f.has_resume;
-    if (!f.has_application || need_resume) {
-        /* New candidate, or an application (or its resume) added to the
+    if (!f.has_application) {
+        /* New candidate, or an application (with its resume) added to the
          * candidate Workday already has. */
         char existing[ATSB_REMOTE_ID_MAX];
         snprintf(existing, sizeof(existing), "%s", f.cand);
         if ((rc = put_candidate(w, c, existing[0] ? existing : NULL, &f, err)))
             return rc;
+    } else if (need_resume && (rc = put_attachment(w, c, &f, err))) {
+        /* The application exists (a lost reply, or a resume that did not
+         * make it): only the resume is missing. */
+        return rc;
     }
     snprintf(out->candidate_id, sizeof(out->candidate_id), "%s", f.cand);
     snprintf(out->application_id, sizeof(out->application_id), "%s", f.app);

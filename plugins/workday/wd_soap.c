@@ -35,6 +35,14 @@ int wd_req_new(wd *w, wd_req *r, const char *operation)
         xmlNodePtr pw = xmlNewTextChild(tok, wsse, X("Password"), X(w->password));
         xmlNewProp(pw, X("Type"), X(PW_TEXT));
     }
+    /* References carry their names (wd:Descriptor) only when the request
+     * asks in Workday_Common_Header: real replies without it have none
+     * (shared doc, "Transport, auth, envelope"; GW WorkdayCommonHeaderType). */
+    xmlNodePtr hdr = xmlFirstElementChild(env);
+    if (!hdr)
+        hdr = xmlNewChild(env, soap, X("Header"), NULL);
+    xmlNodePtr common = xmlNewChild(hdr, r->ns, X("Workday_Common_Header"), NULL);
+    xmlNewChild(common, r->ns, X("Include_Reference_Descriptors_In_Response"), X("true"));
     xmlNodePtr body = xmlNewChild(env, soap, X("Body"), NULL);
     r->op = xmlNewChild(body, r->ns, X(operation), NULL);
     xmlNewNsProp(r->op, r->ns, X("version"), X(w->version));

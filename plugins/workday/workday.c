@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libxml/parser.h>
 
@@ -26,6 +27,9 @@ static const atsb_setting_spec SETTINGS[] = {
       "Human_Resources service for Get_Locations; default: the endpoint with Recruiting -> Human_Resources" },
     { "open_statuses", ATSB_SETTING_STRING, 0, 0, "Open",
       "comma-separated Job_Requisition_Status_IDs that count as open" },
+    { "require_posting", ATSB_SETTING_BOOL, 0, 0, "false",
+      "true: an open requisition counts as open only while it has an active job posting "
+      "(Get_Job_Postings); false: every open requisition is open for sourcing" },
     { NULL, 0, 0, 0, NULL, NULL }
 };
 
@@ -66,6 +70,8 @@ static int wd_create(const atsb_host_api *api, atsb_host *host, void **out, atsb
     w->source_id = dup_setting(w, "source_id");
     w->open_statuses = dup_setting(w, "open_statuses");
     w->hr_endpoint = dup_setting(w, "locations_endpoint");
+    const char *posting = api->setting(host, "require_posting");
+    w->require_posting = posting && (!strcmp(posting, "true") || !strcmp(posting, "1"));
     char *refresh = dup_setting(w, "refresh_token");
     int rc = ATSB_OK;
     if (!w->endpoint) {
@@ -84,6 +90,18 @@ static int wd_create(const atsb_host_api *api, atsb_host *host, void **out, atsb
         goto out;
     }
     w->version = strdup(slash + 1);
+    /* The candidate name shape follows the service version: flat in
+     * Name_Data in v31.2 (GW CandidateNameDataType), Legal_Name/
+     * Name_Detail_Data in v34.0 (CB) and later (NM).  Nothing we have shows
+     * v32/v33; they are taken as flat (a guess, docs/workday.md). */
+    char *end = NULL;
+    long major = strtol(slash + 2, &end, 10);
+    if (end == slash + 2 || (*end && *end != '.') || major <= 0) {
+        rc = api->set_error(err, ATSB_ERR_CONFIG,
+                            "workday: endpoint must end in the service version, e.g. .../Recruiting/v42.0");
+        goto out;
+    }
+    w->legal_name = major >= 34;
     if (!w->hr_endpoint) {
         const char *rec = strstr(w->endpoint, "/Recruiting/");
         if (rec) {
@@ -133,27 +151,119 @@ out:
     return ATSB_OK;
 }
 
-/* Check: authenticate and read one requisition page. */
+/* A fault that says the credentials are wrong, as opposed to one that says
+ * this user may not run this operation.  Workday answers bad credentials
+ * with "invalid username or password" (FLT); a missing permission as
+ * "The task submitted is not authorized" (one anecdotal source), possibly
+ * under an authentication fault code (PYC; unsure). */
+static int bad_credentials(const char *msg)
+{
+    return strcasestr(msg, "invalid username or password") != NULL ||
+           strcasestr(msg, "refused access (HTTP 401)") != NULL;
+}
+
+typedef struct probe {
+    const char *op;      /* operation, for the message */
+    const char *request; /* request element */
+    int required;        /* without it atsbridge cannot work */
+    int hr;              /* asked at the Human_Resources endpoint */
+} probe;
+
+/* One read-only call that returns at most one record. */
+static int run_probe(wd *w, const probe *p, xmlDocPtr *doc, xmlXPathContextPtr *xp,
+                     atsb_error *err)
+{
+    wd_req r;
+    int rc;
+    if (!strcmp(p->request, "Get_Job_Requisitions_Request")) {
+        rc = wd_requisitions_request(w, &r, 1, 1, 0);
+    } else {
+        if ((rc = wd_req_new(w, &r, p->request)))
+            return rc;
+        if (!strcmp(p->request, "Get_Candidates_Request"))
+            /* A reserved domain (RFC 2606): matches nobody. */
+            wd_add(&r, wd_add(&r, r.op, "Request_Criteria", NULL), "Candidate_Email_Address",
+                   "connection-check@atsbridge.invalid");
+        else if (!strcmp(p->request, "Get_Job_Postings_Request"))
+            wd_add(&r, wd_add(&r, r.op, "Request_Criteria", NULL),
+                   "Show_Only_Active_Job_Postings", "true");
+        xmlNodePtr f = wd_add(&r, r.op, "Response_Filter", NULL);
+        wd_add(&r, f, "Page", "1");
+        wd_add(&r, f, "Count", "1");
+    }
+    if (rc)
+        return rc;
+    rc = wd_call(w, p->hr ? w->hr_endpoint : w->endpoint, &r, 1, doc, xp, err);
+    wd_req_free(&r);
+    return rc;
+}
+
+/* Check: every read operation atsbridge uses is run once (at most one
+ * record each), so an ISU missing a permission is told which operations it
+ * lacks at connect, and one real requisition is parsed end to end, so a
+ * tenant whose replies we cannot read fails here and not at the first sync.
+ * Put_Candidate and Put_Candidate_Attachment cannot be tried without
+ * writing to the tenant, so they are not checked. */
 static int wd_check(void *inst, atsb_error *err)
 {
     wd *w = inst;
-    wd_req r;
-    xmlDocPtr resp = NULL;
-    xmlXPathContextPtr xp = NULL;
-    int rc = wd_req_new(w, &r, "Get_Job_Requisitions_Request");
-    if (rc)
-        return rc;
-    xmlNodePtr f = wd_add(&r, r.op, "Response_Filter", NULL);
-    wd_add(&r, f, "Page", "1");
-    wd_add(&r, f, "Count", "1");
-    rc = wd_call(w, w->endpoint, &r, 1, &resp, &xp, err);
-    if (!rc && wd_long(xp, NULL, "//wd:Response_Results/wd:Total_Pages") < 0)
-        rc = w->api->set_error(err, ATSB_ERR_CONFIG,
-                               "Get_Job_Requisitions answered without Response_Results; is endpoint the Recruiting service?");
-    xmlXPathFreeContext(xp);
-    xmlFreeDoc(resp);
-    wd_req_free(&r);
-    return rc;
+    const probe probes[] = {
+        { "Get_Job_Requisitions", "Get_Job_Requisitions_Request", 1, 0 },
+        { "Get_Candidates", "Get_Candidates_Request", 1, 0 },
+        { "Get_Locations", "Get_Locations_Request", 0, 1 },
+        { "Get_Job_Postings", "Get_Job_Postings_Request", 1, 0 },
+    };
+    size_t n = w->require_posting ? 4 : 3;
+    char lacks[1024] = "";
+    size_t used = 0;
+    int missing_required = 0, missing = 0;
+    for (size_t i = 0; i < n; i++) {
+        xmlDocPtr doc = NULL;
+        xmlXPathContextPtr xp = NULL;
+        atsb_error e = ATSB_ERROR_INIT;
+        int rc = run_probe(w, &probes[i], &doc, &xp, &e);
+        if (rc == ATSB_ERR_AUTH && !bad_credentials(e.message)) {
+            /* "Op: Workday refused the credentials: <faultstring>" -> the
+             * faultstring, so the list stays readable. */
+            const char *why = strstr(e.message, ": Workday refused the credentials: ");
+            why = why ? why + strlen(": Workday refused the credentials: ") : e.message;
+            if (used + strlen(probes[i].op) + strlen(why) + 8 < sizeof(lacks))
+                used += (size_t)snprintf(lacks + used, sizeof(lacks) - used, "%s%s (%s)",
+                                         used ? ", " : "", probes[i].op, why);
+            missing++;
+            missing_required += probes[i].required;
+            continue;
+        }
+        if (rc) {
+            /* Copied through the host, which knows its own struct's size. */
+            int code = w->api->set_error(err, rc, "%s", e.message);
+            if (ATSB_HAS_FIELD(atsb_error, err, http_status))
+                err->http_status = e.http_status;
+            if (ATSB_HAS_FIELD(atsb_error, err, retry_after_s))
+                err->retry_after_s = e.retry_after_s;
+            return code;
+        }
+        if (i == 0) {
+            /* The same reply checks the endpoint and the requisition shape. */
+            if (wd_long(xp, NULL, "//wd:Response_Results/wd:Total_Pages") < 0)
+                rc = w->api->set_error(err, ATSB_ERR_CONFIG,
+                                       "Get_Job_Requisitions answered without Response_Results; "
+                                       "is endpoint the Recruiting service?");
+            else
+                rc = wd_check_requisition(w, xp, err);
+        }
+        xmlXPathFreeContext(xp);
+        xmlFreeDoc(doc);
+        if (rc)
+            return rc;
+    }
+    if (missing_required)
+        return w->api->set_error(err, ATSB_ERR_AUTH, "the ISU lacks: %s", lacks);
+    if (missing)
+        /* Get_Locations only: sync goes on with location names. */
+        w->api->log(w->host, ATSB_LOG_WARN,
+                    "the ISU lacks: %s; jobs are placed by location names only", lacks);
+    return ATSB_OK;
 }
 
 static const atsb_connector DESCRIPTOR = {

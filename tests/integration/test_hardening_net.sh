@@ -222,11 +222,13 @@ test_net__lever_next_token_that_never_changes_stops_the_run() {
 test_net__workday_total_pages_beyond_total_results_stops_the_run() {
     start_sandbox "$ROOT/tests/fixtures/workday.json"
     wd_connect
+    # connect's check asks several operations; count the sync's own.
+    sb DELETE /_control/requests >/dev/null
     fault '"path":"/ccx/service/acme/Recruiting","contains":"Get_Job_Requisitions","kind":"total_pages","value":"1000000000","count":300'
     A sync jobs acme
     expect_rc 1
     expect_err "Total_Pages 1000000000"
-    expect_le 2 "$(requests_to /ccx/service/acme/Recruiting)" "requisition page requests"
+    expect_le 1 "$(requests_to /ccx/service/acme/Recruiting)" "requisition page requests"
     # A plausible count whose later pages are empty stops at the first one.
     sb DELETE /_control/faults >/dev/null
     fault '"path":"/ccx/service/acme/Recruiting","contains":"Get_Job_Requisitions","kind":"total_pages","value":"5","count":300'

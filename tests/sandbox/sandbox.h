@@ -37,6 +37,7 @@ typedef struct sb_fault {
     int retry_after;
     int delay_ms;
     char value[256];          /* kind-specific: link_host's origin, body_file's path ... */
+    int status;               /* body_file: the HTTP status to answer with (default 200) */
 } sb_fault;
 
 typedef struct sandbox {

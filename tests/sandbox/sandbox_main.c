@@ -13,8 +13,10 @@
  *                                     drop_after expire_token, and hostile replies (made up
  *                                     for tests, no vendor behaves so as far as we know):
  *                                     link_host (a Link header whose next URL points at the
- *                                     origin in value), body_file (HTTP 200 with the
- *                                     contents of the file named by value), link_self
+ *                                     origin in value), body_file (the contents of the
+ *                                     file named by value, with HTTP "status", default
+ *                                     200; also serves the documented reply fixtures in
+ *                                     tests/fixtures/workday/), link_self
  *                                     (Greenhouse: the next page is this one), next_repeat
  *                                     (Lever: the next token is the one just used),
  *                                     total_pages (Workday: Total_Pages reads value)
@@ -320,6 +322,7 @@ static int control(sandbox *sb, const sb_request *rq, sb_response *rs)
         f->remaining = json_object_object_get_ex(o, "count", &v) ? json_object_get_int(v) : 1;
         f->retry_after = json_object_object_get_ex(o, "retry_after", &v) ? json_object_get_int(v) : 1;
         f->delay_ms = json_object_object_get_ex(o, "delay_ms", &v) ? json_object_get_int(v) : 2000;
+        f->status = json_object_object_get_ex(o, "status", &v) ? json_object_get_int(v) : 200;
         f->after = json_object_object_get_ex(o, "after", &v) ? json_object_get_int(v) : 0;
         snprintf(f->method, sizeof(f->method), "%s",
                  json_object_object_get_ex(o, "method", &v) ? json_object_get_string(v) : "");
@@ -557,7 +560,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
             rs.n_headers = 0;
             free(rs.body);
             rs.body = data ? data : strdup("{\"message\":\"body_file not readable\"}");
-            rs.status = data ? 200 : 500;
+            rs.status = data ? (f->status >= 100 && f->status <= 599 ? f->status : 200) : 500;
             size_t vl = strlen(f->value);
             rs.content_type = vl > 4 && !strcmp(f->value + vl - 4, ".xml") ? "text/xml"
                                                                           : "application/json";
