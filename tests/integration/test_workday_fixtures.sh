@@ -68,7 +68,7 @@ test_workday_fixtures__documented_candidate_replies_push() {
     A jobs activate acme R-1001
     "$BUILD/tests/tools/mkpdf" "$T/r.pdf" 1 "Resume"
     echo '{"id":"c-1","org":"acme","job":"R-1001","first_name":"Zoe","last_name":"Orsted","email":"zoe@example.com","phone":"+1 555 0100","status":"engaged","resume":{"path":"'"$T"'/r.pdf"}}' > "$T/c.json"
-    A candidates import "$T/c.json"
+    A candidates import --resume-dir "$T" "$T/c.json"
     serve Get_Candidates get_candidates_none.xml
     serve Put_Candidate put_candidate_response.xml
     A sync candidates acme
@@ -83,7 +83,7 @@ test_workday_fixtures__documented_validation_fault_dead_letters_with_its_message
     A sync jobs acme
     A jobs activate acme R-1001
     echo '{"id":"c-1","org":"acme","job":"R-1001","first_name":"Zoe","last_name":"Orsted","email":"zoe@example.com","status":"engaged"}' > "$T/c.json"
-    A candidates import "$T/c.json"
+    A candidates import --resume-dir "$T" "$T/c.json"
     serve Put_Candidate fault_validation.xml 500
     A sync candidates acme
     expect_out "dead-lettered 1"
@@ -177,7 +177,7 @@ test_workday_fixtures__v31_2_sends_flat_candidate_names() {
     A sync jobs acme
     A jobs activate acme R-1001
     echo '{"id":"c-1","org":"acme","job":"R-1001","first_name":"Zoe","last_name":"Orsted","email":"zoe@example.com","phone":"+1 555 0100","status":"engaged"}' > "$T/c.json"
-    A candidates import "$T/c.json"
+    A candidates import --resume-dir "$T" "$T/c.json"
     A sync candidates acme
     expect_out "pushed 1"
     expect_eq "Zoe Orsted +1 555 0100" "$(sb GET /_control/recorded | jq -r '.candidates[0] | "\(.first_name) \(.last_name) \(.phone)"')" "recorded"
@@ -191,7 +191,7 @@ test_workday_fixtures__resume_for_an_existing_application_is_attached() {
     A jobs activate acme R-1001
     "$BUILD/tests/tools/mkpdf" "$T/r.pdf" 1 "Resume"
     echo '{"id":"c-1","org":"acme","job":"R-1001","first_name":"Zoe","last_name":"Orsted","email":"zoe@example.com","status":"engaged","resume":{"path":"'"$T"'/r.pdf"}}' > "$T/c.json"
-    A candidates import "$T/c.json"
+    A candidates import --resume-dir "$T" "$T/c.json"
     A sync candidates acme
     expect_out "pushed 1"
     expect_eq "0 0 1 JA-77" "$(sb GET /_control/recorded | jq -r '"\(.candidates|length) \(.applications|length) \(.attachments|length) \(.attachments[0].application_id)"')" \
