@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cands/profile.h"
 #include "cli/cli.h"
 #include "net/http.h"
 #include "base/log.h"
@@ -96,6 +97,10 @@ static int take_globals(cli_ctx *ctx, int *argc, char **argv, int *verbose)
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "C");
+    /* Internal: the bounded child of profile_render/profile_check_resume.
+     * Not a command: its input is a binary job on stdin. */
+    if (argc == 2 && str_eq(argv[1], "__profile-child"))
+        return profile_child_main();
     cli_ctx ctx;
     memset(&ctx, 0, sizeof(ctx));
     int verbose = 0;

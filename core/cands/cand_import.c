@@ -22,6 +22,7 @@ typedef struct rec {
     size_t resume_len;
     char resume_name[256];
     const char *resume_mime;
+    const config *cfg;          /* the resume check's limits */
 } rec;
 
 static void rec_free(rec *r)
@@ -116,7 +117,7 @@ static int read_resume(rec *r, json_object *res, char *why, size_t wn)
     str_copy(r->resume_name, sizeof(r->resume_name), base ? base + 1 : path);
     if (r->resume_len >= 5 && memcmp(r->resume, "%PDF-", 5) == 0) {
         atsb_error perr = ATSB_ERROR_INIT;
-        if (profile_check_pdf((const unsigned char *)r->resume, r->resume_len, NULL, &perr))
+        if (profile_check_resume(r->cfg, (const unsigned char *)r->resume, r->resume_len, NULL, &perr))
             return snprintf(why, wn, "field resume.path: %.200s is %.280s", path, perr.message), -1;
         r->resume_mime = "application/pdf";
         return 0;
@@ -242,6 +243,7 @@ static int import_one(store *st, const config *cfg, json_object *o, int recno, i
 {
     rec r;
     memset(&r, 0, sizeof(r));
+    r.cfg = cfg;
     char why[512];
     atsb_error err = ATSB_ERROR_INIT;
     char *url = NULL;
