@@ -19,10 +19,9 @@ started_import() {
     PID=$!
     exec 7> "$T/w/in" # a writer, so the open above returns; never written
     local i
-    for i in $(seq 1 100); do
-        [ "$(stat -c %U "/proc/$PID/exe" 2>/dev/null)" != "" ] &&
-            grep -q "^Uid:.*65534" "/proc/$PID/status" 2>/dev/null &&
-            [ "$(readlink "/proc/$PID/exe")" = "$ATSB" ] && break
+    for i in $(seq 1 200); do # until it sits in read(0, ...): past main's start
+        [ "$(readlink "/proc/$PID/exe" 2>/dev/null)" = "$ATSB" ] &&
+            [[ $(cat "/proc/$PID/syscall" 2>/dev/null) == "0 0x0 "* ]] && break
         sleep 0.05
     done
     [ "$(readlink "/proc/$PID/exe")" = "$ATSB" ] || fail "atsbridge did not start: $(cat "$T/err")"
