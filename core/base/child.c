@@ -67,14 +67,16 @@ static char **child_env(const child_limits *lim, char **asan_opt)
 #ifdef UNDER_ASAN
     /* ASan reserves terabytes of address space for its shadow, so
      * RLIMIT_AS cannot be used; its own RSS limit makes allocations fail
-     * instead, which is what RLIMIT_AS does for a normal build. */
-    if (lim->memory_mb > 0) {
-        const char *prev = getenv("ASAN_OPTIONS");
-        *asan_opt = str_printf("ASAN_OPTIONS=%s%ssoft_rss_limit_mb=%ld:allocator_may_return_null=1",
-                               prev ? prev : "", prev && *prev ? ":" : "", lim->memory_mb);
-        if (*asan_opt)
-            env[n++] = *asan_opt;
-    }
+     * instead, as RLIMIT_AS does for a normal build.  Its signal handlers
+     * would turn a crash into "exit 1": leave crashes to the kernel, as in
+     * a normal build, so they are reported the same way. */
+    const char *prev = getenv("ASAN_OPTIONS");
+    *asan_opt = str_printf("ASAN_OPTIONS=%s%shandle_segv=0:handle_sigbus=0:handle_abort=0:"
+                           "allocator_may_return_null=1:soft_rss_limit_mb=%ld",
+                           prev ? prev : "", prev && *prev ? ":" : "",
+                           lim->memory_mb > 0 ? lim->memory_mb : 0L);
+    if (*asan_opt)
+        env[n++] = *asan_opt;
 #else
     ATSB_UNUSED(lim);
 #endif
@@ -133,6 +135,22 @@ static int reap(pid_t pid, int *status, struct rusage *ru)
         if (r < 0 && errno != EINTR)
             return -1;
     }
+}
+
+/* A failed allocation the child could not report itself: std::bad_alloc
+ * escaping, g_error's abort, or a NULL dereference, with half the limit
+ * resident (a stack overflow or a plain bug is not near it).  Under ASan
+ * a failed operator new is a report and exit 1 instead (it cannot return
+ * NULL), with its RSS limit reached. */
+static int ran_out_of_memory(int status, long max_rss_mb, const child_limits *lim)
+{
+    if (lim->memory_mb <= 0)
+        return 0;
+#ifdef UNDER_ASAN
+    return WIFEXITED(status) && WEXITSTATUS(status) == 1 && max_rss_mb >= lim->memory_mb;
+#else
+    return WIFSIGNALED(status) && max_rss_mb * 2 >= lim->memory_mb;
+#endif
 }
 
 int child_run(const char *const argv[], const void *in, size_t in_len, const child_limits *lim,
@@ -248,9 +266,7 @@ int child_run(const char *const argv[], const void *in, size_t in_len, const chi
     } else if (too_big) {
         rc = err_set(err, ATSB_ERR_PERMANENT, "%s wrote more than %zu bytes", what, lim->max_output);
     } else if ((WIFEXITED(status) && WEXITSTATUS(status) == CHILD_EXIT_OOM) ||
-               (WIFSIGNALED(status) && lim->memory_mb > 0 && max_rss_mb * 2 >= lim->memory_mb)) {
-        /* A failed allocation ends in std::bad_alloc, g_error's abort or
-         * a NULL dereference: with half the limit resident, it was one. */
+               ran_out_of_memory(status, max_rss_mb, lim)) {
         rc = err_set(err, ATSB_ERR_PERMANENT, "%s exceeded %ld MiB of memory (%s)", what,
                      lim->memory_mb, lim->memory_setting ? lim->memory_setting : "memory limit");
     } else if (WIFSIGNALED(status)) {

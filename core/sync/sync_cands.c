@@ -278,18 +278,17 @@ static int push_one(drain *d, int64_t push_id, atsb_error *err)
         goto out;
     }
     d->res->due++;
-    /* The attempt limit holds whatever ended the earlier attempts, also
-     * when none of them could record an outcome: a resume that crashes
-     * the process at every attempt must not crash it forever. */
-    if (p.attempts >= d->cfg->push_max_attempts) {
-        char msg[ATSB_ERROR_MESSAGE_MAX + 64];
-        if (attempt_never_finished(p.last_error))
-            snprintf(msg, sizeof(msg),
-                     "gave up after %d attempts; the last one never finished "
-                     "(the process died during it)", p.attempts);
-        else
-            snprintf(msg, sizeof(msg), "gave up after %d attempts: %s", p.attempts,
-                     p.last_error ? p.last_error : "no error recorded");
+    /* Attempts that never finished count toward the limit: a push that
+     * kills the process at every attempt must not do so forever.  (Those
+     * that finished were judged by their outcome: a transient failure is
+     * dead-lettered at the limit below, while bad credentials and rate
+     * limits keep the candidate queued by design, since the connection is
+     * at fault, not the candidate.) */
+    if (p.attempts >= d->cfg->push_max_attempts && attempt_never_finished(p.last_error)) {
+        char msg[160];
+        snprintf(msg, sizeof(msg),
+                 "gave up after %d attempts; the last one never finished "
+                 "(the process died during it)", p.attempts);
         log_warn("push", "%s: candidate %s: %s", d->org->slug, c.ext_id, msg);
         d->res->dead++;
         rc = settle(d, &p, &c, 2, NULL, msg, 0, err);
