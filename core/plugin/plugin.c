@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <link.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -129,19 +131,50 @@ static int trusted(plugin_registry *reg, const char *path, const struct stat *st
     return 0;
 }
 
+/* Whether the object behind handle h was mapped from the file st
+ * describes: the mapping holding its dynamic section names the device and
+ * inode in /proc/self/maps. */
+static int handle_is_file(void *h, const struct stat *st)
+{
+    struct link_map *lm = NULL;
+    if (dlinfo(h, RTLD_DI_LINKMAP, &lm) != 0 || !lm)
+        return 0;
+    uintptr_t addr = (uintptr_t)lm->l_ld;
+    FILE *f = fopen("/proc/self/maps", "re");
+    if (!f)
+        return 0;
+    char line[1024];
+    int same = 0;
+    while (fgets(line, sizeof(line), f)) {
+        unsigned long lo, hi, off, ino;
+        unsigned maj, min;
+        char perms[8];
+        if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &lo, &hi, perms, &off, &maj, &min,
+                   &ino) != 7)
+            continue;
+        if (addr >= lo && addr < hi) {
+            same = ino == (unsigned long)st->st_ino && makedev(maj, min) == st->st_dev;
+            break;
+        }
+    }
+    fclose(f);
+    return same;
+}
+
 /* dlopen by the descriptor we checked: the path may be swapped between
  * our checks and the loader's open (TOCTOU), /proc/self/fd/N cannot.
- * glibc reuses an object already loaded under the same name, and N is
- * reused after close, so a name still loaded (a library dlclose could not
- * unload) moves us to another descriptor number. */
-static void *dlopen_fd(int *fd, char *name, size_t size)
+ * glibc hands back an object already loaded under the same name (or an
+ * alias it recorded), and N is reused once closed, so an answer mapped
+ * from another file sends us to another descriptor number.  The same file
+ * loaded twice (SIGHUP reloads) is the same object, as with a path. */
+static void *dlopen_fd(int *fd, const struct stat *st, char *name, size_t size)
 {
-    for (int tries = 0; tries < 16; tries++) {
+    for (int tries = 0; tries < 64; tries++) {
         snprintf(name, size, "/proc/self/fd/%d", *fd);
-        void *old = dlopen(name, RTLD_NOW | RTLD_NOLOAD);
-        if (!old)
-            return dlopen(name, RTLD_NOW | RTLD_LOCAL);
-        dlclose(old);
+        void *h = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+        if (!h || handle_is_file(h, st))
+            return h;
+        dlclose(h);
         int other = fcntl(*fd, F_DUPFD_CLOEXEC, *fd + 1);
         if (other < 0)
             return NULL;
@@ -196,7 +229,7 @@ static int load_at(plugin_registry *reg, int dfd, const char *name, const char *
                       ATSB_ENTRY_SYMBOL);
     }
     char fdname[64];
-    void *h = dlopen_fd(&fd, fdname, sizeof(fdname));
+    void *h = dlopen_fd(&fd, &st, fdname, sizeof(fdname));
     close(fd); /* the mapping stays */
     if (!h) {
         const char *e = dlerror();
