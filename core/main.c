@@ -2,8 +2,12 @@
  * syncs jobs in and candidates out through dlopen'd connectors. */
 #include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
+#include "cands/profile.h"
 #include "cli/cli.h"
 #include "net/http.h"
 #include "base/log.h"
@@ -93,9 +97,32 @@ static int take_globals(cli_ctx *ctx, int *argc, char **argv, int *verbose)
     return 0;
 }
 
+/* A core dump of ours would hold connection secrets, OAuth tokens and
+ * candidates' personal data, readable by whoever reads the dump directory;
+ * a non-dumpable process also cannot be ptrace'd or have its /proc/PID/mem
+ * read by other processes of the same user.  Done first, before any
+ * secret is loaded.  ATSBRIDGE_CORE_DUMPS=1 keeps them, for debugging
+ * (docs/design.md). */
+static void no_core_dumps(void)
+{
+    const char *keep = getenv("ATSBRIDGE_CORE_DUMPS");
+    if (keep && str_eq(keep, "1"))
+        return;
+    struct rlimit rl = { 0, 0 };
+    if (setrlimit(RLIMIT_CORE, &rl) != 0)
+        perror("atsbridge: setrlimit(RLIMIT_CORE)");
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+        perror("atsbridge: prctl(PR_SET_DUMPABLE)");
+}
+
 int main(int argc, char **argv)
 {
+    no_core_dumps();
     setlocale(LC_ALL, "C");
+    /* Internal: the bounded child of profile_render/profile_check_resume.
+     * Not a command: its input is a binary job on stdin. */
+    if (argc == 2 && str_eq(argv[1], "__profile-child"))
+        return profile_child_main();
     cli_ctx ctx;
     memset(&ctx, 0, sizeof(ctx));
     int verbose = 0;

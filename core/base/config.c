@@ -55,6 +55,14 @@ static const key_spec KEYS[] = {
     { "candidates", "retry_cap", K_DURATION, OFF(push_retry_cap_s), 1, 7L * 86400 },
     { "candidates", "max_attempts", K_INT, OFF(push_max_attempts), 1, 100 },
     { "intake", "resume_dir", K_DIR, OFF(resume_dir), 0, 0 },
+    /* Below 64 MiB the child cannot even load its libraries. */
+    { "profile", "max_memory_mb", K_INT, OFF(profile_max_memory_mb), 64, 65536 },
+    { "profile", "timeout_s", K_INT, OFF(profile_timeout_s), 1, 3600 },
+    { "profile", "max_resume_mb", K_INT, OFF(profile_max_resume_mb), 1, 20 },
+    { "profile", "max_resume_pages", K_INT, OFF(profile_max_pages), 1, 100000 },
+    { "profile", "max_page_tree_depth", K_INT, OFF(profile_max_tree_depth), 2, 1000000 },
+    { "profile", "max_pdf_objects", K_INT, OFF(profile_max_objects), 100, 10000000 },
+    { "profile", "max_inflate_mb", K_INT, OFF(profile_max_inflate_mb), 1, 65536 },
 };
 
 static int set_defaults(config *cfg)
@@ -80,6 +88,14 @@ static int set_defaults(config *cfg)
     cfg->push_retry_base_s = 30;
     cfg->push_retry_cap_s = 3600;
     cfg->push_max_attempts = 10;
+    /* Keep in step with profile_limits_default and conf/atsbridge.conf. */
+    cfg->profile_max_memory_mb = 512;
+    cfg->profile_timeout_s = 30;
+    cfg->profile_max_resume_mb = 20;
+    cfg->profile_max_pages = 500;
+    cfg->profile_max_tree_depth = 64;
+    cfg->profile_max_objects = 250000;
+    cfg->profile_max_inflate_mb = 512;
     if (!cfg->store_path || !cfg->plugins_dir || !cfg->source_name ||
         !cfg->default_trigger || !cfg->profile_url_template)
         return -1;

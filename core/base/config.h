@@ -28,6 +28,14 @@ typedef struct config {
     long push_retry_cap_s;    /* candidates.retry_cap */
     int push_max_attempts;    /* candidates.max_attempts */
     char *resume_dir;         /* intake.resume_dir: NULL = resume paths refused */
+    /* The resume validator's limits and the render child's (profile.h). */
+    int profile_max_memory_mb;  /* profile.max_memory_mb */
+    int profile_timeout_s;      /* profile.timeout_s */
+    int profile_max_resume_mb;  /* profile.max_resume_mb */
+    int profile_max_pages;      /* profile.max_resume_pages */
+    int profile_max_tree_depth; /* profile.max_page_tree_depth */
+    int profile_max_objects;    /* profile.max_pdf_objects */
+    int profile_max_inflate_mb; /* profile.max_inflate_mb */
 } config;
 
 /* Load `path` (NULL: the default search, see config_default_path).  On error

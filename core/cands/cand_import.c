@@ -103,7 +103,7 @@ int cand_import(store *st, const config *cfg, const char *resume_dir, const char
                 FILE *errors, cand_import_result *res, atsb_error *err)
 {
     memset(res, 0, sizeof(*res));
-    cand_rec_opts opts = { -1, resume_dir ? resume_dir : cfg->resume_dir, NULL, 0 };
+    cand_rec_opts opts = { -1, resume_dir ? resume_dir : cfg->resume_dir, NULL, 0, cfg };
     char real[PATH_MAX];
     if (opts.resume_dir) {
         /* Opened once: every resume path is resolved below this descriptor. */
@@ -200,7 +200,7 @@ int cand_record_validate(const char *json, size_t len, char *why, size_t wn)
             snprintf(why, wn, "one record expected: data after it at byte %zu", i + 1);
             goto done;
         }
-    cand_rec_opts opts = { -1, NULL, NULL, 1 };
+    cand_rec_opts opts = { -1, NULL, NULL, 1, NULL };
     rc = cand_rec_parse(o, &opts, &r, why, wn);
 done:
     cand_rec_free(&r);

@@ -150,11 +150,19 @@ static int parse_time(json_object *v, int64_t *out)
 
 /* Bytes of a resume (from a file or base64) are a PDF the checker can read,
  * or UTF-8 text within the text limits.  what names the source. */
-static int classify_resume(cand_rec *r, const char *field, const char *what, char *why, size_t wn)
+static int classify_resume(cand_rec *r, const cand_rec_opts *o, const char *field,
+                           const char *what, char *why, size_t wn)
 {
     if (r->resume_len >= 5 && memcmp(r->resume, "%PDF-", 5) == 0) {
         atsb_error perr = ATSB_ERROR_INIT;
-        if (profile_check_pdf((const unsigned char *)r->resume, r->resume_len, NULL, &perr))
+        /* With a config, the check runs in the bounded child (a hostile PDF
+         * must not take the importer down); without one (validation only,
+         * the fuzz target) in-process with the default limits. */
+        int bad = o->cfg ? profile_check_resume(o->cfg, (const unsigned char *)r->resume,
+                                                r->resume_len, NULL, &perr)
+                         : profile_check_pdf((const unsigned char *)r->resume, r->resume_len,
+                                             NULL, NULL, &perr);
+        if (bad)
             return snprintf(why, wn, "field %s: %.200s is %.280s", field, what, perr.message), -1;
         r->resume_mime = "application/pdf";
         return 0;
@@ -379,7 +387,7 @@ static int read_resume_file(cand_rec *r, const char *path, const cand_rec_opts *
     buf[len] = '\0';
     r->resume = buf;
     r->resume_len = len;
-    rc = classify_resume(r, "resume.path", path, why, wn);
+    rc = classify_resume(r, o, "resume.path", path, why, wn);
 done:
     close(fd);
     return rc;
@@ -432,7 +440,7 @@ static int read_resume(cand_rec *r, json_object *res, const cand_rec_opts *o, ch
             return snprintf(why, wn, "field resume.base64: not valid base64"), -1;
         if (r->resume_len > CAND_MAX_RESUME)
             return snprintf(why, wn, "field resume.base64: larger than 20 MiB decoded"), -1;
-        if (classify_resume(r, "resume.base64", "the decoded content", why, wn) < 0)
+        if (classify_resume(r, o, "resume.base64", "the decoded content", why, wn) < 0)
             return -1;
         str_copy(r->resume_name, sizeof(r->resume_name),
                  fn && json_object_is_type(fn, json_type_string) ? json_object_get_string(fn)

@@ -7,6 +7,8 @@
 #include <json-c/json.h>
 #include <stddef.h>
 
+#include "base/config.h"
+
 /* Limits, in bytes of UTF-8 unless said (docs/candidates.md).  The
  * transcript, summary and a text resume are typeset into the profile PDF on
  * every push, so their sizes bound the render's time and memory.  Pango's
@@ -53,6 +55,7 @@ typedef struct cand_rec_opts {
     const char *resume_dir;      /* as configured (messages, absolute paths) */
     const char *resume_dir_real; /* its realpath (absolute paths) */
     int no_files;                /* validation only: check resume.path's form, read nothing */
+    const config *cfg;           /* the resume limits; NULL: defaults, checked in-process */
 } cand_rec_opts;
 
 /* Parse o into r (zeroed first); 0 ok, -1 with "field F: why" in why.

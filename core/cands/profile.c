@@ -235,25 +235,6 @@ done:
     return rc;
 }
 
-int profile_check_pdf(const unsigned char *data, size_t len, int *pages, atsb_error *err)
-{
-    int rc = ATSB_OK;
-    qpdf_data q = qpdf_init();
-    qpdf_set_suppress_warnings(q, QPDF_TRUE);
-    if (qpdf_read_memory(q, "resume", (const char *)data, (unsigned long long)len, NULL) &
-        QPDF_ERRORS) {
-        rc = qpdf_fail(q, ATSB_ERR_PERMANENT, "not a readable PDF", err);
-    } else {
-        int n = qpdf_get_num_pages(q);
-        if (n < 1)
-            rc = err_set(err, ATSB_ERR_PERMANENT, "a PDF without pages");
-        else if (pages)
-            *pages = n;
-    }
-    qpdf_cleanup(&q);
-    return rc;
-}
-
 int profile_render_pdf(const profile_input *in, unsigned char **out, size_t *len,
                        atsb_error *err)
 {

@@ -29,15 +29,22 @@ int elf_exported_symbols(const char *path, char ***names, size_t *count, char *r
         snprintf(reason, size, "cannot open: %s", strerror(errno));
         return -1;
     }
+    int rc = elf_exported_symbols_fd(fd, names, count, reason, size);
+    close(fd);
+    return rc;
+}
+
+int elf_exported_symbols_fd(int fd, char ***names, size_t *count, char *reason, size_t size)
+{
+    *names = NULL;
+    *count = 0;
     struct stat st;
     if (fstat(fd, &st) != 0 || st.st_size < (off_t)sizeof(Elf64_Ehdr)) {
-        close(fd);
         snprintf(reason, size, "not an ELF file");
         return -1;
     }
     size_t len = (size_t)st.st_size;
     const unsigned char *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
     if (m == MAP_FAILED) {
         snprintf(reason, size, "cannot map: %s", strerror(errno));
         return -1;
@@ -48,7 +55,10 @@ int elf_exported_symbols(const char *path, char ***names, size_t *count, char *r
         snprintf(reason, size, "not a 64-bit ELF file");
         goto done;
     }
-    if (eh->e_shoff == 0 || eh->e_shoff + (size_t)eh->e_shnum * sizeof(Elf64_Shdr) > len) {
+    /* Bounds by subtraction: the loader parses this before dlopen, so
+     * offsets near 2^64 must not wrap past the checks. */
+    if (eh->e_shoff == 0 || eh->e_shoff > len ||
+        (size_t)eh->e_shnum * sizeof(Elf64_Shdr) > len - eh->e_shoff) {
         snprintf(reason, size, "ELF section table out of bounds");
         goto done;
     }
@@ -56,11 +66,12 @@ int elf_exported_symbols(const char *path, char ***names, size_t *count, char *r
     for (int i = 0; i < eh->e_shnum; i++) {
         if (sh[i].sh_type != SHT_DYNSYM)
             continue;
-        if (sh[i].sh_link >= eh->e_shnum || sh[i].sh_offset + sh[i].sh_size > len ||
+        if (sh[i].sh_link >= eh->e_shnum || sh[i].sh_offset > len ||
+            sh[i].sh_size > len - sh[i].sh_offset ||
             sh[i].sh_entsize != sizeof(Elf64_Sym))
             break;
         const Elf64_Shdr *strs = &sh[sh[i].sh_link];
-        if (strs->sh_offset + strs->sh_size > len)
+        if (strs->sh_offset > len || strs->sh_size > len - strs->sh_offset)
             break;
         const Elf64_Sym *sym = (const Elf64_Sym *)(m + sh[i].sh_offset);
         size_t n = sh[i].sh_size / sizeof(Elf64_Sym);
@@ -73,7 +84,8 @@ int elf_exported_symbols(const char *path, char ***names, size_t *count, char *r
             if (sym[k].st_name >= strs->sh_size)
                 continue;
             const char *name = (const char *)(m + strs->sh_offset + sym[k].st_name);
-            if (!*name)
+            size_t room = strs->sh_size - sym[k].st_name;
+            if (!*name || strnlen(name, room) == room) /* empty, or unterminated */
                 continue;
             char **g = realloc(*names, (*count + 1) * sizeof(char *));
             if (!g)

@@ -5,11 +5,17 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <link.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "base/log.h"
 #include "base/util.h"
+#include "plugin/elfsyms.h"
 
 void plugin_registry_init(plugin_registry *reg)
 {
@@ -106,28 +112,132 @@ int plugin_check_descriptor(const atsb_connector *d, char *reason, size_t size)
 #undef FAIL
 }
 
-static int perms_ok(plugin_registry *reg, const char *path, const struct stat *st,
-                    const char *what)
+/* Who may have written the file (or swapped it, for a directory): root or
+ * the user running us, and nobody else: not another owner, not a group,
+ * not others.  A directory writable by others is refused even when sticky:
+ * anyone could add a .so. */
+static int trusted(plugin_registry *reg, const char *path, const struct stat *st,
+                   const char *what, const char *name)
 {
+    uid_t me = geteuid();
+    if (st->st_uid != 0 && st->st_uid != me)
+        return reject(reg, path, "%s%s%s is owned by uid %u, not by root or uid %u (which runs "
+                      "atsbridge)", what, name ? " " : "", name ? name : "",
+                      (unsigned)st->st_uid, (unsigned)me);
     if (st->st_mode & (S_IWGRP | S_IWOTH))
-        return reject(reg, path, "%s is writable by group or others (mode %04o); "
-                      "fix with chmod go-w", what, (unsigned)(st->st_mode & 07777));
+        return reject(reg, path, "%s%s%s is writable by group or others (mode %04o); "
+                      "fix with chmod go-w", what, name ? " " : "", name ? name : "",
+                      (unsigned)(st->st_mode & 07777));
     return 0;
 }
 
-int plugin_registry_load_file(plugin_registry *reg, const char *path)
+/* Whether the object behind handle h was mapped from the file st
+ * describes: the mapping holding its dynamic section names the device and
+ * inode in /proc/self/maps. */
+static int handle_is_file(void *h, const struct stat *st)
 {
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return reject(reg, path, "cannot stat: %s", strerror(errno));
-    if (!S_ISREG(st.st_mode))
-        return reject(reg, path, "not a regular file");
-    if (perms_ok(reg, path, &st, "file") < 0)
-        return -1;
+    struct link_map *lm = NULL;
+    if (dlinfo(h, RTLD_DI_LINKMAP, &lm) != 0 || !lm)
+        return 0;
+    uintptr_t addr = (uintptr_t)lm->l_ld;
+    FILE *f = fopen("/proc/self/maps", "re");
+    if (!f)
+        return 0;
+    char line[1024];
+    int same = 0;
+    while (fgets(line, sizeof(line), f)) {
+        unsigned long lo, hi, off, ino;
+        unsigned maj, min;
+        char perms[8];
+        if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &lo, &hi, perms, &off, &maj, &min,
+                   &ino) != 7)
+            continue;
+        if (addr >= lo && addr < hi) {
+            same = ino == (unsigned long)st->st_ino && makedev(maj, min) == st->st_dev;
+            break;
+        }
+    }
+    fclose(f);
+    return same;
+}
 
-    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+/* dlopen by the descriptor we checked: the path may be swapped between
+ * our checks and the loader's open (TOCTOU), /proc/self/fd/N cannot.
+ * glibc hands back an object already loaded under the same name (or an
+ * alias it recorded), and N is reused once closed, so an answer mapped
+ * from another file sends us to another descriptor number.  The same file
+ * loaded twice (SIGHUP reloads) is the same object, as with a path. */
+static void *dlopen_fd(int *fd, const struct stat *st, char *name, size_t size)
+{
+    for (int tries = 0; tries < 64; tries++) {
+        snprintf(name, size, "/proc/self/fd/%d", *fd);
+        void *h = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+        if (!h || handle_is_file(h, st))
+            return h;
+        dlclose(h);
+        int other = fcntl(*fd, F_DUPFD_CLOEXEC, *fd + 1);
+        if (other < 0)
+            return NULL;
+        close(*fd);
+        *fd = other;
+    }
+    return NULL;
+}
+
+/* Open `name` in the directory dfd once, without following a symlink,
+ * check the file through that descriptor (type, owner, mode, ELF exports),
+ * and load that same descriptor.  `path` is only for messages. */
+static int load_at(plugin_registry *reg, int dfd, const char *name, const char *path)
+{
+    int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) {
+        if (errno == ELOOP)
+            return reject(reg, path, "is a symbolic link; symlinks are refused (put the file "
+                          "itself in the plugin directory)");
+        return reject(reg, path, "cannot open: %s", strerror(errno));
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return reject(reg, path, "cannot stat: %s", strerror(e));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return reject(reg, path, "not a regular file");
+    }
+    if (trusted(reg, path, &st, "file", NULL) < 0) {
+        close(fd);
+        return -1;
+    }
+    /* Before dlopen, which runs the library's constructors: a file that
+     * does not even export our entry point never gets to run code. */
+    char reason[512];
+    char **names = NULL;
+    size_t n_names = 0;
+    if (elf_exported_symbols_fd(fd, &names, &n_names, reason, sizeof(reason)) < 0) {
+        close(fd);
+        return reject(reg, path, "not a loadable shared object: %s", reason);
+    }
+    int exported = 0;
+    for (size_t i = 0; i < n_names; i++)
+        exported |= str_eq(names[i], ATSB_ENTRY_SYMBOL);
+    elf_symbols_free(names, n_names);
+    if (!exported) {
+        close(fd);
+        return reject(reg, path, "missing entry symbol %s (use ATSB_CONNECTOR_DEFINE)",
+                      ATSB_ENTRY_SYMBOL);
+    }
+    char fdname[64];
+    void *h = dlopen_fd(&fd, &st, fdname, sizeof(fdname));
+    close(fd); /* the mapping stays */
     if (!h) {
         const char *e = dlerror();
+        /* dlerror names /proc/self/fd/N; the admin knows the file. */
+        const char *tail = e && !strncmp(e, fdname, strlen(fdname)) ? e + strlen(fdname) : NULL;
+        if (tail)
+            return reject(reg, path, "dlopen failed (not a loadable shared object?): %s%s",
+                          path, tail);
         return reject(reg, path, "dlopen failed (not a loadable shared object?): %s",
                       e ? e : "unknown error");
     }
@@ -148,7 +258,6 @@ int plugin_registry_load_file(plugin_registry *reg, const char *path)
         return reject(reg, path, "entry function returned NULL (connector refused host ABI %u.%u)",
                       ATSB_ABI_MAJOR, ATSB_ABI_MINOR);
     }
-    char reason[512];
     if (plugin_check_descriptor(d, reason, sizeof(reason)) < 0) {
         dlclose(h);
         return reject(reg, path, "%s", reason);
@@ -193,6 +302,40 @@ int plugin_registry_load_file(plugin_registry *reg, const char *path)
     return 0;
 }
 
+/* The directory's checks, through its descriptor; the message names the
+ * file being refused, as every refusal does. */
+static int dir_trusted(plugin_registry *reg, const char *path, const char *dir,
+                       const struct stat *st)
+{
+    return trusted(reg, path, st, "directory", dir);
+}
+
+int plugin_registry_load_file(plugin_registry *reg, const char *path)
+{
+    char *dcopy = str_dup(path), *bcopy = str_dup(path);
+    int rc = -1, dfd = -1;
+    if (!dcopy || !bcopy) {
+        rc = reject(reg, path, "out of memory");
+        goto done;
+    }
+    const char *dir = dirname(dcopy), *base = basename(bcopy);
+    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    struct stat st;
+    if (dfd < 0 || fstat(dfd, &st) != 0) {
+        rc = reject(reg, path, "cannot open its directory %s: %s", dir, strerror(errno));
+        goto done;
+    }
+    if (dir_trusted(reg, path, dir, &st) < 0)
+        goto done;
+    rc = load_at(reg, dfd, base, path);
+done:
+    if (dfd >= 0)
+        close(dfd);
+    free(dcopy);
+    free(bcopy);
+    return rc;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -203,23 +346,32 @@ int plugin_registry_load_dir(plugin_registry *reg, const char *dir, atsb_error *
     int rc = ATSB_OK;
     char **names = NULL;
     size_t n = 0;
+    DIR *d = NULL;
     free(reg->dir);
     reg->dir = str_dup(dir);
+    /* Opened once: the listing, the checks and every file's openat use
+     * this directory, even if the path is renamed meanwhile. */
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        return err_set(err, ATSB_ERR_CONFIG, "plugin directory %s: %s", dir,
-                       errno ? strerror(errno) : "not a directory");
-    DIR *d = opendir(dir);
-    if (!d)
-        return err_set(err, ATSB_ERR_CONFIG, "plugin directory %s: %s", dir, strerror(errno));
-    int dir_unsafe = (st.st_mode & (S_IWGRP | S_IWOTH)) != 0;
+    if (dfd < 0 || fstat(dfd, &st) != 0) {
+        rc = err_set(err, ATSB_ERR_CONFIG, "plugin directory %s: %s", dir,
+                     errno == ENOTDIR ? "not a directory" : strerror(errno));
+        goto done;
+    }
+    int lfd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
+    if (lfd < 0 || !(d = fdopendir(lfd))) {
+        if (lfd >= 0)
+            close(lfd);
+        rc = err_set(err, ATSB_ERR_CONFIG, "plugin directory %s: %s", dir, strerror(errno));
+        goto done;
+    }
     struct dirent *de;
     while ((de = readdir(d))) {
         size_t len = strlen(de->d_name);
         if (len < 4 || strcmp(de->d_name + len - 3, ".so") != 0)
             continue;
         char **grown = realloc(names, (n + 1) * sizeof(*names));
-        if (!grown || !(grown[n] = str_printf("%s/%s", dir, de->d_name))) {
+        if (!grown || !(grown[n] = str_dup(de->d_name))) {
             names = grown ? grown : names;
             rc = err_set(err, ATSB_ERR_INTERNAL, "out of memory");
             goto done;
@@ -231,17 +383,23 @@ int plugin_registry_load_dir(plugin_registry *reg, const char *dir, atsb_error *
     if (n > 1)
         qsort(names, n, sizeof(*names), cmp_str);
     for (size_t i = 0; i < n; i++) {
-        if (dir_unsafe)
-            reject(reg, names[i], "directory %s is writable by group or others (mode %04o); "
-                   "fix with chmod go-w", dir, (unsigned)(st.st_mode & 07777));
-        else
-            plugin_registry_load_file(reg, names[i]);
+        char *path = str_printf("%s/%s", dir, names[i]);
+        if (!path) {
+            rc = err_set(err, ATSB_ERR_INTERNAL, "out of memory");
+            goto done;
+        }
+        if (dir_trusted(reg, path, dir, &st) == 0)
+            load_at(reg, dfd, names[i], path);
+        free(path);
     }
 done:
     for (size_t i = 0; i < n; i++)
         free(names[i]);
     free(names);
-    closedir(d);
+    if (d)
+        closedir(d);
+    if (dfd >= 0)
+        close(dfd);
     return rc;
 }
 

@@ -86,7 +86,8 @@ static int render(const config *cfg, const store_cand *c, const cand_view *v,
                          job_title, cfg->source_name, v->stars, v->summary, v->msgs, v->n,
                          v->resume && !is_pdf ? (const char *)v->resume : NULL,
                          is_pdf ? v->resume : NULL, is_pdf ? v->resume_len : 0 };
-    return profile_render_pdf(&in, pdf, len, err);
+    /* In a bounded child: the resume is the candidate's file. */
+    return profile_render(cfg, &in, pdf, len, err);
 }
 
 int sync_cands_render(store *st, const config *cfg, const store_cand *c, const char *job_title,
@@ -208,6 +209,38 @@ static int settle(drain *d, const store_push *p, const store_cand *c, int outcom
     return rc;
 }
 
+/* While an attempt runs, its row says so; the outcome replaces the text.
+ * If the text is still there when the row comes up again, the process
+ * died during the attempt (a crash in the render or a connector, kill -9,
+ * power loss) and nothing else recorded how it ended. */
+#define IN_PROGRESS_FMT "attempt %d in progress since %s (if this stays, the process died during it)"
+
+static int attempt_never_finished(const char *last_error)
+{
+    return last_error && !strncmp(last_error, "attempt ", 8) &&
+           strstr(last_error, " in progress since ") != NULL;
+}
+
+/* Count the attempt and mark it in progress, committed before the render
+ * or the ATS can act (or crash).  The row stays due: after a kill -9 or a
+ * restart the push resumes at once (and find_candidate covers an ATS that
+ * acted); a push that kills the process every time is stopped by
+ * max_attempts. */
+static int begin_attempt(drain *d, const store_push *p, int attempts, atsb_error *err)
+{
+    char ts[32], mark[160];
+    time_format_iso(time_now(), ts, sizeof(ts));
+    snprintf(mark, sizeof(mark), IN_PROGRESS_FMT, attempts, ts);
+    int rc = store_begin(d->st, err);
+    if (rc)
+        return rc;
+    if (!(rc = store_push_begin_attempt(d->st, p->id, err)) &&
+        !(rc = store_push_later(d->st, p->id, p->next_attempt_at, mark, err)))
+        return store_commit(d->st, err);
+    store_rollback(d->st);
+    return rc;
+}
+
 static int push_one(drain *d, int64_t push_id, atsb_error *err)
 {
     store_push p;
@@ -258,20 +291,33 @@ static int push_one(drain *d, int64_t push_id, atsb_error *err)
         goto out;
     }
     d->res->due++;
-    /* Record the attempt before the ATS can act on it. */
-    if ((rc = store_push_begin_attempt(d->st, p.id, err)))
+    /* Attempts that never finished count toward the limit: a push that
+     * kills the process at every attempt must not do so forever.  (Those
+     * that finished were judged by their outcome: a transient failure is
+     * dead-lettered at the limit below, while bad credentials and rate
+     * limits keep the candidate queued by design, since the connection is
+     * at fault, not the candidate.) */
+    if (p.attempts >= d->cfg->push_max_attempts && attempt_never_finished(p.last_error)) {
+        char msg[160];
+        snprintf(msg, sizeof(msg),
+                 "gave up after %d attempts; the last one never finished "
+                 "(the process died during it)", p.attempts);
+        log_warn("push", "%s: candidate %s: %s", d->org->slug, c.ext_id, msg);
+        d->res->dead++;
+        rc = settle(d, &p, &c, 2, NULL, msg, 0, err);
         goto out;
+    }
     int attempts = p.attempts + 1;
+    /* Record the attempt before the render or the ATS can act on it. */
+    if ((rc = begin_attempt(d, &p, attempts, err)))
+        goto out;
     if ((rc = view_load(d->st, &c, &v, err)))
         goto out;
     have_v = 1;
     atsb_error cerr = ATSB_ERROR_INIT;
     int crc = render(d->cfg, &c, &v, j.title, &pdf, &pdf_len, &cerr);
-    if (crc) {
-        d->res->dead++;
-        rc = settle(d, &p, &c, 2, NULL, cerr.message, 0, err);
-        goto out;
-    }
+    if (crc)
+        goto failed; /* crashed, too big, too slow: classified below */
     char fname[128];
     file_name_for(&c, fname, sizeof(fname));
     atsb_attachment att = { sizeof(att), fname, "application/pdf", pdf, pdf_len };
@@ -303,6 +349,7 @@ static int push_one(drain *d, int64_t push_id, atsb_error *err)
         rc = settle(d, &p, &c, 0, &pr, NULL, 0, err);
         goto out;
     }
+failed:
     log_warn("push", "%s: candidate %s: %s", d->org->slug, c.ext_id, cerr.message);
     switch (crc) {
     case ATSB_ERR_PERMANENT:

@@ -304,4 +304,42 @@ test_cands__missing_source_needs_attention_and_keeps_candidate_queued() {
     expect_eq 0 "$(recorded | jq '.candidates | length')"
 }
 
+test_cands__attempts_that_never_finished_count_toward_max_attempts() {
+    setup_org
+    zoe
+    A candidates import "$T/zoe.json"
+    # The ATS look-up hangs; the process is killed during every attempt,
+    # as a crash during the render or in a connector would end it.
+    sb POST /_control/faults '{"path":"/v3/candidates","method":"GET","kind":"slow","count":50,"delay_ms":20000}' >/dev/null
+    local k pid i
+    for k in 1 2 3; do
+        for i in $(seq 1 10); do # started before the look-up: try again
+            "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" sync candidates acme > /dev/null 2>&1 &
+            pid=$!
+            for _ in $(seq 1 20); do
+                [ "$(outbox_attempts)" = "$k" ] && break
+                sleep 0.1
+            done
+            kill -9 $pid 2>/dev/null || true
+            wait $pid 2>/dev/null || true
+            [ "$(outbox_attempts)" = "$k" ] && break
+            sleep 0.2
+        done
+        expect_eq "$k" "$(outbox_attempts)" "attempts after kill $k"
+    done
+    A outbox list acme --json
+    [[ $(echo "$OUT" | jq -r '.[0].last_error') == "attempt 3 in progress since "* ]] || fail "in-progress mark: $OUT"
+    A sync candidates acme
+    expect_rc 0
+    expect_out "dead-lettered 1"
+    A outbox list --dead --json
+    expect_eq "gave up after 3 attempts; the last one never finished (the process died during it)" \
+        "$(echo "$OUT" | jq -r '.[0].last_error')"
+    expect_eq 0 "$(recorded | jq '.candidates | length')" "candidates created"
+}
+
+outbox_attempts() {
+    "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" outbox list acme --json | jq -r '.[0].attempts'
+}
+
 run_tests

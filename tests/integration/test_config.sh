@@ -9,7 +9,9 @@ test_config__in_tree_default_is_valid_and_annotated() {
     for key in path dir level jobs_interval full_pass_interval workers max_page_jobs max_pages timeout_ms \
                max_attempts backoff_base_ms backoff_cap_ms max_response_bytes rate_limit \
                retry_base retry_cap \
-               source_name default_trigger profile_url_template resume_dir; do
+               source_name default_trigger profile_url_template resume_dir \
+               max_memory_mb timeout_s max_resume_mb max_resume_pages max_page_tree_depth \
+               max_pdf_objects max_inflate_mb; do
         grep -qE "^\s+$key = " "$ROOT/conf/atsbridge.conf" || fail "conf/atsbridge.conf lacks $key"
     done
 }
@@ -37,6 +39,10 @@ test_config__bad_values_rejected() {
     run "$ATSB" -c "$T/bad.conf" org list
     expect_rc 3
     expect_err "$T/bad.conf:2: http.max_attempts: 99 is out of range 1..20"
+    printf 'profile: {\n  max_memory_mb = 8;\n};\n' > "$T/bad.conf"
+    run "$ATSB" -c "$T/bad.conf" org list
+    expect_rc 3
+    expect_err "$T/bad.conf:2: profile.max_memory_mb: 8 is out of range 64..65536"
     printf 'log: {\n  level = "loud";\n};\n' > "$T/bad.conf"
     run "$ATSB" -c "$T/bad.conf" org list
     expect_rc 3

@@ -30,7 +30,7 @@ test_plugins__each_bad_fixture_refused_with_its_reason() {
     [[ $(refusal no_entry.so) == "missing entry symbol atsb_connector_entry"* ]] || fail "no_entry: $(refusal no_entry.so)"
     [[ $(refusal entry_null.so) == "entry function returned NULL"* ]] || fail "entry_null: $(refusal entry_null.so)"
     [[ $(refusal dupe_b.so) == "duplicate connector name \"dupe\" (already loaded from $T/p/dupe_a.so)" ]] || fail "dupe_b: $(refusal dupe_b.so)"
-    [[ $(refusal not_elf.so) == "dlopen failed"*"not_elf.so"* ]] || fail "not_elf: $(refusal not_elf.so)"
+    [[ $(refusal not_elf.so) == "not a loadable shared object: not an ELF file" ]] || fail "not_elf: $(refusal not_elf.so)"
 }
 
 test_plugins__good_connectors_still_load_beside_bad_ones() {
@@ -69,6 +69,49 @@ test_plugins__world_writable_directory_refused() {
     run "$ATSB" --db "$T/db" --plugin-dir "$T/p" plugins list
     expect_rc 0
     expect_out "refused $T/p/testats.so: directory $T/p is writable by group or others (mode 0777)"
+}
+
+test_plugins__symlink_to_a_so_in_a_world_writable_directory_refused() {
+    mkdir -m 0755 "$T/p"
+    mkdir -m 0777 "$T/drop"
+    cp "$FIXTURES/testats.so" "$T/drop/testats.so"
+    chmod 0755 "$T/drop/testats.so"
+    ln -s "$T/drop/testats.so" "$T/p/testats.so"
+    run "$ATSB" --db "$T/db" --plugin-dir "$T/p" plugins list
+    expect_rc 0
+    expect_out "refused $T/p/testats.so: is a symbolic link; symlinks are refused (put the file itself in the plugin directory)"
+    expect_out "no connectors loaded"
+}
+
+test_plugins__file_owned_by_another_user_refused() {
+    # As root (CI): root may read anything, so ownership is what tells a
+    # file an administrator installed from one anybody could have made.
+    mkdir -m 0755 "$T/p"
+    cp "$FIXTURES/testats.so" "$T/p/testats.so"
+    chmod 0755 "$T/p/testats.so"
+    chown 65534 "$T/p/testats.so"
+    run "$ATSB" --db "$T/db" --plugin-dir "$T/p" plugins list
+    expect_rc 0
+    expect_out "refused $T/p/testats.so: file is owned by uid 65534, not by root or uid $(id -u) (which runs atsbridge)"
+    expect_out "no connectors loaded"
+}
+
+test_plugins__directory_owned_by_another_user_refused() {
+    mkdir -m 0755 "$T/p"
+    cp "$FIXTURES/testats.so" "$T/p/testats.so"
+    chmod 0755 "$T/p/testats.so"
+    chown 65534 "$T/p"
+    run "$ATSB" --db "$T/db" --plugin-dir "$T/p" plugins list
+    expect_rc 0
+    expect_out "refused $T/p/testats.so: directory $T/p is owned by uid 65534, not by root or uid $(id -u) (which runs atsbridge)"
+}
+
+test_plugins__fifo_named_so_refused_without_blocking() {
+    mkdir -m 0755 "$T/p"
+    mkfifo -m 0644 "$T/p/pipe.so"
+    run timeout 10 "$ATSB" --db "$T/db" --plugin-dir "$T/p" plugins list
+    expect_rc 0
+    expect_out "refused $T/p/pipe.so: not a regular file"
 }
 
 test_plugins__missing_directory_is_a_config_error() {
