@@ -307,7 +307,7 @@ test_cands__missing_source_needs_attention_and_keeps_candidate_queued() {
 test_cands__attempts_that_never_finished_count_toward_max_attempts() {
     setup_org
     zoe
-    A candidates import "$T/zoe.json"
+    A candidates import "$T/zoe.json" --resume-dir "$T"
     # The ATS look-up hangs; the process is killed during every attempt,
     # as a crash during the render or in a connector would end it.
     sb POST /_control/faults '{"path":"/v3/candidates","method":"GET","kind":"slow","count":50,"delay_ms":20000}' >/dev/null

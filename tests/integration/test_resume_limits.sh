@@ -44,7 +44,7 @@ test_resume__deep_page_tree_refused_at_import_with_the_limit() {
     gh_connect acme
     "$MKPDF" --deep-tree "$T/deep.pdf" 20000 || fail mkpdf
     cand d1 "$T/deep.pdf" > "$T/in.json"
-    A candidates import "$T/in.json"
+    A candidates import "$T/in.json" --resume-dir "$T"
     expect_rc 1
     expect_err "record 1 (line 1, id d1): field resume.path: $T/deep.pdf is a PDF whose page tree is more than 64 levels deep (limit: profile.max_page_tree_depth)"
 }
@@ -55,13 +55,13 @@ test_resume__object_stream_bomb_refused_at_import_fast_and_small() {
     "$MKPDF" --bomb "$T/bomb.pdf" 2048 || fail mkpdf
     cand b1 "$T/bomb.pdf" > "$T/in.json"
     local t0=$SECONDS
-    A candidates import "$T/in.json"
+    A candidates import "$T/in.json" --resume-dir "$T"
     expect_rc 1
     expect_err "field resume.path: $T/bomb.pdf is a PDF whose compressed streams expand to more than 512 MiB (limit: profile.max_inflate_mb)"
     [ $((SECONDS - t0)) -le 15 ] || fail "the refusal took $((SECONDS - t0)) s"
     # Past the stream scan, the check's child hits its memory limit.
     conf_with "max_inflate_mb = 65536;" "max_memory_mb = 128;"
-    C candidates import "$T/in.json"
+    C candidates import "$T/in.json" --resume-dir "$T"
     expect_rc 1
     expect_err "$T/bomb.pdf is a PDF that could not be checked: the check exceeded 128 MiB of memory (profile.max_memory_mb)"
     A candidates list acme --json
@@ -77,7 +77,7 @@ test_resume__render_crash_is_dead_lettered_and_the_others_are_pushed() {
     "$MKPDF" --deep-tree "$T/deep.pdf" 20000 || fail mkpdf
     "$MKPDF" "$T/good.pdf" 2 "Good resume" || fail mkpdf
     { cand d1 "$T/deep.pdf"; cand g1 "$T/good.pdf"; } > "$T/in.jsonl"
-    C candidates import "$T/in.jsonl"
+    C candidates import "$T/in.jsonl" --resume-dir "$T"
     expect_rc 0
     C sync candidates acme
     expect_rc 0
@@ -95,7 +95,7 @@ test_resume__stored_resume_beyond_the_limits_is_dead_lettered_with_the_reason() 
     "$MKPDF" "$T/good.pdf" 2 "Good resume" || fail mkpdf
     "$MKPDF" --deep-tree "$T/deep.pdf" 20000 || fail mkpdf
     { cand d1 "$T/good.pdf"; cand g1 "$T/good.pdf"; } > "$T/in.jsonl"
-    A candidates import "$T/in.jsonl"
+    A candidates import "$T/in.jsonl" --resume-dir "$T"
     expect_rc 0
     store_resume d1 "$T/deep.pdf"
     A sync candidates acme
@@ -112,7 +112,7 @@ test_resume__render_memory_and_time_limits_name_their_setting() {
     "$MKPDF" "$T/good.pdf" 1 "Good resume" || fail mkpdf
     "$MKPDF" --bomb "$T/bomb.pdf" 2048 || fail mkpdf
     { cand m1 "$T/good.pdf"; } > "$T/in.jsonl"
-    A candidates import "$T/in.jsonl"
+    A candidates import "$T/in.jsonl" --resume-dir "$T"
     store_resume m1 "$T/bomb.pdf"
     conf_with "max_inflate_mb = 65536;" "max_memory_mb = 128;"
     C sync candidates acme
