@@ -69,20 +69,18 @@ static int denied(sandbox *sb, const char *route, sb_response *rs)
 }
 
 /* confidentiality=all|confidential widens a list to confidential records
- * (LV §2); a key without access to confidential data is refused (GUESS:
- * Lever may instead leave them out).  Returns -1 after answering 403. */
-static int wants_confidential(sandbox *sb, const sb_request *rq, sb_response *rs)
+ * (LV §2).  A key without access to confidential data gets the
+ * non-confidential ones only: GUESS (no source says whether Lever refuses
+ * the parameter or leaves those records out; leaving out is the milder). */
+static int wants_confidential(sandbox *sb, const sb_request *rq)
 {
     char *c = sb_query(rq->query, "confidentiality");
     int want = c && (!strcmp(c, "all") || !strcmp(c, "confidential"));
     free(c);
     json_object *v;
     if (want && json_object_object_get_ex(sb->lever, "confidential_access", &v) &&
-        !json_object_get_boolean(v)) {
-        lever_error(rs, 403, "ForbiddenError",
-                    "This API key does not have access to confidential data");
-        return -1;
-    }
+        !json_object_get_boolean(v))
+        return 0;
     return want;
 }
 
@@ -112,11 +110,7 @@ static int list_postings(sandbox *sb, const sb_request *rq, sb_response *rs)
         lever_error(rs, 400, "BadRequestError", "limit must be between 1 and 100");
         return 1;
     }
-    int conf = wants_confidential(sb, rq, rs);
-    if (conf < 0) {
-        free(offset);
-        return 1;
-    }
+    int conf = wants_confidential(sb, rq);
     if (offset) {
         /* Tokens carry the sort they were made for; a re-sort voids them. */
         char *dec = sb_b64url_decode(offset);
@@ -205,9 +199,7 @@ static json_object *find_posting(sandbox *sb, const char *id)
 
 static int list_opportunities(sandbox *sb, const sb_request *rq, sb_response *rs)
 {
-    int conf = wants_confidential(sb, rq, rs);
-    if (conf < 0)
-        return 1;
+    int conf = wants_confidential(sb, rq);
     char *email = sb_query(rq->query, "email"), *posting = sb_query(rq->query, "posting_id");
     json_object *opps = sb_arr(sb->lever, "opportunities"), *data = json_object_new_array();
     for (size_t i = 0; i < json_object_array_length(opps); i++) {
