@@ -220,8 +220,10 @@ static int upload_resume(gh *g, long app, const atsb_attachment *a, atsb_error *
     json_object_object_add(b, "application_id", json_object_new_int64(app));
     json_object_object_add(b, "filename", json_object_new_string(a->file_name));
     json_object_object_add(b, "type", json_object_new_string("resume"));
+    /* Only the documented fields (greenhouse-v3.md §4, R-ATT): no
+     * content_type (a v1 field; v3 infers the type from the filename's
+     * extension), and no visibility, whose default follows `type`. */
     json_object_object_add(b, "content", json_object_new_string(b64));
-    json_object_object_add(b, "content_type", json_object_new_string(a->mime_type ? a->mime_type : "application/pdf"));
     g->api->free(b64);
     gh_reply r;
     int rc = post(g, "/v3/attachments", b, &r, err);

@@ -118,18 +118,86 @@ static int gh_create(const atsb_host_api *api, atsb_host *host, void **out, atsb
     return ATSB_OK;
 }
 
-/* Check: a token (bad credentials fail here) and one job page (a missing
- * scope or a non-admin user fails here). */
+/* One endpoint the check reads, the scope that grants it, and whether a
+ * sync or a push cannot do without it. */
+typedef struct probe {
+    const char *path;
+    const char *scope;
+    int required;
+} probe;
+
+/* Check: a token (bad credentials fail here), then one record from every
+ * endpoint a sync and a push read, so a missing scope or a non-admin user
+ * is named at connect instead of at the first sync or push.  Writes
+ * (POST candidates, applications, attachments) are not tried: they would
+ * create records.  Every 403 is collected: "the API credentials lack:
+ * GET /v3/offices (403, scope harvest:offices:list), ...".  Departments
+ * and job posts only enrich a job, so missing those is a warning. */
 static int gh_check(void *inst, atsb_error *err)
 {
     gh *g = inst;
-    gh_reply r = { 0 };
-    int rc = gh_call(g, "GET", "/v3/jobs?per_page=1", NULL, 1, &r, err);
-    if (rc == ATSB_OK && !json_object_is_type(r.json, json_type_array))
-        rc = g->api->set_error(err, ATSB_ERR_CONFIG,
-                               "GET /v3/jobs did not return a list; is base_url the Harvest API host?");
-    gh_reply_free(&r);
-    return rc;
+    const probe probes[] = {
+        { "/v3/jobs", "harvest:jobs:list", 1 },
+        { "/v3/offices", "harvest:offices:list", 1 },
+        { "/v3/departments", "harvest:departments:list", 0 },
+        { "/v3/job_posts", "harvest:job_posts:list", 0 },
+        { "/v3/job_post_searchable_locations", "harvest:job_post_searchable_locations:list", 0 },
+        { "/v3/candidates", "harvest:candidates:list", 1 },
+        { "/v3/applications", "harvest:applications:list", 1 },
+        { "/v3/attachments", "harvest:attachments:list", 1 },
+        /* Only when the source is looked up by name. */
+        { "/v3/sources", "harvest:sources:list", 1 },
+    };
+    size_t n = sizeof(probes) / sizeof(probes[0]) - (g->source_id > 0 ? 1 : 0);
+    char lacks[1024] = "", optional[512] = "";
+    size_t used = 0, oused = 0;
+    int missing_required = 0;
+    for (size_t i = 0; i < n; i++) {
+        char url[96];
+        snprintf(url, sizeof(url), "%s?per_page=1", probes[i].path);
+        gh_reply r;
+        atsb_error e = ATSB_ERROR_INIT;
+        int rc = gh_call(g, "GET", url, NULL, 1, &r, &e);
+        if (rc == ATSB_OK && !json_object_is_type(r.json, json_type_array))
+            rc = g->api->set_error(&e, ATSB_ERR_CONFIG,
+                                   "GET %s did not return a list; is base_url the Harvest API host?",
+                                   probes[i].path);
+        gh_reply_free(&r);
+        if (rc == ATSB_OK)
+            continue;
+        /* 403: this scope is missing (or user_id is not a Site Admin);
+         * an optional endpoint may also be absent (404). */
+        if (e.http_status == 403 || (!probes[i].required && e.http_status == 404)) {
+            char *buf = probes[i].required ? lacks : optional;
+            size_t *at = probes[i].required ? &used : &oused;
+            size_t size = probes[i].required ? sizeof(lacks) : sizeof(optional);
+            if (*at < size)
+                *at += (size_t)snprintf(buf + *at, size - *at, "%sGET %s (%d, scope %s)",
+                                        *at ? ", " : "", probes[i].path, e.http_status,
+                                        probes[i].scope);
+            missing_required += probes[i].required;
+            continue;
+        }
+        /* Anything else (401, 5xx, a wrong base_url) is not about one
+         * endpoint: report it as it is.  Copied through the host, which
+         * knows its own struct's size. */
+        int code = g->api->set_error(err, rc, "%s", e.message);
+        if (ATSB_HAS_FIELD(atsb_error, err, http_status))
+            err->http_status = e.http_status;
+        if (ATSB_HAS_FIELD(atsb_error, err, retry_after_s))
+            err->retry_after_s = e.retry_after_s;
+        return code;
+    }
+    if (optional[0])
+        g->api->log(g->host, ATSB_LOG_WARN,
+                    "the API credentials lack: %s; jobs sync without what these add "
+                    "(department names, job post locations)", optional);
+    if (missing_required)
+        return g->api->set_error(err, ATSB_ERR_AUTH,
+                                 "the API credentials lack: %s%s%s (grant these scopes to the "
+                                 "Harvest V3 credentials, and make user_id a Site Admin)",
+                                 lacks, optional[0] ? "; optional: " : "", optional);
+    return ATSB_OK;
 }
 
 static const atsb_connector DESCRIPTOR = {

@@ -16,6 +16,15 @@ static const atsb_setting_spec SETTINGS[] = {
     { "api_key", ATSB_SETTING_STRING, 1, 1, NULL, "Lever API key (Settings > Integrations and API)" },
     { "perform_as", ATSB_SETTING_STRING, 1, 0, NULL,
       "the Lever user id writes are made as (perform_as)" },
+    { "import_unlisted", ATSB_SETTING_BOOL, 0, 0, "true",
+      "import postings in state internal (\"unlisted\" in Lever: on no job site, but open to "
+      "candidates added by the team)" },
+    { "require_public_channel", ATSB_SETTING_BOOL, 0, 0, "false",
+      "import a published posting only when it is on the public job site (distributionChannels "
+      "holds \"public\"), not when it is on the internal job site only" },
+    { "import_confidential", ATSB_SETTING_BOOL, 0, 0, "false",
+      "import confidential postings too (confidentiality=all; the API key needs access to "
+      "confidential data)" },
     { NULL, 0, 0, 0, NULL, NULL }
 };
 
@@ -137,6 +146,13 @@ static int lv_create(const atsb_host_api *api, atsb_host *host, void **out, atsb
     l->base = strdup(base ? base : "https://api.lever.co/v1");
     l->api_key = strdup(api->setting(host, "api_key") ? api->setting(host, "api_key") : "");
     l->perform_as = strdup(api->setting(host, "perform_as") ? api->setting(host, "perform_as") : "");
+    /* The host validated these as booleans and fills in the defaults. */
+    const char *v = api->setting(host, "import_unlisted");
+    l->import_unlisted = !v || !strcmp(v, "true") || !strcmp(v, "1");
+    v = api->setting(host, "require_public_channel");
+    l->require_public_channel = v && (!strcmp(v, "true") || !strcmp(v, "1"));
+    v = api->setting(host, "import_confidential");
+    l->import_confidential = v && (!strcmp(v, "true") || !strcmp(v, "1"));
     if (!l->base || !l->api_key || !l->perform_as) {
         lv_destroy(l);
         return api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
@@ -148,15 +164,62 @@ static int lv_create(const atsb_host_api *api, atsb_host *host, void **out, atsb
     return ATSB_OK;
 }
 
+/* Check: one record from every endpoint a sync and a push read, so an API
+ * key without an endpoint (Lever keys are granted endpoint by endpoint) is
+ * named at connect with every endpoint it lacks, not at the first push:
+ * "the API key lacks: GET /opportunities (403: ...)".  The writes (POST
+ * /opportunities, POST /opportunities/{id}/files) are not tried: they
+ * would create records.  The files listing is asked for an opportunity
+ * that cannot exist: 404 means the key may use the endpoint. */
 static int lv_check(void *inst, atsb_error *err)
 {
     lever *l = inst;
-    lv_reply r;
-    int rc = lv_call(l, "GET", "/postings?limit=1", NULL, NULL, 0, 1, &r, err);
-    if (!rc && !json_object_is_type(r.json, json_type_object))
-        rc = l->api->set_error(err, ATSB_ERR_CONFIG, "GET /postings did not return {data: [...]}; is base_url the Lever API?");
-    lv_reply_free(&r);
-    return rc;
+    struct { const char *label, *path; int object_reply; } probes[] = {
+        { "GET /postings", l->import_confidential ? "/postings?limit=1&confidentiality=all"
+                                                  : "/postings?limit=1", 1 },
+        { "GET /opportunities",
+          "/opportunities?limit=1&email=atsbridge-check%40example.invalid&confidentiality=all", 1 },
+        { "GET /opportunities/{id}/files",
+          "/opportunities/00000000-0000-0000-0000-000000000000/files", 0 },
+    };
+    char lacks[1024] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+        lv_reply r;
+        atsb_error e = ATSB_ERROR_INIT;
+        int rc = lv_call(l, "GET", probes[i].path, NULL, NULL, 0, 1, &r, &e);
+        if (rc == ATSB_OK && probes[i].object_reply && !json_object_is_type(r.json, json_type_object))
+            rc = l->api->set_error(&e, ATSB_ERR_CONFIG,
+                                   "%s did not return {data: [...]}; is base_url the Lever API?",
+                                   probes[i].label);
+        lv_reply_free(&r);
+        if (rc == ATSB_OK || (!probes[i].object_reply && e.http_status == 404))
+            continue;
+        if (e.http_status == 403) {
+            /* "GET /x: Lever refused the API key (HTTP 403: why); ..." -> why */
+            const char *why = strstr(e.message, "(HTTP 403");
+            size_t wl = why ? strcspn(why + 1, ")") : 0;
+            if (used < sizeof(lacks))
+                used += (size_t)snprintf(lacks + used, sizeof(lacks) - used, "%s%s (%.*s)",
+                                         used ? ", " : "", probes[i].label,
+                                         why ? (int)wl - 5 : 3, why ? why + 6 : "403");
+            continue;
+        }
+        /* A bad key (401), an outage or a wrong base_url is not about one
+         * endpoint.  Copied through the host, which knows its struct. */
+        int code = l->api->set_error(err, rc, "%s", e.message);
+        if (ATSB_HAS_FIELD(atsb_error, err, http_status))
+            err->http_status = e.http_status;
+        if (ATSB_HAS_FIELD(atsb_error, err, retry_after_s))
+            err->retry_after_s = e.retry_after_s;
+        return code;
+    }
+    if (used)
+        return l->api->set_error(err, ATSB_ERR_AUTH,
+                                 "the API key lacks: %s (grant these endpoints to the key under "
+                                 "Settings > Integrations and API%s)", lacks,
+                                 l->import_confidential ? ", with access to confidential data" : "");
+    return ATSB_OK;
 }
 
 static const atsb_connector DESCRIPTOR = {

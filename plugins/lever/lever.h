@@ -16,6 +16,9 @@ typedef struct lever {
     char *base;
     char *api_key;
     char *perform_as;
+    int import_unlisted;        /* state "internal" (Lever's "unlisted") counts as open */
+    int require_public_channel; /* a published posting is open only on the public site */
+    int import_confidential;    /* list postings with confidentiality=all */
 } lever;
 
 typedef struct lv_reply {

@@ -1,5 +1,6 @@
 /* Postings: GET /postings pages with limit (<= 100) and the opaque `next`
- * offset token.  Lever has no documented updated-since filter on postings,
+ * offset token, with confidentiality=all when confidential postings are
+ * imported (Lever lists non-confidential records only by default).  Lever has no documented updated-since filter on postings,
  * so every run is a full pass.  A voided offset token ("Invalid offset
  * token") restarts the listing from the first page; pages already handed
  * to the host are simply seen again. */
@@ -24,6 +25,37 @@ static uint64_t token_hash(const char *s)
         h *= 0x100000001b3ull;
     }
     return h;
+}
+
+/* Non-zero when `channel` is in the posting's distributionChannels. */
+static int on_channel(json_object *p, const char *channel)
+{
+    json_object *ch;
+    if (!json_object_object_get_ex(p, "distributionChannels", &ch) ||
+        !json_object_is_type(ch, json_type_array))
+        return 0;
+    for (size_t i = 0; i < json_object_array_length(ch); i++)
+        if (!strcmp(json_object_get_string(json_object_array_get_idx(ch, i)), channel))
+            return 1;
+    return 0;
+}
+
+/* Whether a posting is open for sourcing.  Lever: published postings are
+ * on the public and/or internal job site (distributionChannels); internal
+ * ("unlisted") ones are on neither but take candidates the team adds;
+ * closed, draft, pending and rejected take none.  A posting we do not
+ * import goes to the host as not open: counted as closed-skipped, and
+ * archived if it was imported before (a setting changed). */
+static int posting_open(const lever *l, json_object *p, const char *state)
+{
+    const char *conf = lv_str(p, "confidentiality");
+    if (!l->import_confidential && conf && !strcmp(conf, "confidential"))
+        return 0; /* listed anyway (a Lever that ignores the default filter) */
+    if (!strcmp(state, "internal"))
+        return l->import_unlisted;
+    if (strcmp(state, "published") != 0)
+        return 0;
+    return !l->require_public_channel || on_channel(p, "public");
 }
 
 static int map_page(lever *l, json_object *data, const atsb_job_sink *sink, atsb_error *err)
@@ -53,10 +85,7 @@ static int map_page(lever *l, json_object *data, const atsb_job_sink *sink, atsb
         j->struct_size = sizeof(*j);
         j->remote_id = id;
         j->title = lv_str(p, "text");
-        /* published and internal postings take applicants; closed, draft,
-         * pending and rejected do not. */
-        j->status = !strcmp(state, "published") || !strcmp(state, "internal") ? ATSB_JOB_OPEN
-                                                                              : ATSB_JOB_CLOSED;
+        j->status = posting_open(l, p, state) ? ATSB_JOB_OPEN : ATSB_JOB_CLOSED;
         j->country_code = lv_str(p, "country");
         j->location_text = lv_str(cat, "location");
         json_object *all;
@@ -111,8 +140,9 @@ int lv_list_jobs(void *inst, const atsb_list_request *req, const atsb_job_sink *
          * base_url, so whatever a reply puts in `next` cannot move the
          * listing (and our API key) to another origin. */
         char *enc = offset ? lv_encode(l, offset) : NULL;
-        char *path = enc ? lv_printf("/postings?limit=%d&offset=%s", limit, enc)
-                         : lv_printf("/postings?limit=%d", limit);
+        const char *conf = l->import_confidential ? "&confidentiality=all" : "";
+        char *path = enc ? lv_printf("/postings?limit=%d%s&offset=%s", limit, conf, enc)
+                         : lv_printf("/postings?limit=%d%s", limit, conf);
         free(enc);
         lv_reply r;
         rc = path ? lv_call(l, "GET", path, NULL, NULL, 0, 1, &r, err)

@@ -18,7 +18,11 @@ static int find_opportunity(lever *l, const atsb_candidate *c, char *opp, size_t
     if (!c->email || !*c->email)
         return ATSB_OK; /* without an email Lever cannot match either */
     char *e = lv_encode(l, c->email), *p = lv_encode(l, c->job_remote_id ? c->job_remote_id : "");
-    char *path = e && p ? lv_printf("/opportunities?email=%s&posting_id=%s", e, p) : NULL;
+    /* confidentiality=all: Lever lists non-confidential opportunities only
+     * by default, and one on a confidential posting must be found too, or
+     * a lost reply would become a second opportunity. */
+    char *path = e && p ? lv_printf("/opportunities?email=%s&posting_id=%s&confidentiality=all",
+                                    e, p) : NULL;
     free(e);
     free(p);
     if (!path)
@@ -106,7 +110,9 @@ static int create_opportunity(lever *l, const atsb_candidate *c, char *opp, size
     json_object_object_get_ex(r.json, "data", &data);
     snprintf(opp, osz, "%s", lv_str(data, "id") ? lv_str(data, "id") : "");
     snprintf(contact, csz, "%s", lv_str(data, "contact") ? lv_str(data, "contact") : "");
-    if (data && json_object_object_get_ex(data, "deduped", &dedup) && json_object_get_boolean(dedup))
+    /* `deduped` sits beside `data`, not inside it (the create reply,
+     * corbaltcode/lever-data-api-go createOpportunityResponseJSON). */
+    if (json_object_object_get_ex(r.json, "deduped", &dedup) && json_object_get_boolean(dedup))
         l->api->log(l->host, ATSB_LOG_INFO,
                     "Lever matched an existing contact by email; the new opportunity is linked to it");
     lv_reply_free(&r);

@@ -1,9 +1,16 @@
-/* Greenhouse Harvest v3, as documented (see ../shared/docs/greenhouse-v3.md):
- * OAuth client-credentials token endpoint; bare-array list responses ordered
- * by id descending; cursor pagination through a Link rel="next" header, where
- * a call carrying a cursor and anything else is refused with 422; jobs that
- * reference offices by id; candidates with a nested first application;
- * applications; attachments as base64 content; sources. */
+/* Greenhouse Harvest v3, as documented in /work/shared/docs/greenhouse-v3.md
+ * (cited below as GH3 §n, with that doc's source keys):
+ * OAuth client-credentials token endpoint (GH3 §1); bare-array list
+ * responses ordered by id descending (GH3 §0, §2); cursor pagination through
+ * a Link rel="next" header, where a call carrying a cursor and anything else
+ * is refused with 422 (GH3 §2 [PAG]); jobs that reference offices by id and
+ * carry confidential / is_template (GH3 §3 [AB][SV]); job posts and their
+ * structured searchable locations (GH3 §3 [SV]); candidates with a nested
+ * first application (GH3 §4); applications; attachments with only the
+ * documented body fields (GH3 §4 [R-ATT]); sources (GH3 §5); a 403 for an
+ * endpoint whose scope the client lacks (GH3 §1 [AB][W6]), configured per
+ * client in the fixture: "denied": ["harvest:offices:list", ...].
+ * Rules marked GUESS have no source. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +88,7 @@ static int token_endpoint(sandbox *sb, const sb_request *rq, sb_response *rs)
     char *creds = sb_b64url_decode(rq->authorization + 6);
     char *grant = sb_query(rq->body, "grant_type");
     int ok = 0;
+    char client[128] = "";
     if (creds) {
         char *colon = strchr(creds, ':');
         if (colon) {
@@ -89,8 +97,10 @@ static int token_endpoint(sandbox *sb, const sb_request *rq, sb_response *rs)
             for (size_t i = 0; i < json_object_array_length(clients); i++) {
                 json_object *c = json_object_array_get_idx(clients, i);
                 if (sget(c, "client_id") && !strcmp(sget(c, "client_id"), creds) &&
-                    sget(c, "client_secret") && !strcmp(sget(c, "client_secret"), colon + 1))
+                    sget(c, "client_secret") && !strcmp(sget(c, "client_secret"), colon + 1)) {
                     ok = 1;
+                    snprintf(client, sizeof(client), "%s", creds);
+                }
             }
         }
     }
@@ -116,6 +126,12 @@ static int token_endpoint(sandbox *sb, const sb_request *rq, sb_response *rs)
             json_object_object_add(sb->gh, "tokens", tokens);
         }
         json_object_object_add(tokens, tok, json_object_new_int64((int64_t)e));
+        json_object *owners;
+        if (!json_object_object_get_ex(sb->gh, "token_clients", &owners)) {
+            owners = json_object_new_object();
+            json_object_object_add(sb->gh, "token_clients", owners);
+        }
+        json_object_object_add(owners, tok, json_object_new_string(client));
         json_object *o = json_object_new_object();
         json_object_object_add(o, "access_token", json_object_new_string(tok));
         json_object_object_add(o, "token_type", json_object_new_string("Bearer"));
@@ -139,11 +155,48 @@ static int authorised(sandbox *sb, const sb_request *rq, sb_response *rs)
     return 0;
 }
 
+/* The scope a route needs: harvest:<resource>:<action> (GH3 §1 [PARTNER]). */
+static void route_scope(const sb_request *rq, const char *resource, char *out, size_t n)
+{
+    snprintf(out, n, "harvest:%s:%s", resource, !strcmp(rq->method, "GET") ? "list" : "create");
+}
+
+/* 403 when the token's client was not granted the route's scope (GH3 §1:
+ * "A missing scope or a non-admin sub gives 403" [AB][W6]).  The body's
+ * wording is a GUESS: no source shows a 403 body. */
+static int scope_denied(sandbox *sb, const sb_request *rq, const char *resource, sb_response *rs)
+{
+    json_object *owners, *cid, *clients = arr(sb, "clients"), *denied;
+    if (!json_object_object_get_ex(sb->gh, "token_clients", &owners) ||
+        !json_object_object_get_ex(owners, rq->authorization + 7, &cid))
+        return 0;
+    char scope[96];
+    route_scope(rq, resource, scope, sizeof(scope));
+    for (size_t i = 0; i < json_object_array_length(clients); i++) {
+        json_object *c = json_object_array_get_idx(clients, i);
+        if (!sget(c, "client_id") || strcmp(sget(c, "client_id"), json_object_get_string(cid)) ||
+            !json_object_object_get_ex(c, "denied", &denied))
+            continue;
+        for (size_t k = 0; k < json_object_array_length(denied); k++)
+            if (!strcmp(json_object_get_string(json_object_array_get_idx(denied, k)), scope)) {
+                json_object *o = json_object_new_object(), *errs = json_object_new_array();
+                char msg[160];
+                snprintf(msg, sizeof(msg), "Missing required scope: %s", scope);
+                json_object_array_add(errs, json_object_new_string(msg));
+                json_object_object_add(o, "message", json_object_new_string("Forbidden"));
+                json_object_object_add(o, "errors", errs);
+                sb_json(rs, 403, o);
+                return 1;
+            }
+    }
+    return 0;
+}
+
 /* ---- lists ---- */
 
 /* Query filters, parsed once per request (not once per record). */
 typedef struct sb_filter {
-    char *status, *ids, *email, *candidate_ids, *job_ids, *application_ids;
+    char *status, *ids, *email, *candidate_ids, *job_ids, *application_ids, *job_post_ids;
     time_t updated_min, updated_max, created_min;  /* -1: no bound */
     int updated_min_strict;
 } sb_filter;
@@ -207,6 +260,7 @@ static void filter_parse(sb_filter *f, const char *q)
     f->candidate_ids = sb_query(q, "candidate_ids");
     f->job_ids = sb_query(q, "job_ids");
     f->application_ids = sb_query(q, "application_ids");
+    f->job_post_ids = sb_query(q, "job_post_ids");
     parse_dates(q, "updated_at", &f->updated_min, &f->updated_max, &f->updated_min_strict);
     time_t unused;
     parse_dates(q, "created_at", &f->created_min, &unused, NULL);
@@ -220,6 +274,7 @@ static void filter_free(sb_filter *f)
     free(f->candidate_ids);
     free(f->job_ids);
     free(f->application_ids);
+    free(f->job_post_ids);
 }
 
 static int f_jobs(const sb_filter *f, json_object *j)
@@ -264,6 +319,18 @@ static int f_applications(const sb_filter *f, json_object *a)
 {
     return f_ids(f, a) && in_id_list(f->candidate_ids, iget(a, "candidate_id")) &&
            in_id_list(f->job_ids, iget(a, "job_id"));
+}
+
+/* job_posts?job_ids= and job_post_searchable_locations?job_post_ids=
+ * (GH3 §3 [SV]: filters by parent id). */
+static int f_job_posts(const sb_filter *f, json_object *p)
+{
+    return f_ids(f, p) && in_id_list(f->job_ids, iget(p, "job_id"));
+}
+
+static int f_searchable(const sb_filter *f, json_object *l)
+{
+    return f_ids(f, l) && in_id_list(f->job_post_ids, iget(l, "job_post_id"));
 }
 
 static int f_attachments(const sb_filter *f, json_object *a)
@@ -495,15 +562,39 @@ static int create_attachment(sandbox *sb, const sb_request *rq, sb_response *rs)
         sb_text(rs, 400, "{\"message\":\"Malformed JSON\"}");
         return 1;
     }
+    /* The documented body (GH3 §4 [R-ATT]): application_id, filename,
+     * type, content | url, visibility.  Refusing anything else (v1's
+     * content_type above all) with 422 is a GUESS: the reference lists
+     * 422 among the answers but does not say unknown fields cause it. */
+    static const char *const fields[] = { "application_id", "filename", "type", "content",
+                                          "url", "visibility", NULL };
+    static const char *const visibilities[] = { "public", "admin_only", "private", NULL };
+    const char *unknown = NULL;
+    if (json_object_is_type(b, json_type_object)) {
+        json_object_object_foreach(b, key, val) {
+            (void)val;
+            int known = 0;
+            for (const char *const *f = fields; *f; f++)
+                known |= !strcmp(key, *f);
+            if (!known && !unknown)
+                unknown = key;
+        }
+    }
     json_object *app = find_by_id(arr(sb, "applications"), iget(b, "application_id"));
     const char *type = sget(b, "type"), *content = sget(b, "content"), *url = sget(b, "url");
-    const char *fname = sget(b, "filename");
-    int type_ok = 0;
+    const char *fname = sget(b, "filename"), *vis = sget(b, "visibility");
+    int type_ok = 0, vis_ok = !vis;
     for (const char *const *t = types; *t; t++)
         type_ok |= type && !strcmp(type, *t);
+    for (const char *const *t = visibilities; *t; t++)
+        vis_ok |= vis && !strcmp(vis, *t);
     size_t len = 0;
     unsigned char *data = NULL;
-    if (!app) {
+    if (unknown) {
+        unprocessable(rs, unknown, "is not a permitted parameter");
+    } else if (!vis_ok) {
+        unprocessable(rs, "visibility", "is not one of the allowed values");
+    } else if (!app) {
         unprocessable(rs, "application_id", "does not exist");
     } else if (!fname || !strchr(fname, '.')) {
         unprocessable(rs, "filename", "is required, with an extension");
@@ -521,8 +612,13 @@ static int create_attachment(sandbox *sb, const sb_request *rq, sb_response *rs)
         json_object_object_add(a, "candidate_id", json_object_new_int64(iget(app, "candidate_id")));
         json_object_object_add(a, "filename", json_object_new_string(fname));
         json_object_object_add(a, "type", json_object_new_string(type));
-        json_object_object_add(a, "content_type", sget(b, "content_type")
-                               ? json_object_new_string(sget(b, "content_type")) : NULL);
+        /* The reply's content type is Greenhouse's, from the file name
+         * (GH3 §4 [WK] lists a content type among the output fields). */
+        const char *ext = strrchr(fname, '.');
+        json_object_object_add(a, "content_type", json_object_new_string(
+                                   ext && !strcasecmp(ext, ".pdf") ? "application/pdf"
+                                                                   : "application/octet-stream"));
+        json_object_object_add(a, "visibility", vis ? json_object_new_string(vis) : NULL);
         json_object_object_add(a, "size", json_object_new_int64((int64_t)len));
         if (sb->record_dir && data) {
             char *path = NULL;
@@ -556,6 +652,12 @@ int sb_greenhouse(sandbox *sb, const sb_request *rq, sb_response *rs)
         return 1;
     const char *r = rq->path + 4;
     int get = !strcmp(rq->method, "GET"), post = !strcmp(rq->method, "POST");
+    if (scope_denied(sb, rq, r, rs))
+        return 1;
+    if (get && !strcmp(r, "job_posts"))
+        return list(sb, rq, rs, "job_posts", f_job_posts, NULL);
+    if (get && !strcmp(r, "job_post_searchable_locations"))
+        return list(sb, rq, rs, "job_post_searchable_locations", f_searchable, NULL);
     if (get && !strcmp(r, "jobs"))
         return list(sb, rq, rs, "jobs", f_jobs, NULL);
     if (get && !strcmp(r, "offices"))
@@ -698,6 +800,12 @@ void sb_greenhouse_init(sandbox *sb, json_object *fixture)
             json_object_object_add(j, "updated_at", json_object_new_string(now));
         if (!sget(j, "created_at"))
             json_object_object_add(j, "created_at", json_object_new_string(now));
+        /* Every job carries both booleans (GH3 §3 job object [AB][SV]). */
+        json_object *v;
+        if (!json_object_object_get_ex(j, "is_template", &v))
+            json_object_object_add(j, "is_template", json_object_new_boolean(0));
+        if (!json_object_object_get_ex(j, "confidential", &v))
+            json_object_object_add(j, "confidential", json_object_new_boolean(0));
     }
     json_object_object_add(sb->gh, "tokens", json_object_new_object());
 }

@@ -1,9 +1,19 @@
-/* Lever Data API v1, as documented (../shared/docs/ats-apis.md §2), under
- * /lever/v1: Basic auth with the API key as user name; postings paged with
- * limit (<= 100) and the opaque `next` offset token ({data, hasNext, next});
- * an offset token from an earlier sort is refused ("Invalid offset token");
- * opportunities created with perform_as, de-duplicated by email onto the
- * existing contact (`deduped`), files uploaded as multipart/form-data. */
+/* Lever Data API v1, as documented in /work/shared/docs/ats-apis.md §2
+ * (cited as LV §2) and the doc text copied into corbaltcode/lever-data-api-go
+ * (cited as LDG: model/posting.go, opportunities.go), under /lever/v1:
+ * Basic auth with the API key as user name; postings paged with limit
+ * (<= 100) and the opaque `next` offset token ({data, hasNext, next}); an
+ * offset token from an earlier sort is refused ("Invalid offset token");
+ * postings in six states with distributionChannels and confidentiality
+ * (LDG posting.go); lists hold non-confidential records unless asked for
+ * confidentiality=all (LV §2, LDG ListOpportunitiesRequest); opportunities
+ * created with perform_as, de-duplicated by email onto the existing contact,
+ * the reply {data, deduped} (LDG createOpportunityResponseJSON); files
+ * uploaded as multipart/form-data.  Per-endpoint denial for the API key
+ * (Lever keys are granted endpoint by endpoint, hire.lever.co/developer
+ * /support) is configured in the fixture: "denied": ["GET /opportunities",
+ * "GET /opportunities/files", ...], "confidential_access": false.  The
+ * 403 bodies are a GUESS (no source shows one). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +53,43 @@ static int authorised(sandbox *sb, const sb_request *rq, sb_response *rs)
     return 0;
 }
 
+/* A 403 for an endpoint the key was not granted ("METHOD /route"). */
+static int denied(sandbox *sb, const char *route, sb_response *rs)
+{
+    json_object *d;
+    if (!json_object_object_get_ex(sb->lever, "denied", &d))
+        return 0;
+    for (size_t i = 0; i < json_object_array_length(d); i++)
+        if (!strcmp(json_object_get_string(json_object_array_get_idx(d, i)), route)) {
+            lever_error(rs, 403, "ForbiddenError",
+                        "This API key does not have access to this endpoint");
+            return 1;
+        }
+    return 0;
+}
+
+/* confidentiality=all|confidential widens a list to confidential records
+ * (LV §2).  A key without access to confidential data gets the
+ * non-confidential ones only: GUESS (no source says whether Lever refuses
+ * the parameter or leaves those records out; leaving out is the milder). */
+static int wants_confidential(sandbox *sb, const sb_request *rq)
+{
+    char *c = sb_query(rq->query, "confidentiality");
+    int want = c && (!strcmp(c, "all") || !strcmp(c, "confidential"));
+    free(c);
+    json_object *v;
+    if (want && json_object_object_get_ex(sb->lever, "confidential_access", &v) &&
+        !json_object_get_boolean(v))
+        return 0;
+    return want;
+}
+
+static int is_confidential(json_object *o)
+{
+    const char *c = sget(o, "confidentiality");
+    return c && !strcmp(c, "confidential");
+}
+
 static int valid_user(sandbox *sb, const char *uid)
 {
     json_object *users = sb_arr(sb->lever, "users");
@@ -63,6 +110,7 @@ static int list_postings(sandbox *sb, const sb_request *rq, sb_response *rs)
         lever_error(rs, 400, "BadRequestError", "limit must be between 1 and 100");
         return 1;
     }
+    int conf = wants_confidential(sb, rq);
     if (offset) {
         /* Tokens carry the sort they were made for; a re-sort voids them. */
         char *dec = sb_b64url_decode(offset);
@@ -77,11 +125,18 @@ static int list_postings(sandbox *sb, const sb_request *rq, sb_response *rs)
         free(dec);
         free(offset);
     }
-    json_object *postings = sb_arr(sb->lever, "postings");
+    json_object *all = sb_arr(sb->lever, "postings");
+    /* The offset counts the postings this listing shows, so a token made
+     * for one confidentiality is only meaningful for the same one. */
+    json_object *postings = json_object_new_array();
+    for (size_t i = 0; i < json_object_array_length(all); i++)
+        if (conf || !is_confidential(json_object_array_get_idx(all, i)))
+            json_object_array_add(postings, json_object_get(json_object_array_get_idx(all, i)));
     size_t n = json_object_array_length(postings);
     json_object *data = json_object_new_array();
     for (size_t i = (size_t)start; i < n && i < (size_t)(start + limit); i++)
         json_object_array_add(data, json_object_get(json_object_array_get_idx(postings, i)));
+    json_object_put(postings);
     json_object *o = json_object_new_object();
     json_object_object_add(o, "data", data);
     int more = (size_t)(start + limit) < n;
@@ -144,11 +199,13 @@ static json_object *find_posting(sandbox *sb, const char *id)
 
 static int list_opportunities(sandbox *sb, const sb_request *rq, sb_response *rs)
 {
+    int conf = wants_confidential(sb, rq);
     char *email = sb_query(rq->query, "email"), *posting = sb_query(rq->query, "posting_id");
     json_object *opps = sb_arr(sb->lever, "opportunities"), *data = json_object_new_array();
     for (size_t i = 0; i < json_object_array_length(opps); i++) {
         json_object *o = json_object_array_get_idx(opps, i);
-        if ((!email || has_email(o, email)) && on_posting(o, posting))
+        if ((!email || has_email(o, email)) && on_posting(o, posting) &&
+            (conf || !is_confidential(o)))
             json_object_array_add(data, json_object_get(o));
     }
     free(email);
@@ -213,6 +270,11 @@ static int create_opportunity(sandbox *sb, const sb_request *rq, sb_response *rs
         json_object_array_add(apps, app);
         json_object_object_add(o, "applications", apps);
         json_object_object_add(o, "createdAt", json_object_new_int64((int64_t)time(NULL) * 1000));
+        /* An opportunity on a confidential posting is confidential (LDG
+         * CreateOpportunity: a confidential opportunity needs a
+         * confidential posting). */
+        json_object_object_add(o, "confidentiality", json_object_new_string(
+                                   is_confidential(p) ? "confidential" : "non-confidential"));
         json_object_array_add(opps, o);
         if (!contact) {
             json_object *c = json_object_new_object();
@@ -222,13 +284,11 @@ static int create_opportunity(sandbox *sb, const sb_request *rq, sb_response *rs
             json_object_put(c);
         }
         sb_record(sb, "applications", o);
-        json_object *reply = json_object_get(o);
-        json_object *data = json_object_new_object();
-        json_object_object_foreach(reply, k2, v2) json_object_object_add(data, k2, json_object_get(v2));
-        json_object_put(reply);
-        json_object_object_add(data, "deduped", json_object_new_boolean(contact != NULL));
+        /* {data: opportunity, deduped: bool}: deduped beside data (LDG
+         * createOpportunityResponseJSON). */
         json_object *out = json_object_new_object();
-        json_object_object_add(out, "data", data);
+        json_object_object_add(out, "data", json_object_get(o));
+        json_object_object_add(out, "deduped", json_object_new_boolean(contact != NULL));
         sb_json(rs, 201, out);
     }
     json_object_put(b);
@@ -336,6 +396,11 @@ int sb_lever(sandbox *sb, const sb_request *rq, sb_response *rs)
         return 1;
     const char *r = rq->path + 10;
     int get = !strcmp(rq->method, "GET"), post = !strcmp(rq->method, "POST");
+    char route[64];
+    snprintf(route, sizeof(route), "%s /%s", rq->method,
+             !strncmp(r, "opportunities/", 14) && strstr(r + 14, "/files") ? "opportunities/files" : r);
+    if (denied(sb, route, rs))
+        return 1;
     if (get && !strcmp(r, "postings"))
         return list_postings(sb, rq, rs);
     if (get && !strcmp(r, "opportunities"))
@@ -412,5 +477,18 @@ void sb_lever_init(sandbox *sb, json_object *fixture)
         json_object *p = json_object_array_get_idx(ps, i);
         if (!iget(p, "updatedAt"))
             json_object_object_add(p, "updatedAt", json_object_new_int64((int64_t)time(NULL) * 1000));
+        /* Every posting has a confidentiality and, when published, the job
+         * sites it is on (LDG posting.go); fixtures may say otherwise. */
+        json_object *v;
+        if (!json_object_object_get_ex(p, "confidentiality", &v))
+            json_object_object_add(p, "confidentiality", json_object_new_string("non-confidential"));
+        if (!json_object_object_get_ex(p, "distributionChannels", &v)) {
+            json_object *ch = json_object_new_array();
+            if (sget(p, "state") && !strcmp(sget(p, "state"), "published")) {
+                json_object_array_add(ch, json_object_new_string("public"));
+                json_object_array_add(ch, json_object_new_string("internal"));
+            }
+            json_object_object_add(p, "distributionChannels", ch);
+        }
     }
 }
