@@ -20,6 +20,7 @@ static const char USAGE[] =
     "  plugins list|show       connectors in the plugin directory, refused files\n"
     "  org add|list|show       organisations\n"
     "  connect ORG CONNECTOR   connect an org to its ATS (one per org)\n"
+    "  check ORG               run the connection check again; status keeps it\n"
     "  disconnect ORG          remove an org's ATS connection\n"
     "  sync jobs ORG|--all     pull jobs from the ATS now\n"
     "  jobs list|show|activate|deactivate   the jobs pulled in\n"
@@ -52,6 +53,7 @@ static const command COMMANDS[] = {
     { "plugins", cmd_plugins },
     { "org", cmd_org },
     { "connect", cmd_connect },
+    { "check", cmd_check },
     { "disconnect", cmd_disconnect },
     { "sync", cmd_sync },
     { "jobs", cmd_jobs },

@@ -64,6 +64,7 @@ json_object *cli_counts_json(const store_run_counts *c);
 int cmd_plugins(cli_ctx *ctx, int argc, char **argv);
 int cmd_org(cli_ctx *ctx, int argc, char **argv);
 int cmd_connect(cli_ctx *ctx, int argc, char **argv);
+int cmd_check(cli_ctx *ctx, int argc, char **argv);
 int cmd_disconnect(cli_ctx *ctx, int argc, char **argv);
 int cmd_sync(cli_ctx *ctx, int argc, char **argv);
 int cmd_jobs(cli_ctx *ctx, int argc, char **argv);

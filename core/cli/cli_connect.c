@@ -8,6 +8,7 @@
 
 static const char USAGE[] =
     "usage: atsbridge connect ORG CONNECTOR --set KEY=VALUE ... [--no-check]\n"
+    "       atsbridge check ORG\n"
     "       atsbridge disconnect ORG\n"
     "\n"
     "connect validates the settings against the connector's schema (see\n"
@@ -15,6 +16,12 @@ static const char USAGE[] =
     "ATS, and stores the connection.  An organisation has at most one ATS.\n"
     "Secret values may be given inline or as env:NAME / file:PATH references,\n"
     "which are resolved each time they are used.  --no-check skips the check.\n"
+    "A check that passes may still warn (an optional permission the credentials\n"
+    "lack); a failed one names every operation they cannot reach.\n"
+    "\n"
+    "check runs the connector's check again for a stored connection (after the\n"
+    "ATS admin changed a permission, say).  Each check's outcome is kept and\n"
+    "shown by `atsbridge status`.\n"
     "\n"
     "disconnect removes the connection; the org's jobs stay, archived.\n";
 
@@ -103,7 +110,16 @@ int cmd_connect(cli_ctx *ctx, int argc, char **argv)
         goto fail;
     store_audit(ctx->st, o.id, "connect", p->desc.name, check ? "checked" : "not checked",
                 NULL);
-    printf("connected %s to %s%s\n", o.slug, p->desc.name, check ? " (check passed)" : "");
+    const char *warn = check ? conn_check_warnings(c) : NULL;
+    if (check) {
+        char *result = warn ? str_printf("passed; warnings: %s", warn) : str_dup("passed");
+        /* The connection is stored: a failure to note the check is not the
+         * connect's failure, only a line less in `status`. */
+        store_conn_set_check(ctx->st, o.id, result, time_now(), NULL);
+        free(result);
+    }
+    printf("connected %s to %s%s%s%s\n", o.slug, p->desc.name,
+           check ? " (check passed)" : "", warn ? "; warnings: " : "", warn ? warn : "");
     rc = 0;
     goto done;
 fail:
@@ -115,6 +131,52 @@ done:
         free(sets[i].value);
     }
     free(sets);
+    return rc;
+}
+
+int cmd_check(cli_ctx *ctx, int argc, char **argv)
+{
+    atsb_error err = ATSB_ERROR_INIT;
+    store_conn sc;
+    store_org o;
+    conn *c = NULL;
+    char *result = NULL;
+    int rc;
+    memset(&sc, 0, sizeof(sc));
+    if (argc == 2 && cli_is_help(argv[1]))
+        return cli_help(USAGE);
+    if (argc != 2 || argv[1][0] == '-')
+        return cli_usage_error(USAGE, "check needs exactly ORG");
+    if ((rc = cli_open_store(ctx, &err)) || (rc = store_org_get(ctx->st, argv[1], &o, &err)) ||
+        (rc = store_conn_get(ctx->st, o.id, &sc, &err)) || (rc = cli_load_plugins(ctx, &err)))
+        goto fail;
+    const plugin *p = plugin_registry_find(&ctx->reg, sc.connector);
+    if (!p) {
+        rc = err_set(&err, ATSB_ERR_NOT_FOUND, "connector %s is not loaded from %s",
+                     sc.connector, ctx->reg.dir);
+        goto fail;
+    }
+    if ((rc = conn_open(&c, p, sc.settings, sc.n_settings, &ctx->cfg, o.slug, &err)) ||
+        (rc = conn_check(c, &err))) {
+        result = str_printf("failed: %s", err.message);
+        store_conn_set_check(ctx->st, o.id, result, time_now(), NULL);
+        store_audit(ctx->st, o.id, "connection.checked", sc.connector, result, NULL);
+        goto fail;
+    }
+    const char *warn = conn_check_warnings(c);
+    result = warn ? str_printf("passed; warnings: %s", warn) : str_dup("passed");
+    if ((rc = store_conn_set_check(ctx->st, o.id, result, time_now(), &err)))
+        goto fail;
+    store_audit(ctx->st, o.id, "connection.checked", sc.connector, result, NULL);
+    printf("%s: %s check %s\n", o.slug, sc.connector, result ? result : "passed");
+    rc = 0;
+    goto done;
+fail:
+    rc = cli_fail(&err);
+done:
+    free(result);
+    conn_close(c);
+    store_conn_free(&sc);
     return rc;
 }
 

@@ -78,10 +78,11 @@ static int org_cb(const store_org *o, void *payload)
     store_job_count(st, o->id, "disabled", &n_dis, NULL);
     store_job_count(st, o->id, "active", &n_act, NULL);
     store_job_count(st, o->id, "archived", &n_arch, NULL);
-    char last[32], full[32], next[32], circuit[64] = "closed";
+    char last[32], full[32], next[32], checked[32], circuit[64] = "closed";
     int64_t interval = o->jobs_interval_s > 0 ? o->jobs_interval_s : s->ctx->cfg.jobs_interval_s;
     iso(has ? c.last_sync_at : 0, last, sizeof(last));
     iso(has ? c.last_full_sync_at : 0, full, sizeof(full));
+    iso(has ? c.checked_at : 0, checked, sizeof(checked));
     if (!has)
         str_copy(next, sizeof(next), "-");
     else if (!str_eq(c.state, "ok"))
@@ -109,6 +110,13 @@ static int org_cb(const store_org *o, void *payload)
         json_object_object_add(x, "jobs_interval_s", json_object_new_int64(interval));
         json_object_object_add(x, "circuit", json_object_new_string(circuit));
         json_object_object_add(x, "consecutive_failures", json_object_new_int(has ? c.failures : 0));
+        json_object *ck = NULL;
+        if (has && c.check_result) {
+            ck = json_object_new_object();
+            json_object_object_add(ck, "at", json_object_new_string(checked));
+            json_object_object_add(ck, "result", json_object_new_string(c.check_result));
+        }
+        json_object_object_add(x, "last_check", ck);
         json_object *jobs = json_object_new_object();
         json_object_object_add(jobs, "disabled", json_object_new_int64(n_dis));
         json_object_object_add(jobs, "active", json_object_new_int64(n_act));
@@ -130,6 +138,8 @@ static int org_cb(const store_org *o, void *payload)
                next, (long long)interval);
         if (has && c.failures)
             printf("  circuit breaker: %d failures in a row, %s\n", c.failures, circuit);
+        if (has && c.check_result)
+            printf("  last check %s: %s\n", checked, cli_esc(c.check_result));
         printf("  jobs: %" PRId64 " disabled, %" PRId64 " active, %" PRId64 " archived\n",
                n_dis, n_act, n_arch);
         printf("  outbox: %" PRId64 " pending, %" PRId64 " dead\n", n_pending, n_dead);

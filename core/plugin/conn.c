@@ -19,6 +19,10 @@ struct atsb_host {
     size_t n;
     http_client *http;
     void *instance;
+    /* While check() runs, the connector's warnings (an optional permission
+     * it lacks) are kept here too, so the caller can record them. */
+    int capturing;
+    strbuf warnings;
 };
 
 struct conn {
@@ -31,6 +35,14 @@ static void host_log(atsb_host *h, atsb_log_level level, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
+    if (h && h->capturing && level == ATSB_LOG_WARN) {
+        va_list copy;
+        va_copy(copy, ap);
+        char line[512];
+        vsnprintf(line, sizeof(line), fmt, copy);
+        va_end(copy);
+        sb_printf(&h->warnings, "%s%s", h->warnings.len ? "; " : "", line);
+    }
     log_msgv(level, h ? h->label : "connector", fmt, ap);
     va_end(ap);
 }
@@ -300,6 +312,7 @@ void conn_close(conn *c)
         return;
     if (c->host.instance)
         c->host.plugin->desc.destroy(c->host.instance);
+    sb_free(&c->host.warnings);
     host_release(&c->host);
     free(c);
 }
@@ -327,7 +340,17 @@ static int normalise(conn *c, const char *op, int rc, atsb_error *err)
 int conn_check(conn *c, atsb_error *err)
 {
     err_clear(err);
-    return normalise(c, "check", c->host.plugin->desc.check(c->host.instance, err), err);
+    sb_free(&c->host.warnings);
+    sb_init(&c->host.warnings);
+    c->host.capturing = 1;
+    int rc = c->host.plugin->desc.check(c->host.instance, err);
+    c->host.capturing = 0;
+    return normalise(c, "check", rc, err);
+}
+
+const char *conn_check_warnings(const conn *c)
+{
+    return c->host.warnings.len ? c->host.warnings.data : NULL;
 }
 
 int conn_list_jobs(conn *c, const atsb_list_request *req, const atsb_job_sink *sink,

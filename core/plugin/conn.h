@@ -25,6 +25,9 @@ void conn_close(conn *c);
 
 const plugin *conn_plugin(const conn *c);
 int conn_check(conn *c, atsb_error *err);
+/* The warnings the connector logged during the last conn_check (e.g. an
+ * optional permission it lacks), "; "-joined; NULL when none. */
+const char *conn_check_warnings(const conn *c);
 int conn_list_jobs(conn *c, const atsb_list_request *req, const atsb_job_sink *sink,
                    atsb_error *err);
 int conn_push_candidate(conn *c, const atsb_candidate *cand, atsb_push_result *out,

@@ -58,6 +58,9 @@ typedef struct store_conn {
     int64_t sync_watermark;  /* updated_since for the next incremental run */
     int failures;            /* consecutive passing failures (circuit breaker) */
     int64_t retry_at;        /* circuit open until then; 0 = closed */
+    char *check_result;      /* last check: "passed", "passed; warnings: ..." or
+                              * "failed: ..."; NULL = never checked */
+    int64_t checked_at;
     store_setting *settings;
     size_t n_settings;
 } store_conn;
@@ -70,6 +73,9 @@ int store_conn_get(store *st, int64_t org_id, store_conn *out, atsb_error *err);
 int store_conn_delete(store *st, int64_t org_id, atsb_error *err);
 int store_conn_set_state(store *st, int64_t org_id, const char *state,
                          const char *last_error, atsb_error *err);
+/* Record the outcome of a connection check (see store_conn.check_result). */
+int store_conn_set_check(store *st, int64_t org_id, const char *result, int64_t at,
+                         atsb_error *err);
 /* Circuit breaker bookkeeping: failures = 0 and retry_at = 0 close it. */
 int store_conn_set_breaker(store *st, int64_t org_id, int failures, int64_t retry_at,
                            const char *last_error, atsb_error *err);

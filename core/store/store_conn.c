@@ -12,6 +12,7 @@ void store_conn_free(store_conn *c)
         free(c->settings[i].value);
     }
     free(c->settings);
+    free(c->check_result);
     free(c->last_error);
     memset(c, 0, sizeof(*c));
 }
@@ -84,7 +85,8 @@ int store_conn_get(store *st, int64_t org_id, store_conn *out, atsb_error *err)
     sqlite3_stmt *s = NULL;
     int rc = store_prepare(st, &s,
                            "SELECT id, org_id, connector, state, last_error, created_at, "
-                           "last_sync_at, last_full_sync_at, sync_watermark, failures, retry_at "
+                           "last_sync_at, last_full_sync_at, sync_watermark, failures, retry_at, "
+                           "check_result, checked_at "
                            "FROM connections WHERE org_id = ?1", err);
     if (rc)
         return rc;
@@ -110,6 +112,8 @@ int store_conn_get(store *st, int64_t org_id, store_conn *out, atsb_error *err)
     out->sync_watermark = sqlite3_column_int64(s, 8);
     out->failures = sqlite3_column_int(s, 9);
     out->retry_at = sqlite3_column_int64(s, 10);
+    out->check_result = store_col_dup(s, 11);
+    out->checked_at = sqlite3_column_int64(s, 12);
     sqlite3_finalize(s);
 
     if ((rc = store_prepare(st, &s,
@@ -192,6 +196,21 @@ int store_conn_set_state(store *st, int64_t org_id, const char *state,
     store_bind_text(s, 2, state);
     store_bind_text(s, 3, last_error);
     return store_step_done(st, s, "set connection state", err);
+}
+
+int store_conn_set_check(store *st, int64_t org_id, const char *result, int64_t at,
+                         atsb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = store_prepare(st, &s,
+                           "UPDATE connections SET check_result = ?2, checked_at = ?3 "
+                           "WHERE org_id = ?1", err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, org_id);
+    store_bind_text(s, 2, result);
+    sqlite3_bind_int64(s, 3, at);
+    return store_step_done(st, s, "record connection check", err);
 }
 
 int store_conn_set_breaker(store *st, int64_t org_id, int failures, int64_t retry_at,

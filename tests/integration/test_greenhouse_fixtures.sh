@@ -151,6 +151,31 @@ test_greenhouse_fixtures__enrichment_scopes_only_warn() {
     expect_eq "6:1:2:0" "$(counts)" "jobs sync without department names"
     A jobs show acme 1001 --json
     expect_eq null "$(echo "$OUT" | jq -r .department)" "no department"
+    # status keeps what the check found, after connect printed it.
+    A status acme
+    expect_out "last check "
+    expect_out ": passed; warnings: the API credentials lack: GET /v3/departments (403"
+    A status acme --json
+    [[ $(echo "$OUT" | jq -r '.[0].last_check.result') == "passed; warnings: "*"GET /v3/job_posts"* ]] ||
+        fail "status --json last_check: $OUT"
+}
+
+test_greenhouse_fixtures__check_again_names_what_is_missing_and_status_keeps_it() {
+    start_sandbox "$(fixture_with '.greenhouse.clients[0].denied = ["harvest:offices:list"]')"
+    connect_acme --no-check
+    expect_rc 0
+    A check acme
+    expect_rc 6
+    expect_err "the API credentials lack: GET /v3/offices (403, scope harvest:offices:list)"
+    expect_no gh-secret-value
+    A status acme
+    expect_out "failed: the API credentials lack: GET /v3/offices (403, scope harvest:offices:list)"
+    A audit acme
+    expect_out "connection.checked"
+    A check nosuchorg
+    expect_rc 4
+    A check
+    expect_rc 2
 }
 
 test_greenhouse_fixtures__status_keeps_the_last_sync_error() {
