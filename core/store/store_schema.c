@@ -124,8 +124,8 @@ static const char *const MIGRATIONS[] = {
     /* 4: the last connection check's outcome, so `status` keeps what a
      * check found (a missing permission that only warns, or why it
      * failed) after `connect` or `check` has printed it. */
-    "ALTER TABLE connections ADD COLUMN check_result TEXT;"
-    "ALTER TABLE connections ADD COLUMN checked_at INTEGER NOT NULL DEFAULT 0;",
+    ("ALTER TABLE connections ADD COLUMN check_result TEXT;"
+     "ALTER TABLE connections ADD COLUMN checked_at INTEGER NOT NULL DEFAULT 0;"),
 };
 
 int store_schema_latest(void)
