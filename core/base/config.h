@@ -28,6 +28,7 @@ typedef struct config {
     long push_retry_cap_s;    /* candidates.retry_cap */
     int push_max_attempts;    /* candidates.max_attempts */
     char *resume_dir;         /* intake.resume_dir: NULL = resume paths refused */
+    int us_territories;       /* location.us_territories: PR, GU, VI, AS, MP count as US */
 } config;
 
 /* Load `path` (NULL: the default search, see config_default_path).  On error
