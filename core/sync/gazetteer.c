@@ -163,6 +163,8 @@ static const char *const NOISE[] = {
     "north", "south", "east", "west", "northern", "southern", "eastern", "western",
     "city", "state", "county", "province", "country", "new", "grad", "intern", "summer",
     "2024", "2025", "2026",
+    /* ISO 3166 long forms ("Korea, Republic of"): not the town of Republic. */
+    "republic", "islamic", "united republic", "democratic", "federal", "people s",
 };
 
 /* ---- folding and words ---- */

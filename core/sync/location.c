@@ -70,6 +70,8 @@ typedef struct reader {
 
 typedef struct verdict {
     location_verdict v;
+    int weak;      /* US only by a name among words we do not know (an address) */
+    int explicit_abroad; /* non-US by a country or division named */
     char cc[4];
     char why[256];
     char text[128];
@@ -222,7 +224,7 @@ static size_t find_spans(const reader *r, size_t first, size_t end, span *sp, si
                                                          whole_segment(r, i, end)));
         if (code_ok && gaz_code_lookup(w->w, wl, &s->code))
             s->has_code = 1;
-        if (best && (bestn > 1 || !s->has_code || !(best->flags == GAZ_NOISE))) {
+        if (best && (bestn > 1 || !s->has_code || !(best->flags & GAZ_NOISE))) {
             s->nm = best;
             s->n = bestn;
         } else {
@@ -232,9 +234,11 @@ static size_t find_spans(const reader *r, size_t first, size_t end, span *sp, si
         if (s->nm && s->n == 1 && (s->nm->flags & GAZ_US) && strcmp(w->w, "us") == 0 &&
             !w->upper && !whole_segment(r, i, end))
             s->nm = NULL;
-        if (s->has_code && s->nm && s->nm->flags == GAZ_NOISE)
+        if (s->has_code && s->nm && (s->nm->flags & GAZ_NOISE))
             s->nm = NULL;
-        s->noise = !s->has_code && s->nm && s->nm->flags == GAZ_NOISE;
+        /* A decoration or a word too common to be a town ("Remote",
+         * "Mobile", "Republic"): dropped even when some town has its name. */
+        s->noise = !s->has_code && s->nm && (s->nm->flags & GAZ_NOISE);
         i += s->n;
         ns++;
     }
@@ -463,6 +467,7 @@ static void judge(place *p, const location_opts *o, verdict *v)
             city_desc(c, d, sizeof(d));
             snprintf(cd, sizeof(cd), "; its city agrees: %s", d);
         }
+        v->explicit_abroad = decider->reading == R_COUNTRY || decider->reading == R_ADMIN1;
         if (decider->reading == R_US) {
             v->v = LOCATION_US;
             str_copy(v->cc, sizeof(v->cc), "US");
@@ -557,13 +562,39 @@ static void keep_best(verdict *best, const verdict *v)
         *best = *v;
 }
 
-static void judge_place(reader *r, place *p, const location_opts *o, verdict *out)
+/* Places of one location: a US reading found among words the gazetteer
+ * does not know (a street address: "SEZ Orion B FL", "Lake Shore Blvd W")
+ * is weaker than a country or division named outright in the same location
+ * ("..., Hyderabad, India"; "..., Toronto, ON"). */
+typedef struct part_state {
+    verdict best;        /* US over non-US over unknown, strong US first */
+    verdict abroad;      /* the first explicit non-US place */
+    int have_abroad;
+} part_state;
+
+static void judge_place(reader *r, place *p, const location_opts *o, part_state *ps)
 {
     verdict v;
     memset(&v, 0, sizeof(v));
     judge(p, o, &v);
     place_text(r, p, v.text, sizeof(v.text));
-    keep_best(out, &v);
+    if (v.v == LOCATION_US && p->unknown_words) {
+        int named_us = 0;
+        for (size_t i = 0; i < p->n; i++)
+            named_us |= p->spans[i]->reading == R_US;
+        v.weak = !named_us;
+    }
+    if (v.v == LOCATION_NON_US && v.explicit_abroad && !ps->have_abroad) {
+        ps->abroad = v;
+        ps->have_abroad = 1;
+    }
+    if (ps->best.v == LOCATION_US && !ps->best.weak && v.v == LOCATION_US)
+        return; /* a strong US place stays the decider */
+    if (ps->best.v == LOCATION_US && ps->best.weak && v.v == LOCATION_US && !v.weak) {
+        ps->best = v;
+        return;
+    }
+    keep_best(&ps->best, &v);
 }
 
 /* Judge the words [first, end): one location, maybe several places. */
@@ -572,7 +603,8 @@ static void judge_part(reader *r, size_t first, size_t end, const location_opts 
 {
     span spans[MAX_SPANS];
     size_t ns = find_spans(r, first, end, spans, MAX_SPANS);
-    memset(out, 0, sizeof(*out));
+    part_state ps;
+    memset(&ps, 0, sizeof(ps));
     place p;
     memset(&p, 0, sizeof(p));
     p.r = r;
@@ -602,7 +634,7 @@ static void judge_part(reader *r, size_t first, size_t end, const location_opts 
             names_place = 1;
         if (anything) {
             if (names_place && has_place) {
-                judge_place(r, &p, o, out);
+                judge_place(r, &p, o, &ps);
                 memset(&p, 0, sizeof(p));
                 p.r = r;
                 has_place = 0;
@@ -623,8 +655,16 @@ static void judge_part(reader *r, size_t first, size_t end, const location_opts 
         i = j;
     }
     if (p.n)
-        judge_place(r, &p, o, out);
-    else if (!out->why[0])
+        judge_place(r, &p, o, &ps);
+    *out = ps.best;
+    if (out->v == LOCATION_US && out->weak && ps.have_abroad) {
+        char why[256];
+        snprintf(why, sizeof(why), "%.150s; the US reading \"%.60s\" is inside an address", ps.abroad.why,
+                 out->text);
+        *out = ps.abroad;
+        str_copy(out->why, sizeof(out->why), why);
+    }
+    if (!out->why[0])
         snprintf(out->why, sizeof(out->why), "no place named");
 }
 
