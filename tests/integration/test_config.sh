@@ -9,7 +9,7 @@ test_config__in_tree_default_is_valid_and_annotated() {
     for key in path dir level jobs_interval full_pass_interval workers max_page_jobs max_pages timeout_ms \
                max_attempts backoff_base_ms backoff_cap_ms max_response_bytes rate_limit \
                retry_base retry_cap \
-               source_name default_trigger profile_url_template resume_dir; do
+               source_name default_trigger profile_url_template resume_dir us_territories; do
         grep -qE "^\s+$key = " "$ROOT/conf/atsbridge.conf" || fail "conf/atsbridge.conf lacks $key"
     done
 }
