@@ -30,13 +30,14 @@ CC  ?= cc
 CXX ?= c++
 PKG_CONFIG ?= pkg-config
 
-PKGS := libcurl json-c libconfig sqlite3 pangocairo cairo-pdf libqpdf
+PKGS := libcurl json-c libconfig sqlite3 pangocairo cairo-pdf libqpdf geonames
 TEST_PKGS := libmicrohttpd cmocka libxml-2.0
 # Debian packages for building and testing (make deps).
 DEB_PKGS := build-essential pkg-config clang valgrind jq curl \
             libcurl4-openssl-dev libjson-c-dev libconfig-dev libsqlite3-dev \
             libmicrohttpd-dev libcmocka-dev libcairo2-dev libpango1.0-dev \
-            libqpdf-dev fonts-dejavu-core poppler-utils libxml2-dev
+            libqpdf-dev fonts-dejavu-core poppler-utils libxml2-dev \
+            libgeonames-dev libgeonames-common
 
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)

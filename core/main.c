@@ -31,6 +31,7 @@ static const char USAGE[] =
     "  outbox list|retry       the candidate-push outbox, dead letters\n"
     "  daemon                  run the scheduled syncs and deliveries\n"
     "  resume ORG              clear needs_attention / the circuit breaker\n"
+    "  location explain TEXT   why a location is judged US or not\n"
     "\n"
     "global options (before or after the command):\n"
     "  -c, --config PATH       config file (default: conf/atsbridge.conf in a\n"
@@ -59,6 +60,7 @@ static const command COMMANDS[] = {
     { "jobs", cmd_jobs },
     { "status", cmd_status },
     { "audit", cmd_audit },
+    { "location", cmd_location },
     { "candidates", cmd_candidates },
     { "outbox", cmd_outbox },
     { "daemon", cmd_daemon },

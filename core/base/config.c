@@ -22,7 +22,7 @@
 #define PLUGINDIR "/usr/local/lib/atsbridge/plugins"
 #endif
 
-typedef enum { K_STRING, K_INT, K_DURATION, K_LOGLEVEL, K_PATH, K_DIR } key_kind;
+typedef enum { K_STRING, K_INT, K_DURATION, K_LOGLEVEL, K_PATH, K_DIR, K_BOOL } key_kind;
 
 typedef struct key_spec {
     const char *group;
@@ -63,6 +63,7 @@ static const key_spec KEYS[] = {
     { "profile", "max_page_tree_depth", K_INT, OFF(profile_max_tree_depth), 2, 1000000 },
     { "profile", "max_pdf_objects", K_INT, OFF(profile_max_objects), 100, 10000000 },
     { "profile", "max_inflate_mb", K_INT, OFF(profile_max_inflate_mb), 1, 65536 },
+    { "location", "us_territories", K_BOOL, OFF(us_territories), 0, 1 },
 };
 
 static int set_defaults(config *cfg)
@@ -96,6 +97,10 @@ static int set_defaults(config *cfg)
     cfg->profile_max_tree_depth = 64;
     cfg->profile_max_objects = 250000;
     cfg->profile_max_inflate_mb = 512;
+    /* Puerto Rico, Guam, the USVI, American Samoa and the Northern Mariana
+     * Islands are under US law and their people are US citizens or
+     * nationals: their jobs count as US unless an admin says otherwise. */
+    cfg->us_territories = 1;
     if (!cfg->store_path || !cfg->plugins_dir || !cfg->source_name ||
         !cfg->default_trigger || !cfg->profile_url_template)
         return -1;
@@ -236,6 +241,13 @@ static int apply_key(config *cfg, const key_spec *k, config_setting_t *s,
                            "%s:%d: %s.%s: expected seconds or a duration string",
                            file, line, k->group, k->name);
         }
+        break;
+    case K_BOOL:
+        /* true/false only: a 0/1 or "yes" is a typo we would rather name. */
+        if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+            return err_set(err, ATSB_ERR_CONFIG, "%s:%d: %s.%s: expected true or false",
+                           file, line, k->group, k->name);
+        lv = config_setting_get_bool(s) ? 1 : 0;
         break;
     case K_INT:
         if (config_setting_type(s) != CONFIG_TYPE_INT &&

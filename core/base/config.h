@@ -36,6 +36,7 @@ typedef struct config {
     int profile_max_tree_depth; /* profile.max_page_tree_depth */
     int profile_max_objects;    /* profile.max_pdf_objects */
     int profile_max_inflate_mb; /* profile.max_inflate_mb */
+    int us_territories;       /* location.us_territories: PR, GU, VI, AS, MP count as US */
 } config;
 
 /* Load `path` (NULL: the default search, see config_default_path).  On error

@@ -74,5 +74,6 @@ int cmd_candidates(cli_ctx *ctx, int argc, char **argv);
 int cmd_outbox(cli_ctx *ctx, int argc, char **argv);
 int cmd_daemon(cli_ctx *ctx, int argc, char **argv);
 int cmd_resume(cli_ctx *ctx, int argc, char **argv);
+int cmd_location(cli_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -98,9 +98,12 @@ static int apply_job(page_ctx *c, const atsb_job *j, atsb_error *err)
         on_malformed(c, NULL, "remote id longer than 127 bytes");
         return ATSB_OK;
     }
-    char country[8];
     location_input li = { j->country_code, j->region, j->city, j->location_text };
-    location_verdict where = location_classify(&li, country, sizeof(country));
+    location_opts lo = { c->cfg ? c->cfg->us_territories : 1, 0 };
+    location_result lr;
+    location_decide(&li, &lo, &lr);
+    location_verdict where = lr.verdict;
+    const char *country = lr.country;
     char hash[24];
     sync_jobs_hash(j, country, hash);
     store_job_fields f = { j->remote_id, j->title,
@@ -140,10 +143,14 @@ static int apply_job(page_ctx *c, const atsb_job *j, atsb_error *err)
         else
             c->counts.unknown_location++;
         if (exists && !archived && !cur.frozen) {
+            /* The audit line says what decided (the ATS's country field or
+             * the text rule) and why, so an admin need not re-derive it. */
+            char detail[512];
+            snprintf(detail, sizeof(detail), "%s (%s: %s)", REASON_NOT_US,
+                     location_basis_name(lr.basis), lr.why);
             rc = store_job_writer_archive(c->w, cur.id, REASON_NOT_US, hash, err);
             if (!rc)
-                rc = store_audit(c->st, c->org->id, "job.archived", j->remote_id,
-                                 REASON_NOT_US, err);
+                rc = store_audit(c->st, c->org->id, "job.archived", j->remote_id, detail, err);
             c->counts.archived++;
         } else if (exists) {
             /* Frozen: the location edit is not applied either. */

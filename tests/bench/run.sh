@@ -52,3 +52,6 @@ echo "bench: candidate profile PDF (cairo + pango; qpdf appends the resume's pag
 
 echo
 BUILD=$BUILD bash tests/bench/intake.sh ${BENCH_INTAKE:-20000 100000}
+
+echo
+"$BUILD/tests/unit/test_location_corpus" --report

@@ -13,7 +13,7 @@ test_cli__version_and_help() {
     run "$ATSB" --help
     expect_rc 0
     expect_out "exit codes"
-    for cmd in plugins org connect check disconnect sync jobs status audit candidates outbox daemon resume; do
+    for cmd in plugins org connect check disconnect sync jobs status audit candidates outbox daemon resume location; do
         run "$ATSB" "$cmd" --help
         expect_rc 0
         expect_out "atsbridge $cmd"

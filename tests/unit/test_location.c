@@ -63,7 +63,7 @@ static const row TEXT_ROWS[] = {
     /* Bare big US cities */
     { "San Francisco", U, "US" }, { "Chicago", U, "US" }, { "Boston", U, "US" },
     { "Seattle", U, "US" }, { "Los Angeles", U, "US" }, { "NYC", U, "US" },
-    { "Salt Lake City", U, "US" }, { "St. Louis", U, "US" }, { "Bay Area", U, "US" },
+    { "Salt Lake City", U, "US" }, { "St. Louis", U, "US" }, { "Bay Area", U, "US" }, { "Springfield", U, "US" } /* every GeoNames Springfield is in the US */,
     /* Canada */
     { "Toronto, ON, Canada", N, "CA" }, { "Toronto, ON", N, "CA" }, { "Toronto", N, "CA" },
     { "Vancouver, BC", N, "CA" }, { "Montreal, QC", N, "CA" }, { "Calgary, AB", N, "CA" },
@@ -88,7 +88,7 @@ static const row TEXT_ROWS[] = {
     { "Remote", K, "" }, { "Anywhere", K, "" }, { "Multiple Locations", K, "" },
     { "Hybrid", K, "" }, { "", K, "" }, { "TBD", K, "" }, { "North America", K, "" },
     { "Remote - North America", K, "" }, { "Work from home", K, "" }, { "Field based", K, "" },
-    { "HQ", K, "" }, { "Plant 7", K, "" }, { "Springfield", K, "" }, { "Remote - Americas", K, "" },
+    { "HQ", K, "" }, { "Plant 7", K, "" }, { "Remote - Americas", K, "" },
     { "in office or remote", K, "" }, { "Cambridge", K, "" },
 };
 
@@ -156,6 +156,108 @@ static void test_location__several_locations_us_if_any_is(void **state)
     assert_int_equal(location_classify(&d, c, sizeof(c)), K);
 }
 
+/* The error classes issue 16 measured, one row each. */
+static const row ISSUE16_ROWS[] = {
+    { "CA-Toronto", N, "CA" }, { "IN-Bengaluru", N, "IN" }, { "Chennai-IN", N, "IN" },
+    { "US-Remote", U, "US" }, { "US-CA-Santa Clara", U, "US" }, { "Tbilisi, Georgia", N, "GE" },
+    { "Atlanta, Georgia", U, "US" }, { "Georgia", U, "US" },
+    { "Toronto, ON | Chicago, IL", U, "US" }, { "San Francisco, Palo Alto, Seattle, Toronto", U, "US" },
+    { "Toronto, ON or London, UK", N, "CA" }, { "Toronto / Chicago", U, "US" },
+    { "McLean, VA (Remote Available)", U, "US" }, { "Somerville, MA (On-site)", U, "US" },
+    { "Boston, MA - Hybrid", U, "US" }, { "SF", U, "US" }, { "Santa Monica", U, "US" },
+    { "Mountain View", U, "US" }, { "Denmark, WI", U, "US" }, { "North Wales, PA", U, "US" },
+    { "Guam", U, "US" }, { "Hagåtña, Guam", U, "US" }, { "Montréal, Québec", N, "CA" },
+    { "Abu Dhabi", N, "AE" }, { "Paris, TX", U, "US" }, { "Paris, France", N, "FR" },
+    { "Cambridge, MA", U, "US" }, { "Cambridge, UK", N, "GB" }, { "Perth, WA", N, "AU" },
+    { "Vancouver, WA", U, "US" }, { "Ontario, CA", U, "US" }, { "London, ON", N, "CA" },
+    { "Indianapolis, IN", U, "US" }, { "bengaluru , in", N, "IN" }, { "Munich, DE", N, "DE" },
+    { "Wilmington, DE", U, "US" }, { "US, CA, Santa Clara", U, "US" },
+    { "Canada, QC, Montreal", N, "CA" }, { "IND Pune, Kalyani Nagar", N, "IN" },
+    { "Trinidad and Tobago", N, "TT" }, { "Remote - North America", K, "" },
+};
+
+static void test_location__issue16_error_classes(void **state)
+{
+    (void)state;
+    int bad = 0;
+    for (size_t i = 0; i < sizeof(ISSUE16_ROWS) / sizeof(ISSUE16_ROWS[0]); i++) {
+        const row *r = &ISSUE16_ROWS[i];
+        location_input in = { NULL, NULL, NULL, r->text };
+        char country[8];
+        location_verdict v = location_classify(&in, country, sizeof(country));
+        if (v != r->want || (r->country && strcmp(country, r->country) != 0)) {
+            print_error("\"%s\": expected %s/%s, got %s/%s\n", r->text,
+                        location_verdict_name(r->want), r->country ? r->country : "*",
+                        location_verdict_name(v), country);
+            bad++;
+        }
+    }
+    assert_int_equal(bad, 0);
+}
+
+static void test_location__territories_follow_the_setting(void **state)
+{
+    (void)state;
+    location_opts no = { 0, 0 }, yes = { 1, 0 };
+    location_result r;
+    const char *texts[] = { "San Juan, PR", "Guam", "Hagåtña, Guam", "Puerto Rico",
+                            "Saipan", "US Virgin Islands", "Pago Pago, American Samoa" };
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        location_input in = { NULL, NULL, NULL, texts[i] };
+        location_decide(&in, &yes, &r);
+        if (r.verdict != U)
+            print_error("\"%s\" with territories as US: got %s\n", texts[i],
+                        location_verdict_name(r.verdict));
+        assert_int_equal(r.verdict, U);
+        location_decide(&in, &no, &r);
+        if (r.verdict != N)
+            print_error("\"%s\" with territories apart: got %s\n", texts[i],
+                        location_verdict_name(r.verdict));
+        assert_int_equal(r.verdict, N);
+    }
+    location_input f = { "PR", NULL, NULL, NULL };
+    location_decide(&f, &no, &r);
+    assert_int_equal(r.verdict, N);
+    assert_string_equal(r.country, "PR");
+    assert_int_equal(r.basis, LOCATION_BY_COUNTRY_FIELD);
+}
+
+static void test_location__basis_and_explanation(void **state)
+{
+    (void)state;
+    location_opts o = { 1, 1 };
+    location_result r;
+    location_input a = { "CA", NULL, NULL, "Austin, TX" };
+    location_decide(&a, &o, &r);
+    assert_int_equal(r.basis, LOCATION_BY_COUNTRY_FIELD);
+    location_input b = { NULL, NULL, NULL, "Toronto, ON; Austin, TX" };
+    location_decide(&b, &o, &r);
+    assert_int_equal(r.basis, LOCATION_BY_TEXT);
+    assert_int_equal(r.nparts, 2);
+    assert_string_equal(r.part, "Austin, TX");
+    assert_non_null(strstr(r.why, "Austin, Texas, US"));
+    assert_int_equal(r.parts[0].verdict, N);
+}
+
+/* Hostile input stays bounded: a huge text, thousands of separators. */
+static void test_location__bounded_on_hostile_text(void **state)
+{
+    (void)state;
+    static char big[200000];
+    for (size_t i = 0; i + 1 < sizeof(big); i++)
+        big[i] = "a;|, -/"[i % 7];
+    big[sizeof(big) - 1] = '\0';
+    location_opts o = { 1, 1 };
+    location_result r;
+    location_input in = { NULL, NULL, NULL, big };
+    location_decide(&in, &o, &r);
+    assert_true(r.truncated);
+    assert_true(r.parts_total <= LOCATION_MAX_PARTS);
+    memset(big, 'x', sizeof(big) - 1);
+    location_decide(&in, &o, &r);
+    assert_int_equal(r.verdict, K);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -163,6 +265,10 @@ int main(void)
         cmocka_unit_test(test_location__country_code_wins_over_text),
         cmocka_unit_test(test_location__structured_city_and_region),
         cmocka_unit_test(test_location__several_locations_us_if_any_is),
+        cmocka_unit_test(test_location__issue16_error_classes),
+        cmocka_unit_test(test_location__territories_follow_the_setting),
+        cmocka_unit_test(test_location__basis_and_explanation),
+        cmocka_unit_test(test_location__bounded_on_hostile_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
