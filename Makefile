@@ -30,7 +30,10 @@ CC  ?= cc
 CXX ?= c++
 PKG_CONFIG ?= pkg-config
 
-PKGS := libcurl json-c libconfig sqlite3 pangocairo cairo-pdf libqpdf geonames
+PKGS := libcurl json-c libconfig sqlite3 pangocairo cairo-pdf libqpdf
+# libgeonames (GPL-3) is used only by a build-time tool that extracts its
+# CC-BY city data; atsbridge itself never links it.
+GEN_PKGS := geonames
 TEST_PKGS := libmicrohttpd cmocka libxml-2.0
 # Debian packages for building and testing (make deps).
 DEB_PKGS := build-essential pkg-config clang valgrind jq curl \
@@ -72,7 +75,8 @@ PLUGIN_LDFLAGS := $(SAN) -shared -Wl,--version-script=sdk/connector.map $(LDFLAG
 
 # core/ is grouped by subsystem: base/ cli/ store/ net/ plugin/ sync/ cands/ daemon/.
 CORE_SRCS := $(wildcard core/*.c core/*/*.c)
-CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
+# + the GeoNames city table, generated (see "generated sources" below).
+CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/cities_data.o
 CORE_LIB_OBJS := $(filter-out $(BUILD)/obj/core/main.o,$(CORE_OBJS))
 
 PLUGIN_NAMES := $(notdir $(wildcard plugins/*))
@@ -106,7 +110,7 @@ FUZZ_SECONDS ?= 30
 all: need-deps $(BUILD)/atsbridge $(PLUGIN_SOS) tests-build
 
 need-deps:
-	@$(PKG_CONFIG) --exists $(PKGS) $(TEST_PKGS) || { \
+	@$(PKG_CONFIG) --exists $(PKGS) $(TEST_PKGS) $(GEN_PKGS) || { \
 	  echo "atsbridge: missing build packages; run 'make deps' (or 'make test', which does)" >&2; exit 1; }
 
 # Installs only when something is missing, so it is a no-op on a ready machine.
@@ -123,7 +127,7 @@ deps:
 # pdftotext), then re-run make so the pkg-config flags above are read afresh.
 # A no-op when everything is there.
 define ensure_deps
-	@$(PKG_CONFIG) --exists $(PKGS) $(TEST_PKGS) 2>/dev/null && \
+	@$(PKG_CONFIG) --exists $(PKGS) $(TEST_PKGS) $(GEN_PKGS) 2>/dev/null && \
 	  command -v jq >/dev/null && command -v curl >/dev/null && \
 	  command -v valgrind >/dev/null && command -v pdftotext >/dev/null || \
 	  $(MAKE) --no-print-directory deps
@@ -169,6 +173,25 @@ $(BUILD)/obj/%.o: %.c $(BUILD)/.flags
 $(BUILD)/atsbridge: $(CORE_OBJS)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(HOST_LIBS)
+
+# ---- generated sources ----
+# The city table: gen_cities (linked with libgeonames, built without
+# sanitizers since it only runs here) writes the data as C.
+GEONAMES_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(GEN_PKGS) 2>/dev/null)
+GEONAMES_LIBS   := $(shell $(PKG_CONFIG) --libs $(GEN_PKGS) 2>/dev/null)
+$(BUILD)/gen/gen_cities: core/sync/gen/gen_cities.c
+	@mkdir -p $(dir $@)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(CSTD) -O1 $(WARN) $(GEONAMES_CFLAGS) -o $@ $< $(GEONAMES_LIBS)
+
+$(BUILD)/gen/cities_data.c: $(BUILD)/gen/gen_cities
+	$(call say,GEN,$@)
+	$(Q)$< $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/cities_data.o: $(BUILD)/gen/cities_data.c $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)
+	$(Q)$(CC) $(CFLAGS_ALL) -O0 -c $< -o $@
 
 # One connector per plugins/<name>/ directory.
 .SECONDEXPANSION:

@@ -1,7 +1,6 @@
 #include "sync/gazetteer.h"
 
 #include <ctype.h>
-#include <geonames.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -472,46 +471,72 @@ const char *gaz_country_name(const char *cc)
     return "";
 }
 
-/* Read libgeonames' cities into g_cities.  0 cities when its data is
- * missing: the explicit tables still work. */
+/* The GeoNames cities, embedded at build time (core/sync/gen/gen_cities.c
+ * writes them from libgeonames, whose code is GPL-3 and so is not linked):
+ * a row per city, "name\tdivision\tcc\tcountry\tpopulation\n". */
+extern const char gaz_cities_data[];
+extern const size_t gaz_cities_data_len;
+
+/* Split one row into its five fields (in place); 0 when it has them. */
+static int split_row(char *row, char *f[5])
+{
+    for (int i = 0; i < 5; i++) {
+        f[i] = row;
+        char *tab = strchr(row, '\t');
+        if (i < 4) {
+            if (!tab)
+                return -1;
+            *tab = '\0';
+            row = tab + 1;
+        }
+    }
+    return 0;
+}
+
+/* Read the embedded cities into g_cities.  0 cities when the build had no
+ * data: the explicit tables still work. */
 static void load_cities(void)
 {
-    int n = geonames_get_n_cities();
-    if (n <= 0)
+    size_t n = 0;
+    for (size_t i = 0; i < gaz_cities_data_len; i++)
+        n += gaz_cities_data[i] == '\n';
+    if (n == 0)
         return;
     size_t extra = ARRAY_LEN(CITY_ALIASES);
-    g_cities = calloc((size_t)n + extra, sizeof(*g_cities));
-    g_city_keys = calloc((size_t)n + extra, sizeof(*g_city_keys));
-    if (!g_cities || !g_city_keys)
+    char *copy = str_ndup(gaz_cities_data, gaz_cities_data_len);
+    g_cities = calloc(n + extra, sizeof(*g_cities));
+    g_city_keys = calloc(n + extra, sizeof(*g_city_keys));
+    if (!copy || !g_cities || !g_city_keys) {
+        free(copy);
         return;
-    for (int i = 0; i < n; i++) {
-        GeonamesCity *c = geonames_get_city(i);
-        if (!c)
-            continue;
-        const char *name = geonames_city_get_name(c);
-        const char *state = geonames_city_get_state(c);
-        const char *cc = geonames_city_get_country_code(c);
-        const char *country = geonames_city_get_country(c);
-        char key[128];
-        if (name && cc && strlen(cc) == 2 && gaz_key(name, key, sizeof(key))) {
-            gaz_city *gc = &g_cities[g_ncities];
-            gc->name = str_dup(name);
-            gc->admin1 = str_dup(state ? state : "");
-            str_copy(gc->cc, sizeof(gc->cc), cc);
-            gc->pop = geonames_city_get_population(c);
-            if (str_eq(cc, "US")) {
-                const char *code = us_state_code(state ? state : "");
-                str_copy(gc->state, sizeof(gc->state), code ? code : "");
-            } else if (gaz_is_us_territory(cc)) {
-                str_copy(gc->state, sizeof(gc->state), cc);
-            }
-            g_city_keys[g_ncities] = str_dup(key);
-            if (gc->name && gc->admin1 && g_city_keys[g_ncities])
-                g_ncities++;
-            add_country(cc, country ? country : "");
-        }
-        geonames_city_free(c);
     }
+    char *save = NULL;
+    for (char *row = strtok_r(copy, "\n", &save); row; row = strtok_r(NULL, "\n", &save)) {
+        char *f[5];
+        if (split_row(row, f) < 0)
+            continue;
+        const char *name = f[0], *state = f[1], *cc = f[2], *country = f[3];
+        char key[128], *end = NULL;
+        unsigned long pop = strtoul(f[4], &end, 10);
+        if (!*name || strlen(cc) != 2 || !gaz_key(name, key, sizeof(key)))
+            continue;
+        gaz_city *gc = &g_cities[g_ncities];
+        gc->name = str_dup(name);
+        gc->admin1 = str_dup(state);
+        str_copy(gc->cc, sizeof(gc->cc), cc);
+        gc->pop = end && *end == '\0' && pop <= UINT32_MAX ? (uint32_t)pop : 0;
+        if (str_eq(cc, "US")) {
+            const char *code = us_state_code(state);
+            str_copy(gc->state, sizeof(gc->state), code ? code : "");
+        } else if (gaz_is_us_territory(cc)) {
+            str_copy(gc->state, sizeof(gc->state), cc);
+        }
+        g_city_keys[g_ncities] = str_dup(key);
+        if (gc->name && gc->admin1 && g_city_keys[g_ncities])
+            g_ncities++;
+        add_country(cc, country);
+    }
+    free(copy);
 }
 
 static void add_code_names(void)
@@ -732,7 +757,7 @@ static void build(void)
     add_cities();
     add_divisions();
     if (!g_ncities)
-        log_warn("location", "libgeonames has no city data; placing by state and country names only");
+        log_warn("location", "this build has no city data; placing by state and country names only");
 }
 
 void gaz_init(void)

@@ -1,6 +1,8 @@
 /* The place names the US-location rule matches against: the GeoNames cities
  * Debian's libgeonames ships (about 24,000 cities of 15,000 people or more,
  * every capital, with country and first-level division; data CC-BY 4.0),
+ * embedded at build time by core/sync/gen/gen_cities.c (the library, GPL-3,
+ * is not linked),
  * plus the explicit tables no city list holds: US states and territories
  * with their USPS codes, Canadian and Australian divisions with their
  * postal abbreviations, country names, aliases and ISO 3166 codes.
@@ -54,8 +56,8 @@ typedef struct gaz_code {
     const char *admin1;   /* and its name */
 } gaz_code;
 
-/* Load on first call; never fails (without libgeonames' data the explicit
- * tables still work, and gaz_city_total() says 0). */
+/* Load on first call; never fails (without city data the explicit tables
+ * still work, and gaz_city_total() says 0). */
 void gaz_init(void);
 size_t gaz_city_total(void);
 const gaz_city *gaz_city_at(uint32_t i);

@@ -34,4 +34,12 @@ test_layout__core_stays_grouped() {
     done
 }
 
+test_layout__gpl_geonames_is_not_linked() {
+    # Its CC-BY data is embedded at build time (core/sync/gen/); its GPL-3
+    # code must never be part of atsbridge.
+    ! ldd "$ATSB" | grep -q geonames || fail "atsbridge links libgeonames"
+    ! grep -rq 'include <geonames' "$ROOT/core" --include='*.c' --exclude-dir=gen ||
+        fail "a core file outside core/sync/gen/ includes geonames.h"
+}
+
 run_tests
