@@ -35,11 +35,16 @@ PKGS := libcurl json-c libconfig sqlite3 pangocairo cairo-pdf libqpdf
 # CC-BY city data; atsbridge itself never links it.
 GEN_PKGS := geonames
 TEST_PKGS := libmicrohttpd cmocka libxml-2.0
-# Debian packages for building and testing (make deps).
+# Debian packages for building and testing (make deps).  The fonts are
+# run-time dependencies too: the profile PDF draws every script with them
+# (docs/candidates.md, "Fonts").
+FONT_PKGS := fonts-dejavu-core fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji fontconfig
+# A family from each font package, for the probe below.
+FONT_PROBES := 'DejaVu Sans' 'Noto Sans Thai' 'Noto Sans CJK SC' 'Noto Color Emoji'
 DEB_PKGS := build-essential pkg-config clang valgrind jq curl \
             libcurl4-openssl-dev libjson-c-dev libconfig-dev libsqlite3-dev \
             libmicrohttpd-dev libcmocka-dev libcairo2-dev libpango1.0-dev \
-            libqpdf-dev fonts-dejavu-core poppler-utils libxml2-dev \
+            libqpdf-dev poppler-utils libxml2-dev $(FONT_PKGS) \
             libgeonames-dev libgeonames-common
 
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
@@ -123,13 +128,14 @@ deps:
 	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $$missing
 
 # make test / make demo: install whatever is missing first (libraries
-# pkg-config cannot find, and the tools the tests use: jq, curl, valgrind,
-# pdftotext), then re-run make so the pkg-config flags above are read afresh.
-# A no-op when everything is there.
+# pkg-config cannot find, the tools the tests use: jq, curl, valgrind,
+# pdftotext, and the fonts fontconfig cannot find), then re-run make so the
+# pkg-config flags above are read afresh.  A no-op when everything is there.
 define ensure_deps
 	@$(PKG_CONFIG) --exists $(PKGS) $(TEST_PKGS) $(GEN_PKGS) 2>/dev/null && \
 	  command -v jq >/dev/null && command -v curl >/dev/null && \
-	  command -v valgrind >/dev/null && command -v pdftotext >/dev/null || \
+	  command -v valgrind >/dev/null && command -v pdftotext >/dev/null && \
+	  (for f in $(FONT_PROBES); do fc-list -q "$$f" 2>/dev/null || exit 1; done) || \
 	  $(MAKE) --no-print-directory deps
 endef
 

@@ -13,6 +13,7 @@ DB="$DEMO/atsbridge.db"
 A() { "$BUILD/atsbridge" -c conf/demo.conf --db "$DB" --plugin-dir "$BUILD/plugins" "$@"; }
 say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
 
+: > "$DEMO/sandbox.out"  # exists before the poll below reads it
 "$BUILD/atsbridge-sandbox" --listen 127.0.0.1:0 --fixture tests/fixtures/demo.json \
     --record-dir "$DEMO/ats-received" > "$DEMO/sandbox.out" 2> "$DEMO/sandbox.log" &
 SBPID=$!

@@ -8,30 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/util.h"
+#include "cands/profile_text.h"
 
-/* US Letter, in points. */
-#define PAGE_W 612.0
-#define PAGE_H 792.0
-#define MARGIN 54.0
-#define TEXT_W (PAGE_W - 2 * MARGIN)
-
-#define MAX_FONTS 8
-
-typedef struct pdf_ctx {
-    cairo_surface_t *surface;
-    cairo_t *cr;
-    /* One pango context and one layout per font for the whole document:
-     * creating them per paragraph was most of the layout cost. */
-    PangoContext *pc;
-    const char *font_names[MAX_FONTS];
-    PangoLayout *layouts[MAX_FONTS];
-    int n_fonts;
-    double y;                /* next baseline area top */
-    int page_dirty;          /* something drawn on the current page */
-    strbuf out;
-} pdf_ctx;
+#define F_BODY PT_FONT("10")
+#define F_HEAD PT_FONT("Bold 12")
 
 static cairo_status_t on_write(void *closure, const unsigned char *data, unsigned int len)
 {
@@ -39,93 +22,32 @@ static cairo_status_t on_write(void *closure, const unsigned char *data, unsigne
     return sb_append(&c->out, data, len) == 0 ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
 }
 
-static void new_page(pdf_ctx *c)
+static void text_block(pdf_ctx *c, const char *what, const char *text, const char *font,
+                       double r, double g, double b, double space_after)
 {
-    if (c->page_dirty)
-        cairo_show_page(c->cr);
-    c->y = MARGIN;
-    c->page_dirty = 0;
-}
-
-/* Lay out text (never markup: candidate text is data) and draw it line by
- * line, starting a new page whenever the next line would not fit. */
-static PangoLayout *layout_for(pdf_ctx *c, const char *font, int *cached)
-{
-    *cached = 1;
-    for (int i = 0; i < c->n_fonts; i++)
-        if (c->font_names[i] == font || !strcmp(c->font_names[i], font))
-            return c->layouts[i];
-    PangoLayout *layout = pango_layout_new(c->pc);
-    PangoFontDescription *fd = pango_font_description_from_string(font);
-    pango_layout_set_font_description(layout, fd);
-    pango_font_description_free(fd);
-    pango_layout_set_width(layout, (int)(TEXT_W * PANGO_SCALE));
-    pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR);
-    if (c->n_fonts < MAX_FONTS) {
-        c->font_names[c->n_fonts] = font;
-        c->layouts[c->n_fonts++] = layout;
-    } else {
-        *cached = 0;
-    }
-    return layout;
-}
-
-static void text_block_attrs(pdf_ctx *c, const char *text, PangoAttrList *attrs,
-                             const char *font, double r, double g, double b, double space_after)
-{
-    if (!text || !*text)
-        return;
-    char *valid = g_utf8_make_valid(text, -1);
-    int cached;
-    PangoLayout *layout = layout_for(c, font, &cached);
-    pango_layout_set_text(layout, valid, -1);
-    /* No kerning or ligatures: 6% fewer instructions per profile (shaping
-     * is a fifth of the cost), and without "fi"/"fl" ligature glyphs the
-     * text the ATS extracts from the PDF is the text we wrote. */
-    PangoAttrList *all = attrs ? pango_attr_list_copy(attrs) : pango_attr_list_new();
-    pango_attr_list_insert(all, pango_attr_font_features_new("kern 0, liga 0, clig 0, calt 0"));
-    pango_layout_set_attributes(layout, all);
-    pango_attr_list_unref(all);
-    PangoLayoutIter *it = pango_layout_get_iter(layout);
-    do {
-        PangoRectangle logical;
-        pango_layout_iter_get_line_extents(it, NULL, &logical);
-        double h = (double)logical.height / PANGO_SCALE;
-        if (c->y + h > PAGE_H - MARGIN)
-            new_page(c);
-        int baseline = pango_layout_iter_get_baseline(it);
-        PangoLayoutLine *line = pango_layout_iter_get_line_readonly(it);
-        double line_top = (double)logical.y / PANGO_SCALE;
-        cairo_set_source_rgb(c->cr, r, g, b);
-        cairo_move_to(c->cr, MARGIN, c->y + (double)baseline / PANGO_SCALE - line_top);
-        pango_cairo_show_layout_line(c->cr, line);
-        c->y += h;
-        c->page_dirty = 1;
-    } while (pango_layout_iter_next_line(it));
-    pango_layout_iter_free(it);
-    pango_layout_set_attributes(layout, NULL);
-    if (!cached)
-        g_object_unref(layout); /* more fonts than slots */
-    g_free(valid);
-    c->y += space_after;
-}
-
-static void text_block(pdf_ctx *c, const char *text, const char *font, double r, double g,
-                       double b, double space_after)
-{
-    text_block_attrs(c, text, NULL, font, r, g, b, space_after);
+    pt_block(c, what, text, NULL, font, r, g, b, space_after);
 }
 
 static void rule(pdf_ctx *c)
 {
     if (c->y + 12 > PAGE_H - MARGIN)
-        new_page(c);
+        pt_new_page(c);
     cairo_set_source_rgb(c->cr, 0.75, 0.75, 0.75);
     cairo_set_line_width(c->cr, 0.8);
     cairo_move_to(c->cr, MARGIN, c->y + 4);
     cairo_line_to(c->cr, PAGE_W - MARGIN, c->y + 4);
     cairo_stroke(c->cr);
     c->y += 12;
+    c->page_dirty = 1;
+}
+
+/* A section heading with its bookmark (outline entry) in the PDF. */
+static void heading(pdf_ctx *c, const char *title, const char *bookmark)
+{
+    text_block(c, "a heading", title, F_HEAD, 0.1, 0.1, 0.1, 4);
+    char dest[96];
+    snprintf(dest, sizeof(dest), "page=%d pos=[%.1f %.1f]", c->first_page, MARGIN, c->first_y);
+    cairo_pdf_surface_add_outline(c->surface, CAIRO_PDF_OUTLINE_ROOT, bookmark, dest, 0);
 }
 
 /* A clickable link back; cairo tag attributes quote with ', so the URL is
@@ -147,7 +69,7 @@ static void link_line(pdf_ctx *c, const char *label, const char *url)
     char *text = str_printf("%s %s", label, url);
     if (attr.data && text) {
         cairo_tag_begin(c->cr, CAIRO_TAG_LINK, attr.data);
-        text_block(c, text, "DejaVu Sans 10", 0.05, 0.25, 0.65, 2);
+        text_block(c, "the link back", text, F_BODY, 0.05, 0.25, 0.65, 2);
         cairo_tag_end(c->cr, CAIRO_TAG_LINK);
     }
     free(text);
@@ -162,12 +84,76 @@ static void stars_block(pdf_ctx *c, int stars, const char *summary)
     size_t o = 0;
     for (int i = 0; i < 5; i++)
         o += (size_t)snprintf(line + o, sizeof(line) - o, "%s", i < stars ? "\u2605" : "\u2606");
-    text_block(c, "AI recruiter assessment", "DejaVu Sans Bold 12", 0.1, 0.1, 0.1, 2);
-    text_block(c, line, "DejaVu Sans 22", 0.93, 0.65, 0.0, 0);
+    heading(c, "AI recruiter assessment", "Assessment");
+    text_block(c, "the stars", line, PT_FONT("22"), 0.93, 0.65, 0.0, 0);
     char caption[48];
     snprintf(caption, sizeof(caption), "%d of 5 stars", stars);
-    text_block(c, caption, "DejaVu Sans 9", 0.3, 0.3, 0.3, 4);
-    text_block(c, summary, "DejaVu Sans 10", 0.1, 0.1, 0.1, 6);
+    text_block(c, "the stars", caption, PT_FONT("9"), 0.3, 0.3, 0.3, 4);
+    text_block(c, "the assessment summary", summary, F_BODY, 0.1, 0.1, 0.1, 6);
+}
+
+static void transcript_block(pdf_ctx *c, const profile_input *in)
+{
+    rule(c);
+    heading(c, "Screening conversation", "Screening conversation");
+    for (size_t i = 0; i < in->transcript_count; i++) {
+        const profile_message *m = &in->transcript[i];
+        char ts[32] = "";
+        if (m->at) {
+            time_t t = (time_t)m->at;
+            struct tm tm;
+            gmtime_r(&t, &tm);
+            strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M UTC", &tm);
+        }
+        /* Speaker line and message in one layout, the speaker as a
+         * bold run: half the layouts, and layout setup dominates. */
+        char *msg = str_printf("%s%s%s\n%s", m->from ? m->from : "?",
+                               ts[0] ? " \u2014 " : "", ts, m->text ? m->text : "");
+        if (!msg)
+            continue;
+        guint head_len = (guint)strcspn(msg, "\n");
+        PangoAttrList *attrs = pango_attr_list_new();
+        PangoAttribute *a = pango_attr_weight_new(PANGO_WEIGHT_BOLD);
+        a->end_index = head_len;
+        pango_attr_list_insert(attrs, a);
+        a = pango_attr_foreground_new(0x3333, 0x3333, 0x7333);
+        a->end_index = head_len;
+        pango_attr_list_insert(attrs, a);
+        a = pango_attr_size_new(9 * PANGO_SCALE);
+        a->end_index = head_len;
+        pango_attr_list_insert(attrs, a);
+        char what[48];
+        snprintf(what, sizeof(what), "transcript message %zu", i + 1);
+        pt_block(c, what, msg, attrs, F_BODY, 0.1, 0.1, 0.1, 5);
+        pango_attr_list_unref(attrs);
+        free(msg);
+    }
+}
+
+/* Title, subject, keywords (the job, the source) and creation date: what
+ * an ATS or a desktop search indexes besides the text. */
+static void set_metadata(pdf_ctx *c, const profile_input *in, const char *name)
+{
+    const char *src = in->source_name ? in->source_name : "atsbridge";
+    cairo_pdf_surface_set_metadata(c->surface, CAIRO_PDF_METADATA_TITLE,
+                                   name && *name ? name : "Candidate");
+    char *subject = in->job_title ? str_printf("Candidate profile for %s, from %s", in->job_title, src)
+                                  : str_printf("Candidate profile, from %s", src);
+    char *keywords = str_printf("%s%scandidate profile, resume, %s", in->job_title ? in->job_title : "",
+                                in->job_title ? ", " : "", src);
+    if (subject)
+        cairo_pdf_surface_set_metadata(c->surface, CAIRO_PDF_METADATA_SUBJECT, subject);
+    if (keywords)
+        cairo_pdf_surface_set_metadata(c->surface, CAIRO_PDF_METADATA_KEYWORDS, keywords);
+    free(subject);
+    free(keywords);
+    cairo_pdf_surface_set_metadata(c->surface, CAIRO_PDF_METADATA_CREATOR, src);
+    char date[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    cairo_pdf_surface_set_metadata(c->surface, CAIRO_PDF_METADATA_CREATE_DATE, date);
 }
 
 /* Append the resume's own pages to ours with qpdf: page objects are copied
@@ -178,6 +164,46 @@ static int qpdf_fail(qpdf_data q, int code, const char *what, atsb_error *err)
     qpdf_error e = qpdf_get_error(q);
     const char *detail = e ? qpdf_get_error_full_text(q, e) : "unknown error";
     return err_set(err, code, "%s: %s", what, detail);
+}
+
+/* The resume's bookmark, pointing at its first page (page index `first`,
+ * from 0): cairo cannot point at a page it does not write, so the entry
+ * is added here, after cairo's own (the assessment, the transcript). */
+static void add_resume_outline(qpdf_data q, int first)
+{
+    qpdf_oh root = qpdf_get_root(q);
+    qpdf_oh outlines = qpdf_oh_get_key(q, root, "/Outlines");
+    if (!qpdf_oh_is_dictionary(q, outlines)) {
+        qpdf_oh_release(q, outlines);
+        qpdf_oh d = qpdf_oh_new_dictionary(q);
+        qpdf_oh_replace_key(q, d, "/Type", qpdf_oh_new_name(q, "/Outlines"));
+        qpdf_oh_replace_key(q, d, "/Count", qpdf_oh_new_integer(q, 0));
+        outlines = qpdf_make_indirect_object(q, d);
+        qpdf_oh_replace_key(q, root, "/Outlines", outlines);
+    }
+    qpdf_oh_replace_key(q, root, "/PageMode", qpdf_oh_new_name(q, "/UseOutlines"));
+    qpdf_oh dest = qpdf_oh_new_array(q);
+    qpdf_oh_append_item(q, dest, qpdf_get_page_n(q, (size_t)first));
+    qpdf_oh_append_item(q, dest, qpdf_oh_new_name(q, "/XYZ"));
+    for (int i = 0; i < 3; i++) /* keep the viewer's position and zoom */
+        qpdf_oh_append_item(q, dest, qpdf_oh_new_null(q));
+    qpdf_oh d = qpdf_oh_new_dictionary(q);
+    qpdf_oh_replace_key(q, d, "/Title", qpdf_oh_new_unicode_string(q, "Resume"));
+    qpdf_oh_replace_key(q, d, "/Parent", outlines);
+    qpdf_oh_replace_key(q, d, "/Dest", dest);
+    qpdf_oh last = qpdf_oh_get_key(q, outlines, "/Last");
+    if (qpdf_oh_is_dictionary(q, last))
+        qpdf_oh_replace_key(q, d, "/Prev", last);
+    qpdf_oh item = qpdf_make_indirect_object(q, d);
+    if (qpdf_oh_is_dictionary(q, last))
+        qpdf_oh_replace_key(q, last, "/Next", item);
+    else
+        qpdf_oh_replace_key(q, outlines, "/First", item);
+    qpdf_oh_replace_key(q, outlines, "/Last", item);
+    qpdf_oh count = qpdf_oh_get_key(q, outlines, "/Count");
+    int n = qpdf_oh_is_integer(q, count) ? qpdf_oh_get_int_value_as_int(q, count) : 0;
+    qpdf_oh_replace_key(q, outlines, "/Count", qpdf_oh_new_integer(q, n + 1));
+    /* Handles belong to q and go with qpdf_cleanup; nothing to release. */
 }
 
 static int merge_resume(const unsigned char *ours, size_t ours_len, const unsigned char *resume,
@@ -202,6 +228,7 @@ static int merge_resume(const unsigned char *ours, size_t ours_len, const unsign
         rc = qpdf_fail(b, ATSB_ERR_PERMANENT, "the resume PDF has no readable pages", err);
         goto done;
     }
+    int ours_pages = qpdf_get_num_pages(a);
     for (int i = 0; i < n; i++) {
         qpdf_oh page = qpdf_get_page_n(b, (size_t)i);
         if (qpdf_add_page(a, b, page, QPDF_FALSE) & QPDF_ERRORS) {
@@ -209,6 +236,8 @@ static int merge_resume(const unsigned char *ours, size_t ours_len, const unsign
             goto done;
         }
     }
+    if (n > 0 && ours_pages >= 0)
+        add_resume_outline(a, ours_pages);
     if (qpdf_init_write_memory(a) & QPDF_ERRORS) {
         rc = qpdf_fail(a, ATSB_ERR_INTERNAL, "writing the profile PDF", err);
         goto done;
@@ -246,87 +275,56 @@ int profile_render_pdf(const profile_input *in, unsigned char **out, size_t *len
     sb_init(&c.out);
     c.surface = cairo_pdf_surface_create_for_stream(on_write, &c, PAGE_W, PAGE_H);
     c.cr = cairo_create(c.surface);
-    c.pc = pango_cairo_create_context(c.cr);
-    c.y = MARGIN;
+    pt_init(&c);
+    c.who = in->email; /* the key every connector finds a candidate by */
     char *name = str_printf("%s %s", in->first_name ? in->first_name : "",
                             in->last_name ? in->last_name : "");
-    cairo_pdf_surface_set_metadata(c.surface, CAIRO_PDF_METADATA_TITLE, name ? name : "Candidate");
-    cairo_pdf_surface_set_metadata(c.surface, CAIRO_PDF_METADATA_CREATOR,
-                                   in->source_name ? in->source_name : "atsbridge");
+    set_metadata(&c, in, name);
 
-    text_block(&c, name, "DejaVu Sans Bold 20", 0.05, 0.05, 0.05, 2);
+    text_block(&c, "the name", name, PT_FONT("Bold 20"), 0.05, 0.05, 0.05, 2);
     if (in->job_title) {
         char *t = str_printf("Candidate for %s", in->job_title);
-        text_block(&c, t, "DejaVu Sans 11", 0.35, 0.35, 0.35, 4);
+        text_block(&c, "the job title", t, PT_FONT("11"), 0.35, 0.35, 0.35, 4);
         free(t);
     }
     if (in->email) {
         char *t = str_printf("Email: %s", in->email);
-        text_block(&c, t, "DejaVu Sans 10", 0.1, 0.1, 0.1, 0);
+        text_block(&c, "the email", t, F_BODY, 0.1, 0.1, 0.1, 0);
         free(t);
     }
     if (in->phone) {
         char *t = str_printf("Phone: %s", in->phone);
-        text_block(&c, t, "DejaVu Sans 10", 0.1, 0.1, 0.1, 0);
+        text_block(&c, "the phone", t, F_BODY, 0.1, 0.1, 0.1, 0);
         free(t);
     }
     link_line(&c, "Profile:", in->profile_url);
     if (in->source_name) {
         char *t = str_printf("Source: %s", in->source_name);
-        text_block(&c, t, "DejaVu Sans 9", 0.4, 0.4, 0.4, 0);
+        text_block(&c, "the source", t, PT_FONT("9"), 0.4, 0.4, 0.4, 0);
         free(t);
     }
     rule(&c);
     stars_block(&c, in->stars, in->summary);
-    if (in->transcript_count) {
-        rule(&c);
-        text_block(&c, "Screening conversation", "DejaVu Sans Bold 12", 0.1, 0.1, 0.1, 4);
-        for (size_t i = 0; i < in->transcript_count; i++) {
-            const profile_message *m = &in->transcript[i];
-            char ts[32] = "";
-            if (m->at) {
-                time_t t = (time_t)m->at;
-                struct tm tm;
-                gmtime_r(&t, &tm);
-                strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M UTC", &tm);
-            }
-            /* Speaker line and message in one layout, the speaker as a
-             * bold run: half the layouts, and layout setup dominates. */
-            char *msg = str_printf("%s%s%s\n%s", m->from ? m->from : "?",
-                                   ts[0] ? " \u2014 " : "", ts, m->text ? m->text : "");
-            if (msg) {
-                guint head_len = (guint)strcspn(msg, "\n");
-                PangoAttrList *attrs = pango_attr_list_new();
-                PangoAttribute *a = pango_attr_weight_new(PANGO_WEIGHT_BOLD);
-                a->end_index = head_len;
-                pango_attr_list_insert(attrs, a);
-                a = pango_attr_foreground_new(0x3333, 0x3333, 0x7333);
-                a->end_index = head_len;
-                pango_attr_list_insert(attrs, a);
-                a = pango_attr_size_new(9 * PANGO_SCALE);
-                a->end_index = head_len;
-                pango_attr_list_insert(attrs, a);
-                text_block_attrs(&c, msg, attrs, "DejaVu Sans 10", 0.1, 0.1, 0.1, 5);
-                pango_attr_list_unref(attrs);
-            }
-            free(msg);
-        }
-    }
+    if (in->transcript_count)
+        transcript_block(&c, in);
     if (in->resume_pdf && in->resume_pdf_len) {
-        rule(&c);
-        text_block(&c, "Resume (the candidate's original document follows)",
-                   "DejaVu Sans Bold 12", 0.1, 0.1, 0.1, 0);
+        /* The heading only where it fits: on a page of its own it would be
+         * a near-empty page before the resume, which its bookmark marks
+         * anyway. */
+        if (c.y + 12 + pt_line_height(&c, F_HEAD) <= PAGE_H - MARGIN) {
+            rule(&c);
+            text_block(&c, "a heading", "Resume (the candidate's original document follows)",
+                       F_HEAD, 0.1, 0.1, 0.1, 0);
+        }
         merge = 1;
     } else if (in->resume_text) {
-        new_page(&c);
-        text_block(&c, "Resume", "DejaVu Sans Bold 14", 0.1, 0.1, 0.1, 6);
-        text_block(&c, in->resume_text, "DejaVu Sans 10", 0.1, 0.1, 0.1, 0);
+        pt_new_page(&c);
+        heading(&c, "Resume", "Resume");
+        text_block(&c, "the text resume", in->resume_text, F_BODY, 0.1, 0.1, 0.1, 0);
     }
     if (c.page_dirty)
         cairo_show_page(c.cr);
-    for (int i = 0; i < c.n_fonts; i++)
-        g_object_unref(c.layouts[i]);
-    g_object_unref(c.pc);
+    pt_free(&c);
     cairo_destroy(c.cr);
     cairo_surface_finish(c.surface);
     cairo_status_t st = cairo_surface_status(c.surface);

@@ -59,7 +59,11 @@ int profile_check_pdf(const unsigned char *data, size_t len, const profile_limit
                       int *pages, atsb_error *err);
 
 /* Render in this process; *out is malloc'd PDF bytes.  The resume PDF is
- * not checked here: callers holding untrusted bytes use profile_render. */
+ * not checked here: callers holding untrusted bytes use profile_render.
+ * Text no installed font can draw is drawn as boxes and logged (a warning
+ * naming the candidate by email, the part of the profile and the script); the PDF
+ * has bookmarks for the assessment, the transcript and the resume, and
+ * title, subject, keywords (the job) and creation date. */
 int profile_render_pdf(const profile_input *in, unsigned char **out, size_t *len,
                        atsb_error *err);
 

@@ -1,0 +1,81 @@
+/* The profile's text engine, private to core/cands/profile*.c: lays out
+ * candidate text with pango (every script, right-to-left runs included)
+ * and draws it line by line onto cairo PDF pages, starting a new page when
+ * the next line would not fit.  Counts and logs glyphs no font could draw. */
+#ifndef ATSB_CORE_PROFILE_TEXT_H
+#define ATSB_CORE_PROFILE_TEXT_H
+
+#include <cairo.h>
+#include <pango/pangocairo.h>
+
+#include "base/util.h"
+
+/* US Letter, in points. */
+#define PAGE_W 612.0
+#define PAGE_H 792.0
+#define MARGIN 54.0
+#define TEXT_W (PAGE_W - 2 * MARGIN)
+
+/* Every font description names the same list of families, so a
+ * character DejaVu Sans lacks goes to the Noto family for its script the
+ * same way on every machine, whatever else is installed.  Emoji are not
+ * named: pango asks fontconfig for them by language ("und-zsye"), which
+ * picks Noto Color Emoji whatever the list says, and naming it would sort
+ * it before every other family, digits included.  docs/candidates.md,
+ * "Fonts", says why these packages. */
+#define PT_FAMILIES "DejaVu Sans, Noto Sans Hebrew, Noto Sans Arabic, Noto Sans Devanagari, " \
+                    "Noto Sans Thai, Noto Sans CJK SC,"
+#define PT_FONT(style_size) PT_FAMILIES " " style_size
+
+#define PT_MAX_FONTS 8
+
+typedef struct pdf_ctx {
+    cairo_surface_t *surface;
+    cairo_t *cr;
+    /* One pango context and one layout per font for the whole document:
+     * creating them per paragraph was most of the layout cost. */
+    PangoContext *pc;
+    const char *font_names[PT_MAX_FONTS];
+    PangoLayout *layouts[PT_MAX_FONTS];
+    int n_fonts;
+    double y;          /* top of the next line on the current page */
+    int page;          /* 1-based number of the current page */
+    int page_dirty;    /* something drawn on the current page */
+    int first_page;    /* page of the last block's first line ... */
+    double first_y;    /* ... and its top, for outline entries */
+    PangoFont *emoji_font; /* Symbola, loaded at the first emoji */
+    /* Glyphs waiting to be drawn in one cairo call: a block's lines in one
+     * font and colour (pt_flush draws them). */
+    cairo_scaled_font_t *b_font;
+    double b_rgb[3];
+    cairo_glyph_t *b_glyphs;
+    cairo_text_cluster_t *b_clusters;
+    int b_n_glyphs, b_cap_glyphs, b_n_clusters, b_cap_clusters;
+    strbuf b_text;
+    const char *who;   /* the candidate, as logs name them */
+    int unknown;       /* glyphs drawn as boxes so far (no font had them) */
+    strbuf out;        /* the PDF bytes */
+} pdf_ctx;
+
+/* Set up c->pc for c->cr: unhinted metrics and unrounded positions, so
+ * glyphs sit where the font's own advances put them (what pdftotext and
+ * every other text extractor assume when they find word gaps, and fewer
+ * position adjustments for cairo to write). */
+void pt_init(pdf_ctx *c);
+/* Release the layouts and the pango context. */
+void pt_free(pdf_ctx *c);
+
+void pt_new_page(pdf_ctx *c);
+
+/* Lay out text (never markup: candidate text is data; invalid UTF-8 is
+ * replaced) in `font`, with optional attributes over it, and draw it in
+ * the colour r,g,b; then leave space_after points.  `what` names the text
+ * in the warning logged when some of it has no font ("the name",
+ * "transcript message 3"). */
+void pt_block(pdf_ctx *c, const char *what, const char *text, PangoAttrList *attrs,
+              const char *font, double r, double g, double b, double space_after);
+
+/* Height of one line of `font`, to ask whether a heading still fits. */
+double pt_line_height(pdf_ctx *c, const char *font);
+
+#endif
