@@ -12,6 +12,7 @@ trap 'kill $SBPID 2>/dev/null; rm -rf "$W"' EXIT
 
 start() { # start N_JOBS: a sandbox with N generated jobs (every 10th outside the US)
     [ -n "${SBPID:-}" ] && kill $SBPID 2>/dev/null && wait $SBPID 2>/dev/null || true
+    : > "$W/sb.out"  # exists before the poll below reads it
     "$BUILD/atsbridge-sandbox" --listen 127.0.0.1:0 --fixture tests/fixtures/greenhouse.json > "$W/sb.out" 2>&1 &
     SBPID=$!
     for _ in $(seq 1 100); do SB=$(sed -n 's/^listening on //p' "$W/sb.out"); [ -n "$SB" ] && break; sleep 0.05; done

@@ -11,6 +11,7 @@ BUILD=${BUILD:-build}
 W=$(mktemp -d)
 trap 'kill $SBPID 2>/dev/null || true; rm -rf "$W"' EXIT
 for c in greenhouse lever workday; do
+    : > "$W/sb.out"  # exists before the poll below reads it
     "$BUILD/atsbridge-sandbox" --listen 127.0.0.1:0 --fixture "tests/fixtures/$c.json" \
         > "$W/sb.out" 2>&1 &
     SBPID=$!
