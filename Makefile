@@ -29,6 +29,8 @@ endif
 CC  ?= cc
 CXX ?= c++
 PKG_CONFIG ?= pkg-config
+# The public SDK: what a connector may include, and what make install ships.
+SDK_HEADERS := sdk/include/atsbridge/connector.h sdk/include/atsbridge/connector_util.h
 
 PKGS := libcurl json-c libconfig sqlite3 pangocairo cairo-pdf libqpdf
 TEST_PKGS := libmicrohttpd cmocka libxml-2.0
@@ -88,7 +90,7 @@ SANDBOX_OBJS := $(SANDBOX_SRCS:%.c=$(BUILD)/obj/%.o)
 
 # Deliberately broken connectors for the conformance kit's tests, and the
 # SDK's skeleton example built in-tree (CI also builds it out of tree).
-KIT_BREAKS := crash abort hang stdout misclass nofind noauth exports
+KIT_BREAKS := crash abort hang stdout misclass nofind noauth exports loosefind nopdf
 KIT_SOS    := $(KIT_BREAKS:%=$(BUILD)/tests/kit/broken_%.so) $(BUILD)/tests/kit/skeleton.so
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -171,14 +173,14 @@ $(BUILD)/atsbridge: $(CORE_OBJS)
 
 # One connector per plugins/<name>/ directory.
 .SECONDEXPANSION:
-$(BUILD)/plugins/%.so: $$(wildcard plugins/%/*.c) $$(wildcard plugins/%/*.h) sdk/include/atsbridge/connector.h sdk/connector.map $(BUILD)/.flags
+$(BUILD)/plugins/%.so: $$(wildcard plugins/%/*.c) $$(wildcard plugins/%/*.h) $(SDK_HEADERS) sdk/connector.map $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(call say,SO,$@)
 	$(Q)$(CC) $(PLUGIN_CFLAGS) $(call plugin_pkg,cflags,$*) $(PLUGIN_LDFLAGS) -o $@ \
 	  $(filter %.c,$^) $(JSONC_LIBS) $(call plugin_pkg,libs,$*)
 	@chmod 0755 $@
 
-$(BUILD)/tests/fixtures/%.so: tests/fixtures/connectors/%.c sdk/include/atsbridge/connector.h $(BUILD)/.flags
+$(BUILD)/tests/fixtures/%.so: tests/fixtures/connectors/%.c $(SDK_HEADERS) $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(call say,SO,$@)
 	$(Q)$(CC) $(PLUGIN_CFLAGS) $(PLUGIN_LDFLAGS) -o $@ $< $(JSONC_LIBS)
@@ -231,17 +233,17 @@ $(BUILD)/tests/abi/v1_0.so: tests/fixtures/abi/v1_0.c tests/fixtures/abi/1.0/ats
 	$(call say,SO,$@)
 	$(Q)$(CC) $(subst -Isdk/include,-Itests/fixtures/abi/1.0,$(PLUGIN_CFLAGS)) $(PLUGIN_LDFLAGS) -o $@ $<
 
-$(BUILD)/tests/kit/broken_exports.so: tests/fixtures/kit/broken.c sdk/include/atsbridge/connector.h $(BUILD)/.flags
+$(BUILD)/tests/kit/broken_exports.so: tests/fixtures/kit/broken.c $(SDK_HEADERS) $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(call say,SO,$@)
 	$(Q)$(CC) $(PLUGIN_CFLAGS) -DBREAK_exports $(SAN) -shared -o $@ $< $(JSONC_LIBS)
 
-$(BUILD)/tests/kit/broken_%.so: tests/fixtures/kit/broken.c sdk/include/atsbridge/connector.h $(BUILD)/.flags
+$(BUILD)/tests/kit/broken_%.so: tests/fixtures/kit/broken.c $(SDK_HEADERS) $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(call say,SO,$@)
 	$(Q)$(CC) $(PLUGIN_CFLAGS) -DBREAK_$* $(PLUGIN_LDFLAGS) -o $@ $< $(JSONC_LIBS)
 
-$(BUILD)/tests/kit/skeleton.so: sdk/examples/skeleton/skeleton.c sdk/include/atsbridge/connector.h $(BUILD)/.flags
+$(BUILD)/tests/kit/skeleton.so: sdk/examples/skeleton/skeleton.c $(SDK_HEADERS) $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(call say,SO,$@)
 	$(Q)$(CC) $(PLUGIN_CFLAGS) $(PLUGIN_LDFLAGS) -o $@ $< $(JSONC_LIBS)
@@ -261,7 +263,7 @@ install: all
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/lib/atsbridge/plugins \
 	  $(DESTDIR)$(PREFIX)/share/atsbridge $(DESTDIR)$(SYSCONFDIR)/atsbridge
 	install -m 0755 $(BUILD)/atsbridge $(DESTDIR)$(PREFIX)/bin/atsbridge
-	install -m 0644 sdk/include/atsbridge/connector.h $(DESTDIR)$(PREFIX)/include/atsbridge/
+	install -m 0644 $(SDK_HEADERS) $(DESTDIR)$(PREFIX)/include/atsbridge/
 	install -m 0644 sdk/connector.map $(DESTDIR)$(PREFIX)/share/atsbridge/connector.map
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \
 	    -e 's|@ABI_MAJOR@|$(ABI_MAJOR)|g' -e 's|@ABI_MINOR@|$(ABI_MINOR)|g' \

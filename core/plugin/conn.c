@@ -47,12 +47,18 @@ static conn_http_fn g_http_override;
 
 void conn_set_http_override(conn_http_fn fn) { g_http_override = fn; }
 
+int conn_http_real(atsb_host *h, const atsb_http_request *req, atsb_http_response **out,
+                   atsb_error *err)
+{
+    return http_request(h->http, req, out, err);
+}
+
 static int host_http(atsb_host *h, const atsb_http_request *req, atsb_http_response **out,
                      atsb_error *err)
 {
     if (g_http_override)
-        return g_http_override(req, out, err);
-    return http_request(h->http, req, out, err);
+        return g_http_override(h, req, out, err);
+    return conn_http_real(h, req, out, err);
 }
 
 static void host_http_free(atsb_host *h, atsb_http_response *resp)
@@ -338,15 +344,34 @@ int conn_list_jobs(conn *c, const atsb_list_request *req, const atsb_job_sink *s
                      c->host.plugin->desc.list_jobs(c->host.instance, req, sink, err), err);
 }
 
-int conn_push_candidate(conn *c, const atsb_candidate *cand, atsb_push_result *out,
-                        atsb_error *err)
+int conn_push_candidate(conn *c, const atsb_candidate *cand, const atsb_push_result *resume,
+                        atsb_push_result *out, atsb_error *err)
 {
     err_clear(err);
     memset(out, 0, sizeof(*out));
+    if (resume && resume->missing)
+        *out = *resume; /* resume mode: what find_candidate found */
     out->struct_size = sizeof(*out);
-    return normalise(c, "push_candidate",
-                     c->host.plugin->desc.push_candidate(c->host.instance, cand, out, err),
-                     err);
+    int rc = normalise(c, "push_candidate",
+                       c->host.plugin->desc.push_candidate(c->host.instance, cand, out, err),
+                       err);
+    /* ATSB_OK promises a complete push; a connector that says otherwise
+     * would have the host mark a push done whose PDF never arrived. */
+    if (rc == ATSB_OK && out->missing)
+        return err_set(err, ATSB_ERR_INTERNAL,
+                       "connector %s: push_candidate returned OK but left %s undone",
+                       c->host.plugin->desc.name, conn_missing_name(out->missing));
+    return rc;
+}
+
+const char *conn_missing_name(uint32_t missing)
+{
+    int app = (missing & ATSB_PUSH_MISSING_APPLICATION) != 0;
+    int att = (missing & ATSB_PUSH_MISSING_ATTACHMENT) != 0;
+    return app && att ? "the application and the attachment"
+         : app ? "the application"
+         : att ? "the attachment"
+         : missing ? "an unknown part" : "nothing";
 }
 
 int conn_find_candidate(conn *c, const atsb_candidate *cand, atsb_push_result *out,
@@ -356,7 +381,22 @@ int conn_find_candidate(conn *c, const atsb_candidate *cand, atsb_push_result *o
     memset(out, 0, sizeof(*out));
     out->struct_size = sizeof(*out);
     int rc = c->host.plugin->desc.find_candidate(c->host.instance, cand, out, err);
-    if (rc == ATSB_ERR_NOT_FOUND)
+    if (rc == ATSB_ERR_NOT_FOUND) {
+        memset(out, 0, sizeof(*out));
+        out->struct_size = sizeof(*out);
         return rc;
-    return normalise(c, "find_candidate", rc, err);
+    }
+    rc = normalise(c, "find_candidate", rc, err);
+    if (rc == ATSB_OK && (out->missing & ~(uint32_t)(ATSB_PUSH_MISSING_APPLICATION |
+                                                    ATSB_PUSH_MISSING_ATTACHMENT)))
+        return err_set(err, ATSB_ERR_INTERNAL,
+                       "connector %s: find_candidate reported unknown missing parts 0x%x",
+                       c->host.plugin->desc.name, (unsigned)out->missing);
+    /* A resume starts from the candidate found: without its id the push
+     * could only create a second one. */
+    if (rc == ATSB_OK && out->missing && !out->candidate_id[0])
+        return err_set(err, ATSB_ERR_INTERNAL,
+                       "connector %s: find_candidate reported a partial push without a "
+                       "candidate id", c->host.plugin->desc.name);
+    return rc;
 }

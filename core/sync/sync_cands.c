@@ -333,12 +333,19 @@ static int push_one(drain *d, int64_t push_id, atsb_error *err)
     crc = ATSB_ERR_NOT_FOUND;
     if (conn_plugin(d->c)->desc.capabilities & ATSB_CAP_FIND_CANDIDATE)
         crc = conn_find_candidate(d->c, &ac, &pr, &cerr);
-    if (crc == ATSB_OK) {
+    if (crc == ATSB_OK && !pr.missing) {
         d->res->found++;
         log_info("push", "%s: candidate %s already in the ATS (application %s)", d->org->slug,
                  c.ext_id, pr.application_id);
-    } else if (crc == ATSB_ERR_NOT_FOUND) {
-        crc = conn_push_candidate(d->c, &ac, &pr, &cerr);
+    } else if (crc == ATSB_OK || crc == ATSB_ERR_NOT_FOUND) {
+        /* Nothing there: a fresh push.  Part of it there (an earlier
+         * attempt died half-way): the connector finishes what is missing,
+         * starting from the ids found. */
+        atsb_push_result found = pr;
+        if (crc == ATSB_OK)
+            log_info("push", "%s: candidate %s: finishing an earlier push (%s missing)",
+                     d->org->slug, c.ext_id, conn_missing_name(found.missing));
+        crc = conn_push_candidate(d->c, &ac, crc == ATSB_OK ? &found : NULL, &pr, &cerr);
         if (crc == ATSB_OK) {
             d->res->pushed++;
             log_info("push", "%s: pushed candidate %s to job %s (application %s)", d->org->slug,

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "lever.h"
+#include "atsbridge/connector_util.h"
 
 /* The opportunity of this email on this posting, or none. */
 static int find_opportunity(lever *l, const atsb_candidate *c, char *opp, size_t osz,
@@ -166,9 +167,22 @@ int lv_push_candidate(void *inst, const atsb_candidate *c, atsb_push_result *out
                       atsb_error *err)
 {
     lever *l = inst;
+    int rc;
+    /* Resume mode: find_candidate found the opportunity without its file.
+     * Lever creates contact and opportunity in one call, so only the file
+     * can be missing on its own. */
+    if (atsb_util_resuming(out) && !(out->missing & ATSB_PUSH_MISSING_APPLICATION) &&
+        out->application_id[0]) {
+        if (c->attachment_count && c->attachments[0] &&
+            (rc = upload(l, out->application_id, c->attachments[0], err)))
+            return rc;
+        atsb_util_push_done(out);
+        return ATSB_OK;
+    }
     char opp[ATSB_REMOTE_ID_MAX], contact[ATSB_REMOTE_ID_MAX];
-    int rc = find_opportunity(l, c, opp, sizeof(opp), contact, sizeof(contact), err);
-    if (rc)
+    /* A fresh push still looks first: a 1.0 host calls it after a partial
+     * push too. */
+    if ((rc = find_opportunity(l, c, opp, sizeof(opp), contact, sizeof(contact), err)))
         return rc;
     if (!opp[0] && (rc = create_opportunity(l, c, opp, sizeof(opp), contact, sizeof(contact), err)))
         return rc;
@@ -181,6 +195,7 @@ int lv_push_candidate(void *inst, const atsb_candidate *c, atsb_push_result *out
         if (!present && (rc = upload(l, opp, c->attachments[0], err)))
             return rc;
     }
+    atsb_util_push_done(out);
     return ATSB_OK;
 }
 
@@ -194,14 +209,12 @@ int lv_find_candidate(void *inst, const atsb_candidate *c, atsb_push_result *out
         return rc;
     if (!opp[0])
         return ATSB_ERR_NOT_FOUND;
-    if (c->attachment_count && c->attachments[0]) {
-        int present = 0;
-        if ((rc = has_file(l, opp, c->attachments[0]->file_name, &present, err)))
-            return rc;
-        if (!present)
-            return ATSB_ERR_NOT_FOUND; /* push finishes the upload */
-    }
-    snprintf(out->candidate_id, sizeof(out->candidate_id), "%s", contact);
+    snprintf(out->candidate_id, sizeof(out->candidate_id), "%s", contact[0] ? contact : opp);
     snprintf(out->application_id, sizeof(out->application_id), "%s", opp);
-    return ATSB_OK;
+    int present = 1;
+    if (c->attachment_count && c->attachments[0] &&
+        (rc = has_file(l, opp, c->attachments[0]->file_name, &present, err)))
+        return rc;
+    /* Without the file the push is not done: push_candidate uploads it. */
+    return atsb_util_found(out, present ? 0 : ATSB_PUSH_MISSING_ATTACHMENT);
 }

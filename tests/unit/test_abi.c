@@ -14,7 +14,7 @@
 
 typedef struct row {
     const char *type, *field;
-    size_t off_1_0, size_1_0;   /* as released in 1.0 */
+    size_t off_1_0, size_1_0;   /* as released in 1.0 (or in the minor that appended it) */
     size_t off_now, size_now;   /* this header */
 } row;
 
@@ -90,6 +90,7 @@ static const row ROWS[] = {
     R(atsb_push_result, struct_size, 0, 4),
     R(atsb_push_result, candidate_id, 4, 128),
     R(atsb_push_result, application_id, 132, 128),
+    R(atsb_push_result, missing, 260, 4),          /* ABI 1.1 */
     Z(atsb_http_auth, 40),
     R(atsb_http_auth, struct_size, 0, 4),
     R(atsb_http_auth, kind, 4, 4),

@@ -1,5 +1,5 @@
 /*
- * atsbridge connector SDK — ABI 1.0
+ * atsbridge connector SDK — ABI 1.1
  *
  * The one header a connector includes.  A connector is a shared object that
  * exports exactly one symbol, `atsb_connector_entry`, which returns a const
@@ -42,7 +42,7 @@ extern "C" {
 /* ---- versions and magic ------------------------------------------------ */
 
 #define ATSB_ABI_MAJOR 1
-#define ATSB_ABI_MINOR 0
+#define ATSB_ABI_MINOR 1
 /* Packed form handed to the entry function: major in the high 16 bits. */
 #define ATSB_ABI_VERSION(major, minor) \
     ((uint32_t)(((uint32_t)(major) << 16) | ((uint32_t)(minor) & 0xffffu)))
@@ -236,11 +236,31 @@ typedef struct atsb_candidate {
 
 #define ATSB_REMOTE_ID_MAX 128
 
+/* The parts of a push (atsb_push_result.missing).  A push is complete when
+ * the ATS has all three: the candidate, their application to
+ * c->job_remote_id (with the source and the link back), and
+ * c->attachments[0] filed on it when the host passed one.  A push that
+ * failed half-way (a lost reply, a crash, an upload refused) leaves some of
+ * them undone; find_candidate names what is missing and push_candidate
+ * finishes it. */
+#define ATSB_PUSH_MISSING_APPLICATION (1u << 0)
+#define ATSB_PUSH_MISSING_ATTACHMENT  (1u << 1)
+
 /* Output of push_candidate / find_candidate; host memory. */
 typedef struct atsb_push_result {
     uint32_t struct_size;
     char candidate_id[ATSB_REMOTE_ID_MAX];
     char application_id[ATSB_REMOTE_ID_MAX];
+    /* ABI 1.1 */
+    /* find_candidate sets it when it finds an incomplete push: the
+     * ATSB_PUSH_MISSING_* parts still to do (0: complete).  The host then
+     * calls push_candidate with this struct as find left it, so the push
+     * resumes from the ids found and does only what `missing` names; it
+     * clears `missing` when it returns ATSB_OK.  Check
+     * ATSB_HAS_FIELD(atsb_push_result, out, missing): a 1.0 host's struct
+     * has no such field, and there an incomplete push must be reported as
+     * ATSB_ERR_NOT_FOUND (push_candidate then looks up what exists itself). */
+    uint32_t missing;
 } atsb_push_result;
 
 /* ---- host services ----------------------------------------------------- */
@@ -402,16 +422,28 @@ typedef struct atsb_connector {
     int (*list_jobs)(void *instance, const atsb_list_request *req,
                      const atsb_job_sink *sink, atsb_error *err);
 
-    /* Create the candidate (or reuse the ATS's match), apply to
-     * c->job_remote_id, attach c->attachments, set the source and the link
-     * back.  Fill out with the ATS's ids.  The host calls find_candidate
-     * first on every retry, so this is only called when nothing exists. */
+    /* Make the push complete (see ATSB_PUSH_MISSING_*): create the
+     * candidate (or reuse the ATS's match), apply to c->job_remote_id with
+     * the source and the link back, file c->attachments[0] on the
+     * application.  Fill out with the ATS's ids and return ATSB_OK only when
+     * all of it is done.  The host calls find_candidate first, every time:
+     *  - nothing found (ATSB_ERR_NOT_FOUND): out arrives zeroed, a fresh push;
+     *  - found incomplete (out->missing != 0): out arrives as find filled it
+     *    (resume mode): reuse its ids and create only what `missing` names;
+     *  - found complete: push_candidate is not called.
+     * Never create what find would have found: that is a duplicate. */
     int (*push_candidate)(void *instance, const atsb_candidate *c,
                           atsb_push_result *out, atsb_error *err);
 
-    /* Look for an application of this candidate (by email) to
-     * c->job_remote_id made by an earlier push.  ATSB_OK with out filled when
-     * found, ATSB_ERR_NOT_FOUND when not. */
+    /* Look for what an earlier push of this candidate (by email) to
+     * c->job_remote_id made.  ATSB_ERR_NOT_FOUND when there is no candidate
+     * with that email (or no application of theirs to the job: push_candidate
+     * must then reuse the candidate the ATS has).  Otherwise ATSB_OK with
+     * out's ids filled and out->missing naming what the push has not done
+     * yet: the application, the attachment (compare by file name).  Report complete only what is
+     * complete: the host never pushes again a candidate found complete, so
+     * a loose answer loses the PDF for good.  Any failure to look (HTTP
+     * error, unreadable reply) is that error, never ATSB_ERR_NOT_FOUND. */
     int (*find_candidate)(void *instance, const atsb_candidate *c,
                           atsb_push_result *out, atsb_error *err);
 
