@@ -193,7 +193,9 @@ $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(CORE_LIB_OBJS)
 .SECONDARY:
 
 tests-build: $(FIXTURE_SOS) $(UNIT_BINS) $(BUILD)/atsbridge-sandbox $(BUILD)/tests/tools/mkpdf \
-	$(KIT_SOS) $(BUILD)/tests/abi/v1_0.so $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/replay_%)
+	$(KIT_SOS) $(BUILD)/tests/abi/v1_0.so $(BUILD)/tests/abi/v1_1_needs_1_0.so \
+	$(BUILD)/tests/abi/v1_1_needs_1_1.so $(BUILD)/tests/abi/host_1_0 \
+	$(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/replay_%)
 
 # ---- fuzzing ----
 # Each target is tests/fuzz/fuzz_<name>.c, or fuzz_connector.c built once per
@@ -232,6 +234,22 @@ $(BUILD)/tests/abi/v1_0.so: tests/fixtures/abi/v1_0.c tests/fixtures/abi/1.0/ats
 	@mkdir -p $(dir $@)
 	$(call say,SO,$@)
 	$(Q)$(CC) $(subst -Isdk/include,-Itests/fixtures/abi/1.0,$(PLUGIN_CFLAGS)) $(PLUGIN_LDFLAGS) -o $@ $<
+
+# The same connector built against today's header twice: needing ABI 1.1,
+# and declaring it serves 1.0 hosts too.
+$(BUILD)/tests/abi/v1_1_needs_1_%.so: tests/fixtures/abi/v1_1.c $(SDK_HEADERS) $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(call say,SO,$@)
+	$(Q)$(CC) $(PLUGIN_CFLAGS) -DNEEDS_MINOR=$* $(PLUGIN_LDFLAGS) -o $@ $<
+
+# A 1.0 host: today's loader compiled against the frozen 1.0 header.
+ABI_HOST_SRCS := tests/tools/abi_host.c core/plugin/plugin.c core/plugin/elfsyms.c \
+                 core/base/util.c core/base/log.c
+$(BUILD)/tests/abi/host_1_0: $(ABI_HOST_SRCS) tests/fixtures/abi/1.0/atsbridge/connector.h $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(CSTD) $(OPT) $(WARN) $(SAN) $(DEFS) -Itests/fixtures/abi/1.0 -Icore \
+	  $(LDFLAGS_ALL) -o $@ $(ABI_HOST_SRCS) -ldl -lpthread
 
 $(BUILD)/tests/kit/broken_exports.so: tests/fixtures/kit/broken.c $(SDK_HEADERS) $(BUILD)/.flags
 	@mkdir -p $(dir $@)

@@ -394,7 +394,11 @@ typedef struct atsb_host_api {
 typedef struct atsb_connector {
     uint32_t magic;                /* ATSB_CONNECTOR_MAGIC */
     uint16_t abi_major;            /* ATSB_ABI_MAJOR the connector was built with */
-    uint16_t abi_minor;            /* ATSB_ABI_MINOR the connector was built with */
+    /* The lowest host minor the connector runs on: the host refuses it when
+     * this is newer than its own.  ATSB_CONNECTOR_HEADER says the build's
+     * minor (safe); ATSB_CONNECTOR_HEADER_NEEDS(m) says less, for a
+     * connector that checks ATSB_HAS_FIELD before every newer feature. */
+    uint16_t abi_minor;
     uint32_t struct_size;          /* sizeof(atsb_connector) as built */
 
     const char *name;              /* unique key, [a-z0-9_-], e.g. "greenhouse" */
@@ -458,9 +462,16 @@ typedef const atsb_connector *(*atsb_connector_entry_fn)(uint32_t host_abi);
 /* Define the entry function.  Use once per connector:
  *     static const atsb_connector my_desc = { ATSB_CONNECTOR_HEADER, ... };
  *     ATSB_CONNECTOR_DEFINE(my_desc)
+ * ATSB_CONNECTOR_HEADER declares that the connector needs a host of this
+ * header's minor.  A connector that also serves older hosts declares the
+ * oldest minor it needs instead, ATSB_CONNECTOR_HEADER_NEEDS(0), and then
+ * touches nothing newer without ATSB_HAS_FIELD: the host API table
+ * (api->struct_size) and host-written structs (atsb_push_result) are an
+ * older host's size there.
  */
-#define ATSB_CONNECTOR_HEADER \
-    ATSB_CONNECTOR_MAGIC, ATSB_ABI_MAJOR, ATSB_ABI_MINOR, (uint32_t)sizeof(atsb_connector)
+#define ATSB_CONNECTOR_HEADER_NEEDS(minor) \
+    ATSB_CONNECTOR_MAGIC, ATSB_ABI_MAJOR, (uint16_t)(minor), (uint32_t)sizeof(atsb_connector)
+#define ATSB_CONNECTOR_HEADER ATSB_CONNECTOR_HEADER_NEEDS(ATSB_ABI_MINOR)
 
 #define ATSB_CONNECTOR_DEFINE(desc)                                          \
     ATSB_EXPORT const atsb_connector *atsb_connector_entry(uint32_t host_abi); \
