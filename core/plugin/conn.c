@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "net/http.h"
+#include "plugin/abi.h"
 #include "base/log.h"
 #include "sync/runstate.h"
 #include "base/secret.h"
@@ -56,6 +57,10 @@ int conn_http_real(atsb_host *h, const atsb_http_request *req, atsb_http_respons
 static int host_http(atsb_host *h, const atsb_http_request *req, atsb_http_response **out,
                      atsb_error *err)
 {
+    *out = NULL;
+    int rc = abi_check_http_request(req, err);
+    if (rc)
+        return rc;
     if (g_http_override)
         return g_http_override(h, req, out, err);
     return conn_http_real(h, req, out, err);
@@ -318,7 +323,7 @@ static int normalise(conn *c, const char *op, int rc, atsb_error *err)
 {
     if (rc == ATSB_OK)
         return ATSB_OK;
-    if (rc > 0 || (rc < ATSB_ERR_CANCELLED)) {
+    if (!abi_status_known(rc)) {
         err_set(err, ATSB_ERR_INTERNAL, "connector %s: %s returned undefined status %d",
                 c->host.plugin->desc.name, op, rc);
         return ATSB_ERR_INTERNAL;

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "plugin/abi.h"
 #include "plugin/conn.h"
 #include "plugin/elfsyms.h"
 #include "net/http.h"
@@ -213,7 +214,7 @@ static int coll_page(void *payload, const atsb_job *const *jobs, size_t count)
     c->pages++;
     for (size_t i = 0; i < count; i++) {
         const atsb_job *j = jobs[i];
-        if (!j || j->struct_size < offsetof(atsb_job, updated_at) + sizeof(int64_t)) {
+        if (!abi_struct_ok(j, ABI_MIN_JOB)) {
             snprintf(c->problem, sizeof(c->problem), "job %zu of page %zu: struct_size too small", i, c->pages);
             continue;
         }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "plugin/abi.h"
 #include "plugin/conn.h"
 #include "sync/location.h"
 #include "base/log.h"
@@ -88,10 +89,11 @@ static void on_sink_malformed(void *payload, const char *remote_id, const char *
 /* One job through the rules.  Runs inside the page's transaction. */
 static int apply_job(page_ctx *c, const atsb_job *j, atsb_error *err)
 {
-    if (!ATSB_HAS_FIELD(atsb_job, j, updated_at) || str_empty(j->remote_id) ||
+    if (!abi_struct_ok(j, ABI_MIN_JOB) || str_empty(j->remote_id) ||
         str_empty(j->title) || (j->status != ATSB_JOB_OPEN && j->status != ATSB_JOB_CLOSED)) {
-        on_malformed(c, j && j->struct_size >= sizeof(uint32_t) + sizeof(void *) ? j->remote_id : NULL,
-                     "missing id, title or status");
+        on_malformed(c, ATSB_HAS_FIELD(atsb_job, j, remote_id) ? j->remote_id : NULL,
+                     abi_struct_ok(j, ABI_MIN_JOB) ? "missing id, title or status"
+                                                   : "struct_size smaller than ABI 1.0's atsb_job");
         return ATSB_OK;
     }
     if (strlen(j->remote_id) >= ATSB_REMOTE_ID_MAX) {
