@@ -4,7 +4,7 @@
 #   make demo         the end-to-end demo
 #   make bench        benchmarks (not part of make test)
 #   make deps         install the Debian build/test packages (no-op when present)
-#   make install      PREFIX=/usr/local DESTDIR=
+#   make install      PREFIX=/usr/local DESTDIR= SYSCONFDIR=PREFIX/etc LOCALSTATEDIR=/var/lib
 #   make SANITIZE=1 test   the suite under ASan + UBSan
 #   make CC=clang     any C11 compiler; warnings are errors
 
@@ -14,7 +14,12 @@ ABI_MINOR := $(shell sed -n 's/^\#define ATSB_ABI_MINOR \([0-9]*\)/\1/p' sdk/inc
 
 PREFIX     ?= /usr/local
 DESTDIR    ?=
-SYSCONFDIR ?= /etc
+# Everything make install writes goes under PREFIX (inside DESTDIR, for
+# packagers): the config too, in PREFIX/etc, unless SYSCONFDIR says where.
+# PREFIX=/usr is the system's own prefix, whose config lives in /etc (FHS).
+SYSCONFDIR ?= $(if $(filter /usr /usr/,$(PREFIX)),/etc,$(PREFIX)/etc)
+# Only compiled in and written into the installed config (the database's
+# default place); make install creates nothing there.
 LOCALSTATEDIR ?= /var/lib
 BUILD      ?= build
 # V=1 shows full compiler command lines.
