@@ -7,6 +7,7 @@
 
 #include "net/http.h"
 #include "plugin/abi.h"
+#include "plugin/host_helpers.h"
 #include "base/log.h"
 #include "sync/runstate.h"
 #include "base/secret.h"
@@ -78,31 +79,6 @@ static int host_cancelled(atsb_host *h)
     return runstate_stop_requested();
 }
 
-static int host_url_encode(char *dst, size_t size, const char *src)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t o = 0;
-    for (const unsigned char *p = (const unsigned char *)(src ? src : ""); *p; p++) {
-        int keep = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-                   (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.' ||
-                   *p == '~';
-        size_t need = keep ? 1 : 3;
-        if (o + need >= size)
-            return -1;
-        if (keep) {
-            dst[o++] = (char)*p;
-        } else {
-            dst[o++] = '%';
-            dst[o++] = hex[*p >> 4];
-            dst[o++] = hex[*p & 15];
-        }
-    }
-    if (!size)
-        return -1;
-    dst[o] = '\0';
-    return (int)o;
-}
-
 static char *host_base64(const void *data, size_t len)
 {
     static const char tbl[] =
@@ -136,19 +112,24 @@ static char *host_base64(const void *data, size_t len)
 static void host_free(void *p) { free(p); }
 
 static const atsb_host_api HOST_API = {
-    sizeof(atsb_host_api),
-    ATSB_ABI_MAJOR,
-    ATSB_ABI_MINOR,
-    host_log,
-    host_setting,
-    host_http,
-    host_http_free,
-    http_response_header,
-    host_cancelled,
-    err_set,
-    host_url_encode,
-    host_base64,
-    host_free,
+    .struct_size = sizeof(atsb_host_api),
+    .abi_major = ATSB_ABI_MAJOR,
+    .abi_minor = ATSB_ABI_MINOR,
+    .log = host_log,
+    .setting = host_setting,
+    .http = host_http,
+    .http_free = host_http_free,
+    .http_header = http_response_header,
+    .cancelled = host_cancelled,
+    .set_error = err_set,
+    .url_encode = host_url_encode,
+    .base64_encode = host_base64,
+    .free = host_free,
+    /* ABI 1.1 */
+    .url_with_query = host_url_with_query,
+    .form_build = host_form_build,
+    .form_free = host_form_free,
+    .location_classify = host_location_classify,
 };
 
 const atsb_host_api *conn_host_api(void) { return &HOST_API; }

@@ -335,6 +335,37 @@ typedef struct atsb_http_response {
     size_t body_len;
 } atsb_http_response;
 
+/* ABI 1.1 */
+/* A multipart/form-data part, for api->form_build.  A file part
+ * has a file_name; a plain field has none. */
+typedef struct atsb_form_part {
+    uint32_t struct_size;
+    const char *name;              /* the form field's name, e.g. "file" */
+    const char *file_name;         /* NULL: a plain field; else the file's name */
+    const char *content_type;      /* NULL: none for a field, application/octet-stream for a file */
+    const void *data;              /* size bytes, binary-safe */
+    size_t size;
+} atsb_form_part;
+
+/* ABI 1.1 */
+/* A built multipart/form-data body; host memory, released with
+ * api->form_free.  Send body/body_len with a "Content-Type" header whose
+ * value is content_type. */
+typedef struct atsb_form {
+    uint32_t struct_size;
+    const char *content_type;      /* "multipart/form-data; boundary=..." */
+    const unsigned char *body;
+    size_t body_len;
+} atsb_form;
+
+/* ABI 1.1 */
+/* How the host reads a job's location (api->location_classify). */
+typedef enum atsb_location_verdict {
+    ATSB_LOCATION_UNKNOWN = 0,     /* cannot tell ("Remote", "Multiple locations"): not synced */
+    ATSB_LOCATION_US = 1,          /* in the United States: synced */
+    ATSB_LOCATION_NON_US = 2       /* elsewhere: not synced */
+} atsb_location_verdict;
+
 typedef struct atsb_host_api {
     uint32_t struct_size;          /* grows as functions are appended */
     uint16_t abi_major;            /* the host's ABI */
@@ -383,8 +414,37 @@ typedef struct atsb_host_api {
      * with api->free.  NULL on allocation failure. */
     char *(*base64_encode)(const void *data, size_t len);
 
-    /* Release memory handed out by the host (base64_encode). */
+    /* Release memory handed out by the host (base64_encode, url_with_query). */
     void (*free)(void *ptr);
+
+    /* ABI 1.1 */
+    /* URL building: base with a query appended: "?n1=v1&n2=v2"
+     * ("&" first when base already holds a '?'), every name and value
+     * percent-encoded (RFC 3986 unreserved characters kept).  pairs holds
+     * 2 * n_pairs strings, name then value; a pair whose value is NULL is
+     * left out.  Host memory, release with api->free; NULL on allocation
+     * failure. */
+    char *(*url_with_query)(const char *base, const char *const *pairs, size_t n_pairs);
+
+    /* ABI 1.1 */
+    /* multipart/form-data (RFC 7578).  Build one body from count
+     * parts (an array of pointers).  The boundary is checked against every
+     * part's bytes; quotes, backslashes, CR and LF in names and file names
+     * become '_'.  ATSB_OK with *out set (release with form_free), or an
+     * error (ATSB_ERR_INTERNAL: a part without a name, out of memory). */
+    int (*form_build)(const atsb_form_part *const *parts, size_t count, atsb_form **out,
+                      atsb_error *err);
+    void (*form_free)(atsb_form *form);
+
+    /* ABI 1.1 */
+    /* The host's location rule, the one that decides which jobs
+     * are synced (only ATSB_LOCATION_US).  Reads job's country_code,
+     * region, city and location_text as list_jobs would hand them over;
+     * writes the ISO 3166-1 alpha-2 code found to country ("" when
+     * unknown).  For a connector's logs and tests, so an author can see how
+     * their location fields will be read: never drop jobs yourself. */
+    atsb_location_verdict (*location_classify)(const atsb_job *job, char *country,
+                                               size_t country_size);
 
     /* New functions are appended here only; check with ATSB_HAS_FIELD. */
 } atsb_host_api;
