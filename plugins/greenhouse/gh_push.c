@@ -8,7 +8,6 @@
 #include <strings.h>
 
 #include "gh.h"
-#include "atsbridge/connector_util.h"
 
 /* The source id: the source_id setting, else the source whose name matches
  * the candidate's source name (GET /v3/sources has no name filter). */
@@ -26,7 +25,7 @@ static int resolve_source(gh *g, const char *name, long *out, atsb_error *err)
         *out = g->source_id;
         return ATSB_OK;
     }
-    char *url = gh_strdup_printf("/v3/sources?per_page=500");
+    char *url = atsb_util_printf("/v3/sources?per_page=500");
     int rc = ATSB_OK;
     long found = 0;
     gh_seen seen = { 0 };
@@ -75,8 +74,8 @@ static int find_candidate_id(gh *g, const char *email, long *out, atsb_error *er
     *out = 0;
     if (!email || !*email)
         return ATSB_OK;
-    char *enc = gh_encode(g, email);
-    char *url = enc ? gh_strdup_printf("/v3/candidates?email=%s", enc) : NULL;
+    char *enc = atsb_util_url_encode(g->api, email);
+    char *url = enc ? atsb_util_printf("/v3/candidates?email=%s", enc) : NULL;
     free(enc);
     if (!url)
         return g->api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
@@ -101,8 +100,8 @@ static int find_candidate_id(gh *g, const char *email, long *out, atsb_error *er
 static int find_application_id(gh *g, long cand, const char *job, long *out, atsb_error *err)
 {
     *out = 0;
-    char *enc = gh_encode(g, job);
-    char *url = enc ? gh_strdup_printf("/v3/applications?candidate_ids=%ld&job_ids=%s", cand, enc) : NULL;
+    char *enc = atsb_util_url_encode(g->api, job);
+    char *url = enc ? atsb_util_printf("/v3/applications?candidate_ids=%ld&job_ids=%s", cand, enc) : NULL;
     free(enc);
     if (!url)
         return g->api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
@@ -120,7 +119,7 @@ static int find_application_id(gh *g, long cand, const char *job, long *out, ats
 static int has_resume(gh *g, long app, const char *file_name, int *out, atsb_error *err)
 {
     *out = 0;
-    char *url = gh_strdup_printf("/v3/attachments?application_ids=%ld", app);
+    char *url = atsb_util_printf("/v3/attachments?application_ids=%ld", app);
     gh_reply r;
     int rc = url ? gh_call(g, "GET", url, NULL, 1, &r, err)
                  : g->api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");

@@ -24,17 +24,6 @@ static const atsb_setting_spec SETTINGS[] = {
     { NULL, 0, 0, 0, NULL, NULL }
 };
 
-char *gh_strdup_printf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *p = NULL;
-    if (vasprintf(&p, fmt, ap) < 0)
-        p = NULL;
-    va_end(ap);
-    return p;
-}
-
 const char *gh_str(json_object *o, const char *key)
 {
     json_object *v;
@@ -101,7 +90,7 @@ static int gh_create(const atsb_host_api *api, atsb_host *host, void **out, atsb
                                                           : "https://auth.greenhouse.io/token");
     g->client_id = strdup(api->setting(host, "client_id") ? api->setting(host, "client_id") : "");
     g->client_secret = strdup(api->setting(host, "client_secret") ? api->setting(host, "client_secret") : "");
-    g->token_form = user ? gh_strdup_printf("sub=%s", user) : strdup("");
+    g->token_form = user ? atsb_util_printf("sub=%s", user) : strdup("");
     /* The host validated source_id as an integer setting. */
     g->source_id = src ? strtol(src, NULL, 10) : 0;
     if (!g->base || !g->token_url || !g->client_id || !g->client_secret || !g->token_form) {

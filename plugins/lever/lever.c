@@ -28,34 +28,12 @@ static const atsb_setting_spec SETTINGS[] = {
     { NULL, 0, 0, 0, NULL, NULL }
 };
 
-char *lv_printf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *p = NULL;
-    if (vasprintf(&p, fmt, ap) < 0)
-        p = NULL;
-    va_end(ap);
-    return p;
-}
-
 const char *lv_str(json_object *o, const char *key)
 {
     json_object *v;
     if (!o || !json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
         return NULL;
     return json_object_get_string(v);
-}
-
-char *lv_encode(lever *l, const char *s)
-{
-    size_t n = strlen(s) * 3 + 1;
-    char *o = malloc(n);
-    if (o && l->api->url_encode(o, n, s) < 0) {
-        free(o);
-        return NULL;
-    }
-    return o;
 }
 
 void lv_reply_free(lv_reply *r)
@@ -68,7 +46,7 @@ int lv_call(lever *l, const char *method, const char *path, const char *content_
             const void *body, size_t body_len, int idempotent, lv_reply *r, atsb_error *err)
 {
     memset(r, 0, sizeof(*r));
-    char *url = lv_printf("%s%s", l->base, path);
+    char *url = atsb_util_printf("%s%s", l->base, path);
     if (!url)
         return l->api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
     atsb_http_auth auth = { .struct_size = sizeof(auth), .kind = ATSB_AUTH_BASIC,
