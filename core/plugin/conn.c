@@ -238,8 +238,11 @@ int conn_open(conn **out, const plugin *p, const store_setting *s, size_t n,
     h->label = label ? str_printf("%s[%s]", p->desc.name, label) : str_dup(p->desc.name);
     h->names = calloc(p->n_settings + 1, sizeof(char *));
     h->values = calloc(p->n_settings + 1, sizeof(char *));
-    http_opts ho = { cfg->http_timeout_ms, cfg->http_max_attempts, cfg->http_backoff_base_ms,
-                     cfg->http_backoff_cap_ms, cfg->http_max_response, 120, cfg->http_rate_limit };
+    http_opts ho = { .timeout_ms = cfg->http_timeout_ms, .max_attempts = cfg->http_max_attempts,
+                     .backoff_base_ms = cfg->http_backoff_base_ms,
+                     .backoff_cap_ms = cfg->http_backoff_cap_ms,
+                     .max_response = cfg->http_max_response, .max_rate_wait_s = 120,
+                     .rate_limit = cfg->http_rate_limit };
     h->http = http_client_new(&ho, h->label, conn_stop_requested, NULL);
     if (!h->label || !h->names || !h->values || !h->http) {
         rc = err_set(err, ATSB_ERR_INTERNAL, "out of memory");

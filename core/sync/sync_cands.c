@@ -472,10 +472,10 @@ int sync_cands_org(store *st, const plugin_registry *reg, const config *cfg,
     if (!p) {
         rc = err_set(err, ATSB_ERR_CONFIG, "organisation %s uses connector %s, which is not loaded",
                      org->slug, sc.connector);
-        goto out;
+        goto done;
     }
     if ((rc = synclock_acquire(&lk, cfg->store_path, org->slug, "candidates", wait_for_lock, err)))
-        goto out;
+        goto done;
     d.st = st;
     d.cfg = cfg;
     d.pol = (push_policy){ .max_attempts = cfg->push_max_attempts,
@@ -486,9 +486,9 @@ int sync_cands_org(store *st, const plugin_registry *reg, const config *cfg,
     d.rng = (uint64_t)time_now() ^ (uint64_t)org->id << 17;
     int64_t pending = 0;
     if ((rc = store_push_count(st, org->id, "pending", &pending, err)) || !pending)
-        goto out;
+        goto done;
     if ((rc = conn_open(&d.c, p, sc.settings, sc.n_settings, cfg, org->slug, err)))
-        goto out;
+        goto done;
     int64_t started = time_now();
     while (!d.stop && !runstate_stop_requested()) {
         d.n_ids = 0;
@@ -509,7 +509,7 @@ int sync_cands_org(store *st, const plugin_registry *reg, const config *cfg,
     }
     if (!rc && (res->pushed || res->found))
         store_conn_set_state(st, org->id, "ok", NULL, NULL);
-out:
+done:
     free(d.ids);
     conn_close(d.c);
     synclock_release(&lk);

@@ -259,14 +259,14 @@ int sync_jobs_org(store *st, const plugin_registry *reg, const config *cfg,
         rc = err_set(err, ATSB_ERR_CONFIG,
                      "organisation %s uses connector %s, which is not loaded from %s "
                      "(see atsbridge plugins list)", org->slug, sc.connector, reg->dir);
-        goto out;
+        goto done;
     }
     if ((rc = synclock_acquire(&lk, cfg->store_path, org->slug, "jobs",
                                opts && opts->wait_for_lock, err)))
-        goto out;
+        goto done;
     /* We hold the lock, so a run still marked running died with its process. */
     if ((rc = store_run_mark_interrupted(st, org->id, "jobs", err)))
-        goto out;
+        goto done;
 
     int64_t started = time_now();
     int64_t t0 = time_now_ms();
@@ -275,7 +275,7 @@ int sync_jobs_org(store *st, const plugin_registry *reg, const config *cfg,
                started - sc.last_full_sync_at >= cfg->full_pass_interval_s;
     res->full = full;
     if ((rc = store_run_start(st, org->id, "jobs", full, &res->run_id, err)))
-        goto out;
+        goto done;
     pc.cfg = cfg;
     pc.st = st;
     pc.org = org;
@@ -286,10 +286,11 @@ int sync_jobs_org(store *st, const plugin_registry *reg, const config *cfg,
     if ((rc = conn_open(&c, p, sc.settings, sc.n_settings, cfg, org->slug, &cerr)) ||
         (rc = store_job_writer_open(st, org->id, p->desc.name, res->run_id, &pc.w, &cerr)))
         goto finish;
-    atsb_list_request req = { sizeof(req), 0, opts ? opts->page_size : 0 };
+    atsb_list_request req = { .struct_size = sizeof(req), .page_size = opts ? opts->page_size : 0 };
     if (!full)
         req.updated_since = sc.sync_watermark - INCREMENTAL_OVERLAP_S;
-    atsb_job_sink sink = { sizeof(sink), on_page, on_sink_malformed, &pc };
+    atsb_job_sink sink = { .struct_size = sizeof(sink), .page = on_page,
+                           .malformed = on_sink_malformed, .payload = &pc };
     log_info("sync", "%s: %s job sync through %s", org->slug, full ? "full" : "incremental",
              p->desc.name);
     rc = conn_list_jobs(c, &req, &sink, &cerr);
@@ -344,7 +345,7 @@ finish:
             rc = store_conn_mark_synced(st, org->id, started, full, err);
     }
     res->counts = pc.counts;
-out:
+done:
     conn_close(c);
     synclock_release(&lk);
     store_conn_free(&sc);

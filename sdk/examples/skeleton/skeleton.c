@@ -26,9 +26,11 @@
 /* The settings an admin gives with `atsbridge connect ORG skeleton --set ...`.
  * The host validates them, applies defaults and resolves env:/file: secrets. */
 static const atsb_setting_spec SETTINGS[] = {
-    { "base_url", ATSB_SETTING_URL, 1, 0, NULL, "the ATS API root, e.g. https://ats.example.com/api" },
-    { "api_key", ATSB_SETTING_STRING, 1, 1, NULL, "API key (secret: never printed or logged)" },
-    { NULL, 0, 0, 0, NULL, NULL }
+    { .name = "base_url", .type = ATSB_SETTING_URL, .required = 1,
+      .help = "the ATS API root, e.g. https://ats.example.com/api" },
+    { .name = "api_key", .type = ATSB_SETTING_STRING, .required = 1, .secret = 1,
+      .help = "API key (secret: never printed or logged)" },
+    { .name = NULL } /* ends the array */
 };
 
 /* One instance per connection.  No globals: instances may run in parallel. */
