@@ -29,6 +29,7 @@ extern "C" {
 #endif
 
 /* vsnprintf into a malloc'd buffer of the right size; NULL on failure. */
+static char *atsb_util_vprintf(const char *fmt, va_list ap) ATSB_PRINTF(1, 0);
 static ATSB_UTIL_UNUSED char *atsb_util_vprintf(const char *fmt, va_list ap)
 {
     va_list ap2;
