@@ -4,7 +4,7 @@
 #   make demo         the end-to-end demo
 #   make bench        benchmarks (not part of make test)
 #   make deps         install the Debian build/test packages (no-op when present)
-#   make install      PREFIX=/usr/local DESTDIR=
+#   make install      PREFIX=/usr/local DESTDIR= SYSCONFDIR=PREFIX/etc LOCALSTATEDIR=/var/lib
 #   make SANITIZE=1 test   the suite under ASan + UBSan
 #   make CC=clang     any C11 compiler; warnings are errors
 
@@ -14,7 +14,12 @@ ABI_MINOR := $(shell sed -n 's/^\#define ATSB_ABI_MINOR \([0-9]*\)/\1/p' sdk/inc
 
 PREFIX     ?= /usr/local
 DESTDIR    ?=
-SYSCONFDIR ?= /etc
+# Everything make install writes goes under PREFIX (inside DESTDIR, for
+# packagers): the config too, in PREFIX/etc, unless SYSCONFDIR says where.
+# PREFIX=/usr is the system's own prefix, whose config lives in /etc (FHS).
+SYSCONFDIR ?= $(if $(filter /usr /usr/,$(PREFIX)),/etc,$(PREFIX)/etc)
+# Only compiled in and written into the installed config (the database's
+# default place); make install creates nothing there.
 LOCALSTATEDIR ?= /var/lib
 BUILD      ?= build
 # V=1 shows full compiler command lines.
@@ -29,6 +34,8 @@ endif
 CC  ?= cc
 CXX ?= c++
 PKG_CONFIG ?= pkg-config
+# The public SDK: what a connector may include, and what make install ships.
+SDK_HEADERS := sdk/include/atsbridge/connector.h sdk/include/atsbridge/connector_util.h
 
 PKGS := libcurl json-c libconfig sqlite3 pangocairo cairo-pdf libqpdf
 # libgeonames (GPL-3) is used only by a build-time tool that extracts its
@@ -98,7 +105,7 @@ SANDBOX_OBJS := $(SANDBOX_SRCS:%.c=$(BUILD)/obj/%.o)
 
 # Deliberately broken connectors for the conformance kit's tests, and the
 # SDK's skeleton example built in-tree (CI also builds it out of tree).
-KIT_BREAKS := crash abort hang stdout misclass nofind noauth exports
+KIT_BREAKS := crash abort hang stdout misclass nofind noauth exports loosefind nopdf
 KIT_SOS    := $(KIT_BREAKS:%=$(BUILD)/tests/kit/broken_%.so) $(BUILD)/tests/kit/skeleton.so
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -201,14 +208,14 @@ $(BUILD)/obj/gen/cities_data.o: $(BUILD)/gen/cities_data.c $(BUILD)/.flags
 
 # One connector per plugins/<name>/ directory.
 .SECONDEXPANSION:
-$(BUILD)/plugins/%.so: $$(wildcard plugins/%/*.c) $$(wildcard plugins/%/*.h) sdk/include/atsbridge/connector.h sdk/connector.map $(BUILD)/.flags
+$(BUILD)/plugins/%.so: $$(wildcard plugins/%/*.c) $$(wildcard plugins/%/*.h) $(SDK_HEADERS) sdk/connector.map $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(call say,SO,$@)
 	$(Q)$(CC) $(PLUGIN_CFLAGS) $(call plugin_pkg,cflags,$*) $(PLUGIN_LDFLAGS) -o $@ \
 	  $(filter %.c,$^) $(JSONC_LIBS) $(call plugin_pkg,libs,$*)
 	@chmod 0755 $@
 
-$(BUILD)/tests/fixtures/%.so: tests/fixtures/connectors/%.c sdk/include/atsbridge/connector.h $(BUILD)/.flags
+$(BUILD)/tests/fixtures/%.so: tests/fixtures/connectors/%.c $(SDK_HEADERS) $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(call say,SO,$@)
 	$(Q)$(CC) $(PLUGIN_CFLAGS) $(PLUGIN_LDFLAGS) -o $@ $< $(JSONC_LIBS)
@@ -221,7 +228,9 @@ $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(CORE_LIB_OBJS)
 .SECONDARY:
 
 tests-build: $(FIXTURE_SOS) $(UNIT_BINS) $(BUILD)/atsbridge-sandbox $(BUILD)/tests/tools/mkpdf \
-	$(KIT_SOS) $(BUILD)/tests/abi/v1_0.so $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/replay_%)
+	$(KIT_SOS) $(BUILD)/tests/abi/v1_0.so $(BUILD)/tests/abi/v1_1_needs_1_0.so \
+	$(BUILD)/tests/abi/v1_1_needs_1_1.so $(BUILD)/tests/abi/host_1_0 \
+	$(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/replay_%)
 
 # ---- fuzzing ----
 # Each target is tests/fuzz/fuzz_<name>.c, or fuzz_connector.c built once per
@@ -261,17 +270,33 @@ $(BUILD)/tests/abi/v1_0.so: tests/fixtures/abi/v1_0.c tests/fixtures/abi/1.0/ats
 	$(call say,SO,$@)
 	$(Q)$(CC) $(subst -Isdk/include,-Itests/fixtures/abi/1.0,$(PLUGIN_CFLAGS)) $(PLUGIN_LDFLAGS) -o $@ $<
 
-$(BUILD)/tests/kit/broken_exports.so: tests/fixtures/kit/broken.c sdk/include/atsbridge/connector.h $(BUILD)/.flags
+# The same connector built against today's header twice: needing ABI 1.1,
+# and declaring it serves 1.0 hosts too.
+$(BUILD)/tests/abi/v1_1_needs_1_%.so: tests/fixtures/abi/v1_1.c $(SDK_HEADERS) $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(call say,SO,$@)
+	$(Q)$(CC) $(PLUGIN_CFLAGS) -DNEEDS_MINOR=$* $(PLUGIN_LDFLAGS) -o $@ $<
+
+# A 1.0 host: today's loader compiled against the frozen 1.0 header.
+ABI_HOST_SRCS := tests/tools/abi_host.c core/plugin/plugin.c core/plugin/elfsyms.c \
+                 core/base/util.c core/base/log.c
+$(BUILD)/tests/abi/host_1_0: $(ABI_HOST_SRCS) tests/fixtures/abi/1.0/atsbridge/connector.h $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(CSTD) $(OPT) $(WARN) $(SAN) $(DEFS) -Itests/fixtures/abi/1.0 -Icore \
+	  $(LDFLAGS_ALL) -o $@ $(ABI_HOST_SRCS) -ldl -lpthread
+
+$(BUILD)/tests/kit/broken_exports.so: tests/fixtures/kit/broken.c $(SDK_HEADERS) $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(call say,SO,$@)
 	$(Q)$(CC) $(PLUGIN_CFLAGS) -DBREAK_exports $(SAN) -shared -o $@ $< $(JSONC_LIBS)
 
-$(BUILD)/tests/kit/broken_%.so: tests/fixtures/kit/broken.c sdk/include/atsbridge/connector.h $(BUILD)/.flags
+$(BUILD)/tests/kit/broken_%.so: tests/fixtures/kit/broken.c $(SDK_HEADERS) $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(call say,SO,$@)
 	$(Q)$(CC) $(PLUGIN_CFLAGS) -DBREAK_$* $(PLUGIN_LDFLAGS) -o $@ $< $(JSONC_LIBS)
 
-$(BUILD)/tests/kit/skeleton.so: sdk/examples/skeleton/skeleton.c sdk/include/atsbridge/connector.h $(BUILD)/.flags
+$(BUILD)/tests/kit/skeleton.so: sdk/examples/skeleton/skeleton.c $(SDK_HEADERS) $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(call say,SO,$@)
 	$(Q)$(CC) $(PLUGIN_CFLAGS) $(PLUGIN_LDFLAGS) -o $@ $< $(JSONC_LIBS)
@@ -291,7 +316,7 @@ install: all
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/lib/atsbridge/plugins \
 	  $(DESTDIR)$(PREFIX)/share/atsbridge $(DESTDIR)$(SYSCONFDIR)/atsbridge
 	install -m 0755 $(BUILD)/atsbridge $(DESTDIR)$(PREFIX)/bin/atsbridge
-	install -m 0644 sdk/include/atsbridge/connector.h $(DESTDIR)$(PREFIX)/include/atsbridge/
+	install -m 0644 $(SDK_HEADERS) $(DESTDIR)$(PREFIX)/include/atsbridge/
 	install -m 0644 sdk/connector.map $(DESTDIR)$(PREFIX)/share/atsbridge/connector.map
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \
 	    -e 's|@ABI_MAJOR@|$(ABI_MAJOR)|g' -e 's|@ABI_MINOR@|$(ABI_MINOR)|g' \

@@ -13,6 +13,14 @@
 #include "base/log.h"
 #include "base/util.h"
 
+/* Where an installed atsbridge looks for its config (make install
+ * SYSCONFDIR); the same default as config.c. */
+#ifdef SYSCONFDIR
+#define SYSCONFDIR_TEXT SYSCONFDIR
+#else
+#define SYSCONFDIR_TEXT "/etc"
+#endif
+
 static const char USAGE[] =
     "usage: atsbridge [GLOBAL OPTIONS] COMMAND [ARGS]\n"
     "\n"
@@ -35,7 +43,7 @@ static const char USAGE[] =
     "\n"
     "global options (before or after the command):\n"
     "  -c, --config PATH       config file (default: conf/atsbridge.conf in a\n"
-    "                          source tree, else /etc/atsbridge/atsbridge.conf)\n"
+    "                          source tree, else " SYSCONFDIR_TEXT "/atsbridge/atsbridge.conf)\n"
     "  --db PATH               store path, overrides store.path\n"
     "  --plugin-dir DIR        connector directory, overrides plugins.dir\n"
     "  -v, --verbose           log at info level (twice: debug)\n"

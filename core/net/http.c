@@ -674,6 +674,24 @@ int http_request(http_client *c, const atsb_http_request *req, atsb_http_respons
     int oauth = auth && auth->kind == ATSB_AUTH_OAUTH2;
     int oauth_retried = 0;
 
+    /* No header of our own choosing: libcurl would send a body as
+     * "Content-Type: application/x-www-form-urlencoded" and add "Expect:
+     * 100-continue" to a large one.  A connector that names no type sends
+     * none (the SDK says so), and uploads go in one round trip.  An empty
+     * "Name:" line tells libcurl to leave its header out; the connector's
+     * own headers come after and win. */
+    int has_type = 0;
+    for (size_t i = 0; i < req->header_count; i++)
+        has_type |= req->headers[i].name && !strcasecmp(req->headers[i].name, "Content-Type");
+    static const char *const suppress[] = { "Content-Type:", "Expect:" };
+    for (size_t i = has_type ? 1 : 0; i < ARRAY_LEN(suppress); i++) {
+        struct curl_slist *n = curl_slist_append(base, suppress[i]);
+        if (!n) {
+            rc = err_set(err, ATSB_ERR_INTERNAL, "out of memory");
+            goto done;
+        }
+        base = n;
+    }
     for (size_t i = 0; i < req->header_count; i++) {
         char *line = str_printf("%s: %s", req->headers[i].name, req->headers[i].value);
         struct curl_slist *n = line ? curl_slist_append(base, line) : NULL;

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "net/http.h"
+#include "plugin/abi.h"
+#include "plugin/host_helpers.h"
 #include "base/log.h"
 #include "sync/runstate.h"
 #include "base/secret.h"
@@ -59,12 +61,22 @@ static conn_http_fn g_http_override;
 
 void conn_set_http_override(conn_http_fn fn) { g_http_override = fn; }
 
+int conn_http_real(atsb_host *h, const atsb_http_request *req, atsb_http_response **out,
+                   atsb_error *err)
+{
+    return http_request(h->http, req, out, err);
+}
+
 static int host_http(atsb_host *h, const atsb_http_request *req, atsb_http_response **out,
                      atsb_error *err)
 {
+    *out = NULL;
+    int rc = abi_check_http_request(req, err);
+    if (rc)
+        return rc;
     if (g_http_override)
-        return g_http_override(req, out, err);
-    return http_request(h->http, req, out, err);
+        return g_http_override(h, req, out, err);
+    return conn_http_real(h, req, out, err);
 }
 
 static void host_http_free(atsb_host *h, atsb_http_response *resp)
@@ -77,31 +89,6 @@ static int host_cancelled(atsb_host *h)
 {
     ATSB_UNUSED(h);
     return runstate_stop_requested();
-}
-
-static int host_url_encode(char *dst, size_t size, const char *src)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t o = 0;
-    for (const unsigned char *p = (const unsigned char *)(src ? src : ""); *p; p++) {
-        int keep = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-                   (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.' ||
-                   *p == '~';
-        size_t need = keep ? 1 : 3;
-        if (o + need >= size)
-            return -1;
-        if (keep) {
-            dst[o++] = (char)*p;
-        } else {
-            dst[o++] = '%';
-            dst[o++] = hex[*p >> 4];
-            dst[o++] = hex[*p & 15];
-        }
-    }
-    if (!size)
-        return -1;
-    dst[o] = '\0';
-    return (int)o;
 }
 
 static char *host_base64(const void *data, size_t len)
@@ -137,19 +124,24 @@ static char *host_base64(const void *data, size_t len)
 static void host_free(void *p) { free(p); }
 
 static const atsb_host_api HOST_API = {
-    sizeof(atsb_host_api),
-    ATSB_ABI_MAJOR,
-    ATSB_ABI_MINOR,
-    host_log,
-    host_setting,
-    host_http,
-    host_http_free,
-    http_response_header,
-    host_cancelled,
-    err_set,
-    host_url_encode,
-    host_base64,
-    host_free,
+    .struct_size = sizeof(atsb_host_api),
+    .abi_major = ATSB_ABI_MAJOR,
+    .abi_minor = ATSB_ABI_MINOR,
+    .log = host_log,
+    .setting = host_setting,
+    .http = host_http,
+    .http_free = host_http_free,
+    .http_header = http_response_header,
+    .cancelled = host_cancelled,
+    .set_error = err_set,
+    .url_encode = host_url_encode,
+    .base64_encode = host_base64,
+    .free = host_free,
+    /* ABI 1.1 */
+    .url_with_query = host_url_with_query,
+    .form_build = host_form_build,
+    .form_free = host_form_free,
+    .location_classify = host_location_classify,
 };
 
 const atsb_host_api *conn_host_api(void) { return &HOST_API; }
@@ -258,8 +250,11 @@ int conn_open(conn **out, const plugin *p, const store_setting *s, size_t n,
     h->label = label ? str_printf("%s[%s]", p->desc.name, label) : str_dup(p->desc.name);
     h->names = calloc(p->n_settings + 1, sizeof(char *));
     h->values = calloc(p->n_settings + 1, sizeof(char *));
-    http_opts ho = { cfg->http_timeout_ms, cfg->http_max_attempts, cfg->http_backoff_base_ms,
-                     cfg->http_backoff_cap_ms, cfg->http_max_response, 120, cfg->http_rate_limit };
+    http_opts ho = { .timeout_ms = cfg->http_timeout_ms, .max_attempts = cfg->http_max_attempts,
+                     .backoff_base_ms = cfg->http_backoff_base_ms,
+                     .backoff_cap_ms = cfg->http_backoff_cap_ms,
+                     .max_response = cfg->http_max_response, .max_rate_wait_s = 120,
+                     .rate_limit = cfg->http_rate_limit };
     h->http = http_client_new(&ho, h->label, conn_stop_requested, NULL);
     if (!h->label || !h->names || !h->values || !h->http) {
         rc = err_set(err, ATSB_ERR_INTERNAL, "out of memory");
@@ -325,7 +320,7 @@ static int normalise(conn *c, const char *op, int rc, atsb_error *err)
 {
     if (rc == ATSB_OK)
         return ATSB_OK;
-    if (rc > 0 || (rc < ATSB_ERR_CANCELLED)) {
+    if (!abi_status_known(rc)) {
         err_set(err, ATSB_ERR_INTERNAL, "connector %s: %s returned undefined status %d",
                 c->host.plugin->desc.name, op, rc);
         return ATSB_ERR_INTERNAL;
@@ -361,15 +356,34 @@ int conn_list_jobs(conn *c, const atsb_list_request *req, const atsb_job_sink *s
                      c->host.plugin->desc.list_jobs(c->host.instance, req, sink, err), err);
 }
 
-int conn_push_candidate(conn *c, const atsb_candidate *cand, atsb_push_result *out,
-                        atsb_error *err)
+int conn_push_candidate(conn *c, const atsb_candidate *cand, const atsb_push_result *resume,
+                        atsb_push_result *out, atsb_error *err)
 {
     err_clear(err);
     memset(out, 0, sizeof(*out));
+    if (resume && resume->missing)
+        *out = *resume; /* resume mode: what find_candidate found */
     out->struct_size = sizeof(*out);
-    return normalise(c, "push_candidate",
-                     c->host.plugin->desc.push_candidate(c->host.instance, cand, out, err),
-                     err);
+    int rc = normalise(c, "push_candidate",
+                       c->host.plugin->desc.push_candidate(c->host.instance, cand, out, err),
+                       err);
+    /* ATSB_OK promises a complete push; a connector that says otherwise
+     * would have the host mark a push done whose PDF never arrived. */
+    if (rc == ATSB_OK && out->missing)
+        return err_set(err, ATSB_ERR_INTERNAL,
+                       "connector %s: push_candidate returned OK but left %s undone",
+                       c->host.plugin->desc.name, conn_missing_name(out->missing));
+    return rc;
+}
+
+const char *conn_missing_name(uint32_t missing)
+{
+    int app = (missing & ATSB_PUSH_MISSING_APPLICATION) != 0;
+    int att = (missing & ATSB_PUSH_MISSING_ATTACHMENT) != 0;
+    return app && att ? "the application and the attachment"
+         : app ? "the application"
+         : att ? "the attachment"
+         : missing ? "an unknown part" : "nothing";
 }
 
 int conn_find_candidate(conn *c, const atsb_candidate *cand, atsb_push_result *out,
@@ -379,7 +393,22 @@ int conn_find_candidate(conn *c, const atsb_candidate *cand, atsb_push_result *o
     memset(out, 0, sizeof(*out));
     out->struct_size = sizeof(*out);
     int rc = c->host.plugin->desc.find_candidate(c->host.instance, cand, out, err);
-    if (rc == ATSB_ERR_NOT_FOUND)
+    if (rc == ATSB_ERR_NOT_FOUND) {
+        memset(out, 0, sizeof(*out));
+        out->struct_size = sizeof(*out);
         return rc;
-    return normalise(c, "find_candidate", rc, err);
+    }
+    rc = normalise(c, "find_candidate", rc, err);
+    if (rc == ATSB_OK && (out->missing & ~(uint32_t)(ATSB_PUSH_MISSING_APPLICATION |
+                                                    ATSB_PUSH_MISSING_ATTACHMENT)))
+        return err_set(err, ATSB_ERR_INTERNAL,
+                       "connector %s: find_candidate reported unknown missing parts 0x%x",
+                       c->host.plugin->desc.name, (unsigned)out->missing);
+    /* A resume starts from the candidate found: without its id the push
+     * could only create a second one. */
+    if (rc == ATSB_OK && out->missing && !out->candidate_id[0])
+        return err_set(err, ATSB_ERR_INTERNAL,
+                       "connector %s: find_candidate reported a partial push without a "
+                       "candidate id", c->host.plugin->desc.name);
+    return rc;
 }

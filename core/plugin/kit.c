@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "plugin/abi.h"
 #include "plugin/conn.h"
 #include "plugin/elfsyms.h"
 #include "net/http.h"
@@ -26,6 +27,7 @@ typedef struct kit_state {
     char job[ATSB_REMOTE_ID_MAX];
     char cand_id[ATSB_REMOTE_ID_MAX], app_id[ATSB_REMOTE_ID_MAX];
     char email[96];
+    int push_calls, push_creates; /* what a clean push took */
     int passed, failed, skipped;
     int stdout_dirty;
 } kit_state;
@@ -71,6 +73,10 @@ static void apply_payload(kit_state *k, char *line)
         str_copy(k->cand_id, sizeof(k->cand_id), v);
     else if (!strcmp(line, "app"))
         str_copy(k->app_id, sizeof(k->app_id), v);
+    else if (!strcmp(line, "calls"))
+        k->push_calls = (int)strtol(v, NULL, 10);
+    else if (!strcmp(line, "creates"))
+        k->push_creates = (int)strtol(v, NULL, 10);
 }
 
 static void run_check(kit_state *k, const char *name, check_fn fn)
@@ -208,7 +214,7 @@ static int coll_page(void *payload, const atsb_job *const *jobs, size_t count)
     c->pages++;
     for (size_t i = 0; i < count; i++) {
         const atsb_job *j = jobs[i];
-        if (!j || j->struct_size < offsetof(atsb_job, updated_at) + sizeof(int64_t)) {
+        if (!abi_struct_ok(j, ABI_MIN_JOB)) {
             snprintf(c->problem, sizeof(c->problem), "job %zu of page %zu: struct_size too small", i, c->pages);
             continue;
         }
@@ -281,45 +287,94 @@ static char *sorted(const char *text)
     return sb_steal(&sb);
 }
 
-static int list_all(conn *c, collect *col, atsb_error *err)
+static int list_all(conn *c, collect *col, int page_size, atsb_error *err)
 {
     memset(col, 0, sizeof(*col));
     sb_init(&col->keys);
-    atsb_list_request req = { sizeof(req), 0, 0 };
-    atsb_job_sink sink = { sizeof(sink), coll_page, coll_malformed, col };
+    atsb_list_request req = { .struct_size = sizeof(req), .page_size = page_size };
+    atsb_job_sink sink = { .struct_size = sizeof(sink), .page = coll_page,
+                           .malformed = coll_malformed, .payload = col };
     return conn_list_jobs(c, &req, &sink, err);
 }
 
-static const unsigned char TINY_PDF[] =
-    "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    "2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-    "3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\n"
-    "trailer<</Root 1 0 R>>\n%%EOF\n";
+/* ---- the kit's PDF ----
+ * A realistic upload: ~200 KB, binary, with NUL bytes all through it, so a
+ * connector that treats the file as a C string (strlen, a %s) loses most of
+ * it and fails the "reached the ATS" test. */
+#define KIT_PDF_IMAGE 196608 /* a 256x256 RGB image stream */
 
-static void make_candidate(kit_state *k, atsb_candidate *c, atsb_attachment *a,
-                           const atsb_attachment **ap)
+static unsigned char *g_pdf;
+static size_t g_pdf_len;
+static char *g_pdf_b64;
+
+static void kit_pdf_init(void)
 {
-    memset(a, 0, sizeof(*a));
-    a->struct_size = sizeof(*a);
-    a->file_name = "Kit_Candidate_profile.pdf";
-    a->mime_type = "application/pdf";
-    a->data = TINY_PDF;
-    a->size = sizeof(TINY_PDF) - 1;
+    if (g_pdf)
+        return;
+    static const char head[] =
+        "%PDF-1.4\n%\xE2\xE3\xCF\xD3\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        "2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+        "3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]"
+        "/Resources<</XObject<</Im1 4 0 R>>>>>>endobj\n"
+        "4 0 obj<</Type/XObject/Subtype/Image/Width 256/Height 256/ColorSpace/DeviceRGB"
+        "/BitsPerComponent 8/Length 196608>>stream\n";
+    static const char tail[] = "\nendstream endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+    size_t hl = sizeof(head) - 1, tl = sizeof(tail) - 1;
+    g_pdf_len = hl + KIT_PDF_IMAGE + tl;
+    g_pdf = malloc(g_pdf_len);
+    if (!g_pdf)
+        return;
+    memcpy(g_pdf, head, hl);
+    uint64_t x = 0x9E3779B97F4A7C15u;
+    for (size_t i = 0; i < KIT_PDF_IMAGE; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        g_pdf[hl + i] = i % 7 == 0 ? 0 : (unsigned char)x; /* NULs throughout */
+    }
+    memcpy(g_pdf + hl + KIT_PDF_IMAGE, tail, tl);
+    g_pdf_b64 = conn_host_api()->base64_encode(g_pdf, g_pdf_len);
+}
+
+/* Whether body carries the kit's PDF: raw (a binary body, multipart), or
+ * base64 (JSON, XML), allowing for "\/" escapes and line breaks. */
+static int body_has_pdf(const void *body, size_t len)
+{
+    if (!g_pdf || !body || len < g_pdf_len / 2)
+        return 0;
+    if (memmem(body, len, g_pdf, g_pdf_len))
+        return 1;
+    if (!g_pdf_b64)
+        return 0;
+    char *flat = malloc(len);
+    if (!flat)
+        return 0;
+    const char *b = body;
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (b[i] == '\r' || b[i] == '\n' || (b[i] == '\\' && i + 1 < len && b[i + 1] == '/'))
+            continue;
+        flat[n++] = b[i];
+    }
+    int found = memmem(flat, n, g_pdf_b64, strlen(g_pdf_b64)) != NULL;
+    free(flat);
+    return found;
+}
+
+static void make_candidate(kit_state *k, const char *email, atsb_candidate *c,
+                           atsb_attachment *a, const atsb_attachment **ap)
+{
+    kit_pdf_init();
+    *a = (atsb_attachment){ .struct_size = sizeof(*a), .file_name = "Kit_Candidate_profile.pdf",
+                            .mime_type = "application/pdf", .data = g_pdf, .size = g_pdf_len };
     ap[0] = a;
-    memset(c, 0, sizeof(*c));
-    c->struct_size = sizeof(*c);
-    c->local_id = "kit-1";
-    c->job_remote_id = k->job;
-    c->first_name = "Kit";
-    c->last_name = "Candidate";
-    c->email = k->email;
-    c->phone = "+1 555 0199";
-    c->profile_url = "https://app.factoryfix.com/candidates/kit-1";
-    c->source_name = k->o->cfg->source_name;
-    c->assessment_stars = 3;
-    c->assessment_summary = "conformance kit";
-    c->attachments = ap;
-    c->attachment_count = 1;
+    *c = (atsb_candidate){ .struct_size = sizeof(*c), .local_id = "kit-1",
+                           .job_remote_id = k->job, .first_name = "Kit",
+                           .last_name = "Candidate", .email = email, .phone = "+1 555 0199",
+                           .profile_url = "https://app.factoryfix.com/candidates/kit-1",
+                           .source_name = k->o->cfg->source_name, .assessment_stars = 3,
+                           .assessment_summary = "conformance kit", .attachments = ap,
+                           .attachment_count = g_pdf ? 1 : 0 };
 }
 
 /* ---- the checks ---- */
@@ -414,12 +469,12 @@ static void ck_list_jobs(kit_state *k, FILE *out)
     if (open_conn(k, k->o->settings, k->o->n_settings, &c, out))
         return;
     collect a, b;
-    int rc = list_all(c, &a, &err);
+    int rc = list_all(c, &a, 0, &err);
     if (rc) {
         fprintf(out, "FAIL %s: %s\n", err_class_name(rc), err.message);
     } else if (a.problem[0]) {
         fprintf(out, "FAIL %s\n", a.problem);
-    } else if ((rc = list_all(c, &b, &err))) {
+    } else if ((rc = list_all(c, &b, 0, &err))) {
         fprintf(out, "FAIL second pass: %s: %s\n", err_class_name(rc), err.message);
         coll_free(&b);
     } else {
@@ -441,6 +496,105 @@ static void ck_list_jobs(kit_state *k, FILE *out)
     conn_close(c);
 }
 
+/* ---- the kit's HTTP service (children only) ----
+ * Every request goes through here: passed on to the real client, counted,
+ * or answered with a fault. */
+enum { FAULT_NONE, FAULT_429, FAULT_500, FAULT_MALFORMED, FAULT_401, FAULT_422 };
+
+typedef struct kit_http_state {
+    int fault;            /* answer every call after pass_first with this */
+    int pass_first;
+    int fail_at;          /* fail this call (1-based) as a network error... */
+    int fail_after;       /* ...after the ATS acted on it (the reply lost), or before */
+    int calls;            /* requests the connector made */
+    int creates;          /* non-idempotent requests the ATS accepted (2xx) */
+    int pdf_sent;         /* the kit's PDF was in a body the ATS accepted */
+    char failed_call[200];/* "POST https://host/path" (no query: it may hold keys) */
+} kit_http_state;
+
+static kit_http_state g_kh;
+
+static void kit_http_reset(void)
+{
+    memset(&g_kh, 0, sizeof(g_kh));
+}
+
+static int fault_answer(const atsb_http_request *req, atsb_http_response **out, atsb_error *err)
+{
+    switch (g_kh.fault) {
+    case FAULT_429:
+        err_set(err, ATSB_ERR_RATE_LIMITED, "%s %s: rate limited (kit)", req->method, req->url);
+        err->retry_after_s = 7;
+        err->http_status = 429;
+        return ATSB_ERR_RATE_LIMITED;
+    case FAULT_500:
+        if (ATSB_HAS_FIELD(atsb_http_request, req, pass_500) && req->pass_500) {
+            *out = http_response_fake(500, "<html><body>Internal Server Error</body></html>");
+            return *out ? ATSB_OK : err_set(err, ATSB_ERR_INTERNAL, "out of memory");
+        }
+        err->http_status = 500;
+        return err_set(err, ATSB_ERR_TRANSIENT, "%s %s: HTTP 500 from the ATS (after retries; kit)",
+                       req->method, req->url);
+    case FAULT_401:
+        *out = http_response_fake(401, "{\"error\":\"invalid credentials (kit)\"}");
+        break;
+    case FAULT_422:
+        *out = http_response_fake(422, "{\"error\":\"validation failed (kit)\"}");
+        break;
+    default:
+        *out = http_response_fake(200, "{\"data\": [ {\"id\": \"unterminated");
+        break;
+    }
+    return *out ? ATSB_OK : err_set(err, ATSB_ERR_INTERNAL, "out of memory");
+}
+
+static int kit_http(atsb_host *h, const atsb_http_request *req, atsb_http_response **out,
+                    atsb_error *err)
+{
+    *out = NULL;
+    int n = ++g_kh.calls;
+    if (g_kh.fault && n > g_kh.pass_first)
+        return fault_answer(req, out, err);
+    if (n == g_kh.fail_at) {
+        const char *q = req->url ? strchr(req->url, '?') : NULL;
+        snprintf(g_kh.failed_call, sizeof(g_kh.failed_call), "%s %.*s",
+                 req->method ? req->method : "?", q ? (int)(q - req->url) : 150,
+                 req->url ? req->url : "?");
+    }
+    if (n == g_kh.fail_at && !g_kh.fail_after)
+        return err_set(err, ATSB_ERR_TRANSIENT, "%s: connection refused (kit, before the ATS "
+                       "saw it)", g_kh.failed_call);
+    int rc = conn_http_real(h, req, out, err);
+    if (rc == ATSB_OK && (*out)->status >= 200 && (*out)->status < 300) {
+        int idem = ATSB_HAS_FIELD(atsb_http_request, req, idempotent) && req->idempotent;
+        g_kh.creates += !idem;
+        g_kh.pdf_sent |= body_has_pdf(req->body, req->body_len);
+    }
+    if (n == g_kh.fail_at && rc == ATSB_OK) {
+        http_response_free(*out);
+        *out = NULL;
+        return err_set(err, ATSB_ERR_TRANSIENT, "%s: reply lost (kit, after the ATS acted)",
+                       g_kh.failed_call);
+    }
+    return rc;
+}
+
+static void kit_http_on(void)
+{
+    kit_http_reset();
+    conn_set_http_override(kit_http);
+}
+
+/* ---- pushes ---- */
+
+static void kit_email(kit_state *k, const char *tag, char *out, size_t size)
+{
+    /* local part "kit+..." and domain kept: only the tag changes. */
+    const char *at = strchr(k->email, '@');
+    snprintf(out, size, "%.*s.%s%s", at ? (int)(at - k->email) : 0, k->email, tag,
+             at ? at : "@example.com");
+}
+
 static void ck_push(kit_state *k, FILE *out)
 {
     if (!k->job[0]) {
@@ -454,16 +608,24 @@ static void ck_push(kit_state *k, FILE *out)
     atsb_candidate cand;
     atsb_attachment att;
     const atsb_attachment *ap[1];
-    make_candidate(k, &cand, &att, ap);
+    make_candidate(k, k->email, &cand, &att, ap);
     atsb_push_result r;
-    int rc = conn_push_candidate(c, &cand, &r, &err);
+    kit_http_on();
+    int rc = conn_push_candidate(c, &cand, NULL, &r, &err);
+    conn_set_http_override(NULL);
     if (rc)
         fprintf(out, "FAIL %s: %s\n", err_class_name(rc), err.message);
     else if (!r.candidate_id[0] || !r.application_id[0])
         fprintf(out, "FAIL push succeeded but returned no remote ids\n");
+    else if (!g_kh.pdf_sent)
+        fprintf(out, "FAIL push succeeded, but the %zu-byte PDF never reached the ATS (no request "
+                "body the ATS accepted carried it whole, raw or base64): file "
+                "c->attachments[0] by its size, it holds NUL bytes\n", g_pdf_len);
     else
-        fprintf(out, "PASS job %s: candidate %s, application %s\ncand=%s\napp=%s\n", k->job,
-                r.candidate_id, r.application_id, r.candidate_id, r.application_id);
+        fprintf(out, "PASS job %s: candidate %s, application %s, %d requests, %d creates, the "
+                "%zu KB PDF delivered\ncand=%s\napp=%s\ncalls=%d\ncreates=%d\n", k->job,
+                r.candidate_id, r.application_id, g_kh.calls, g_kh.creates, g_pdf_len / 1024,
+                r.candidate_id, r.application_id, g_kh.calls, g_kh.creates);
     conn_close(c);
 }
 
@@ -480,7 +642,7 @@ static void ck_find(kit_state *k, FILE *out)
     atsb_candidate cand;
     atsb_attachment att;
     const atsb_attachment *ap[1];
-    make_candidate(k, &cand, &att, ap);
+    make_candidate(k, k->email, &cand, &att, ap);
     atsb_push_result r;
     /* The reply to the push was "lost": a retry looks first. */
     int rc = conn_find_candidate(c, &cand, &r, &err);
@@ -488,79 +650,254 @@ static void ck_find(kit_state *k, FILE *out)
         fprintf(out, "FAIL find_candidate did not find the candidate just pushed: a retry would duplicate it\n");
     else if (rc)
         fprintf(out, "FAIL %s: %s\n", err_class_name(rc), err.message);
+    else if (r.missing)
+        fprintf(out, "FAIL find_candidate says %s is missing from the complete push just made\n",
+                conn_missing_name(r.missing));
     else if (strcmp(r.application_id, k->app_id) != 0)
         fprintf(out, "FAIL found application %s, the push made %s\n", r.application_id, k->app_id);
     else
-        fprintf(out, "PASS a retry finds application %s: no duplicate\n", r.application_id);
+        fprintf(out, "PASS a retry finds application %s, complete: no duplicate\n", r.application_id);
     conn_close(c);
 }
 
-/* Fault injection: every HTTP call of the child gets the same answer. */
-static int g_fault;
-enum { FAULT_429 = 1, FAULT_500, FAULT_MALFORMED };
-
-static int fault_http(const atsb_http_request *req, atsb_http_response **out, atsb_error *err)
+/* The host's retry after a failed attempt, as sync_cands runs it: look,
+ * then push fresh or resume what is missing.  0 with the final ids in r;
+ * otherwise -1 and why in msg. */
+static int host_retry(conn *c, const atsb_candidate *cand, atsb_push_result *r, char *msg,
+                      size_t size)
 {
-    *out = NULL;
-    switch (g_fault) {
-    case FAULT_429:
-        err_set(err, ATSB_ERR_RATE_LIMITED, "%s %s: rate limited (kit)", req->method, req->url);
-        err->retry_after_s = 7;
-        err->http_status = 429;
-        return ATSB_ERR_RATE_LIMITED;
-    case FAULT_500:
-        if (ATSB_HAS_FIELD(atsb_http_request, req, pass_500) && req->pass_500) {
-            *out = http_response_fake(500, "<html><body>Internal Server Error</body></html>");
-            return *out ? ATSB_OK : err_set(err, ATSB_ERR_INTERNAL, "out of memory");
+    atsb_error err = ATSB_ERROR_INIT;
+    atsb_push_result found;
+    int rc = conn_find_candidate(c, cand, &found, &err);
+    if (rc != ATSB_OK && rc != ATSB_ERR_NOT_FOUND) {
+        snprintf(msg, size, "find_candidate failed: %s: %s", err_class_name(rc), err.message);
+        return -1;
+    }
+    if (rc == ATSB_OK && !found.missing) {
+        *r = found;
+        return 0;
+    }
+    rc = conn_push_candidate(c, cand, rc == ATSB_OK ? &found : NULL, r, &err);
+    if (rc) {
+        snprintf(msg, size, "the retried push (%s) failed: %s: %s",
+                 found.missing ? "resume mode" : "fresh", err_class_name(rc), err.message);
+        return -1;
+    }
+    return 0;
+}
+
+/* Fail a push at each of its HTTP calls in turn, before the ATS saw the
+ * call and after it acted (the reply lost), then retry as the host does.
+ * The push must end complete (find says so), with exactly the creates a
+ * clean push makes (more is a duplicate, fewer is something lost) and the
+ * PDF delivered. */
+static void ck_interrupted(kit_state *k, FILE *out)
+{
+    if (!k->app_id[0] || k->push_calls <= 0) {
+        fprintf(out, "SKIP nothing was pushed\n");
+        return;
+    }
+    int rounds = 0;
+    for (int at = 1; at <= k->push_calls; at++) {
+        for (int after = 0; after <= 1; after++) {
+            char email[160], tag[32], msg[ATSB_ERROR_MESSAGE_MAX + 200] = "";
+            snprintf(tag, sizeof(tag), "r%d%c", at, after ? 'a' : 'b');
+            kit_email(k, tag, email, sizeof(email));
+            conn *c = NULL;
+            if (open_conn(k, k->o->settings, k->o->n_settings, &c, out))
+                return;
+            atsb_candidate cand;
+            atsb_attachment att;
+            const atsb_attachment *ap[1];
+            make_candidate(k, email, &cand, &att, ap);
+            atsb_push_result r, again;
+            atsb_error err = ATSB_ERROR_INIT;
+            kit_http_on();
+            g_kh.fail_at = at;
+            g_kh.fail_after = after;
+            int rc = conn_push_candidate(c, &cand, NULL, &r, &err);
+            char failed[sizeof(g_kh.failed_call)];
+            str_copy(failed, sizeof(failed), g_kh.failed_call[0] ? g_kh.failed_call : "(not made)");
+            g_kh.fail_at = 0;
+            int bad = 0;
+            if (rc != ATSB_OK && rc != ATSB_ERR_TRANSIENT) {
+                snprintf(msg, sizeof(msg), "a network error became %s: %s", err_class_name(rc),
+                         err.message);
+                bad = 1;
+            } else if (host_retry(c, &cand, &r, msg, sizeof(msg)) < 0) {
+                bad = 1;
+            } else if ((rc = conn_find_candidate(c, &cand, &again, &err)) != ATSB_OK) {
+                snprintf(msg, sizeof(msg), "after the retry, find_candidate gave %s: %s",
+                         err_class_name(rc), rc == ATSB_ERR_NOT_FOUND ? "nothing" : err.message);
+                bad = 1;
+            } else if (again.missing) {
+                snprintf(msg, sizeof(msg), "after the retry, find_candidate says %s is still "
+                         "missing", conn_missing_name(again.missing));
+                bad = 1;
+            } else if (g_kh.creates > k->push_creates) {
+                snprintf(msg, sizeof(msg), "%d creates where a clean push makes %d: a duplicate "
+                         "(push_candidate created what was already there)", g_kh.creates,
+                         k->push_creates);
+                bad = 1;
+            } else if (!g_kh.pdf_sent || g_kh.creates < k->push_creates) {
+                snprintf(msg, sizeof(msg), "find_candidate reported the push complete, but %s "
+                         "(%d of %d creates made): find must report what is missing",
+                         g_kh.pdf_sent ? "a create never happened" : "the PDF never reached the ATS",
+                         g_kh.creates, k->push_creates);
+                bad = 1;
+            } else if (strcmp(again.application_id, r.application_id) != 0) {
+                snprintf(msg, sizeof(msg), "the retry gave application %s, find then gives %s",
+                         r.application_id, again.application_id);
+                bad = 1;
+            }
+            conn_set_http_override(NULL);
+            conn_close(c);
+            if (bad) {
+                fprintf(out, "FAIL push failed at call %d of %d (%s, %s): %s\n", at,
+                        k->push_calls, failed, after ? "after the ATS acted" : "before the ATS saw it",
+                        msg);
+                return;
+            }
+            rounds++;
         }
-        err->http_status = 500;
-        return err_set(err, ATSB_ERR_TRANSIENT, "%s %s: HTTP 500 from the ATS (after retries; kit)",
-                       req->method, req->url);
-    default:
-        *out = http_response_fake(200, "{\"data\": [ {\"id\": \"unterminated");
-        return *out ? ATSB_OK : err_set(err, ATSB_ERR_INTERNAL, "out of memory");
+    }
+    fprintf(out, "PASS %d interrupted pushes (each of %d calls, before and after the ATS acted) "
+            "finished complete, no duplicate create, PDF delivered\n", rounds, k->push_calls);
+}
+
+/* ---- classification ---- */
+
+static int classified(int fault, int rc, const atsb_error *err)
+{
+    switch (fault) {
+    case FAULT_401: return rc == ATSB_ERR_AUTH;
+    case FAULT_422: return rc == ATSB_ERR_PERMANENT;
+    case FAULT_429: return rc == ATSB_ERR_RATE_LIMITED && err->retry_after_s == 7;
+    case FAULT_500: return rc == ATSB_ERR_TRANSIENT;
+    default: return rc == ATSB_ERR_TRANSIENT || rc == ATSB_ERR_PERMANENT;
     }
 }
 
-static void classify(kit_state *k, FILE *out, int fault, const int *ok_codes, const char *want)
+static const char *fault_want(int fault)
+{
+    switch (fault) {
+    case FAULT_401: return "auth";
+    case FAULT_422: return "permanent";
+    case FAULT_429: return "rate-limited with retry_after_s 7 (the host's, passed on)";
+    case FAULT_500: return "transient";
+    default: return "transient or permanent";
+    }
+}
+
+static const char *fault_name(int fault)
+{
+    switch (fault) {
+    case FAULT_401: return "401";
+    case FAULT_422: return "422";
+    case FAULT_429: return "429";
+    case FAULT_500: return "500";
+    default: return "malformed";
+    }
+}
+
+enum { OP_LIST, OP_PUSH, OP_FIND };
+
+/* Run one operation with every HTTP call answered by `fault` (after
+ * pass_first real ones); 1 when classified as the table in sdk/README.md
+ * says, else 0 with why in msg. */
+static int classify_op(kit_state *k, FILE *out, int op, int fault, int pass_first, int *calls,
+                       char *msg, size_t size)
 {
     conn *c = NULL;
     atsb_error err = ATSB_ERROR_INIT;
     if (open_conn(k, k->o->settings, k->o->n_settings, &c, out))
-        return;
-    g_fault = fault;
-    conn_set_http_override(fault_http);
-    collect col;
-    int rc = list_all(c, &col, &err);
-    coll_free(&col);
-    int good = 0;
-    for (const int *p = ok_codes; *p; p++)
-        good |= rc == *p;
-    if (good && (fault != FAULT_429 || err.retry_after_s == 7 || err.retry_after_s == 0))
-        fprintf(out, "PASS list_jobs: %s\n", err_class_name(rc));
-    else
-        fprintf(out, "FAIL list_jobs gave %s, expected %s%s%s\n", err_class_name(rc), want,
-                rc ? ": " : "", rc ? err.message : "");
+        return -1;
+    kit_http_on();
+    g_kh.fault = fault;
+    g_kh.pass_first = pass_first;
+    int rc;
+    static const char *const names[] = { "list_jobs", "push_candidate", "find_candidate" };
+    if (op == OP_LIST) {
+        collect col;
+        rc = list_all(c, &col, pass_first ? 1 : 0, &err);
+        coll_free(&col);
+    } else {
+        char email[160];
+        atsb_candidate cand;
+        atsb_attachment att;
+        const atsb_attachment *ap[1];
+        atsb_push_result r;
+        kit_email(k, "classify", email, sizeof(email));
+        make_candidate(k, email, &cand, &att, ap);
+        rc = op == OP_PUSH ? conn_push_candidate(c, &cand, NULL, &r, &err)
+                           : conn_find_candidate(c, &cand, &r, &err);
+    }
+    *calls = g_kh.calls;
     conn_set_http_override(NULL);
     conn_close(c);
+    if (classified(fault, rc, &err))
+        return 1;
+    snprintf(msg, size, "%s answered %s gave %s%s, expected %s%s%s", names[op],
+             fault_name(fault), err_class_name(rc),
+             rc == ATSB_ERR_RATE_LIMITED ? " (retry_after_s lost)" : "", fault_want(fault),
+             rc ? ": " : "", rc ? err.message : "");
+    return 0;
 }
 
-static void ck_429(kit_state *k, FILE *out)
+static void classify(kit_state *k, FILE *out, int fault)
 {
-    static const int ok[] = { ATSB_ERR_RATE_LIMITED, 0 };
-    classify(k, out, FAULT_429, ok, "rate-limited");
+    char msg[ATSB_ERROR_MESSAGE_MAX + 200];
+    int calls = 0, ok = classify_op(k, out, OP_LIST, fault, 0, &calls, msg, sizeof(msg));
+    if (ok > 0)
+        fprintf(out, "PASS list_jobs: %s\n", fault_want(fault));
+    else if (ok == 0)
+        fprintf(out, "FAIL %s\n", msg);
 }
 
-static void ck_500(kit_state *k, FILE *out)
+static void ck_429(kit_state *k, FILE *out) { classify(k, out, FAULT_429); }
+static void ck_500(kit_state *k, FILE *out) { classify(k, out, FAULT_500); }
+static void ck_malformed(kit_state *k, FILE *out) { classify(k, out, FAULT_MALFORMED); }
+
+/* Every fault for one of push and find.  Never ATSB_OK, and from find
+ * never "not found": a find that cannot look must not claim nothing is
+ * there, or the host creates a duplicate. */
+static void classify_all(kit_state *k, FILE *out, int op)
 {
-    static const int ok[] = { ATSB_ERR_TRANSIENT, 0 };
-    classify(k, out, FAULT_500, ok, "transient");
+    static const int faults[] = { FAULT_401, FAULT_422, FAULT_429, FAULT_500 };
+    if (!k->job[0]) {
+        fprintf(out, "SKIP no open job to push to (give --job ID)\n");
+        return;
+    }
+    for (size_t i = 0; i < ARRAY_LEN(faults); i++) {
+        char msg[ATSB_ERROR_MESSAGE_MAX + 200];
+        int calls = 0, ok = classify_op(k, out, op, faults[i], 0, &calls, msg, sizeof(msg));
+        if (ok < 0)
+            return;
+        if (!ok) {
+            fprintf(out, "FAIL %s\n", msg);
+            return;
+        }
+    }
+    fprintf(out, "PASS 401 auth, 422 permanent, 429 rate-limited (retry_after_s kept), 500 transient\n");
 }
 
-static void ck_malformed(kit_state *k, FILE *out)
+static void ck_classify_push(kit_state *k, FILE *out) { classify_all(k, out, OP_PUSH); }
+static void ck_classify_find(kit_state *k, FILE *out) { classify_all(k, out, OP_FIND); }
+
+/* 401 after the first request of a listing (a token revoked mid-sync): an
+ * auth error, not a short listing the host would take as complete. */
+static void ck_401_mid_listing(kit_state *k, FILE *out)
 {
-    static const int ok[] = { ATSB_ERR_TRANSIENT, ATSB_ERR_PERMANENT, 0 };
-    classify(k, out, FAULT_MALFORMED, ok, "transient or permanent");
+    char msg[ATSB_ERROR_MESSAGE_MAX + 200];
+    int calls = 0, ok = classify_op(k, out, OP_LIST, FAULT_401, 1, &calls, msg, sizeof(msg));
+    if (ok < 0)
+        return;
+    if (calls <= 1)
+        fprintf(out, "SKIP the listing took one request (page_size 1 was asked for)\n");
+    else if (ok)
+        fprintf(out, "PASS a 401 at request 2 of the listing: auth\n");
+    else
+        fprintf(out, "FAIL at request 2: %s\n", msg);
 }
 
 int kit_run(const kit_opts *o)
@@ -603,11 +940,15 @@ int kit_run(const kit_opts *o)
         run_check(&k, "check_bad_credentials", ck_bad_credentials);
         run_check(&k, "check", ck_check);
         run_check(&k, "list_jobs", ck_list_jobs);
+        run_check(&k, "list_401_mid_listing", ck_401_mid_listing);
         run_check(&k, "push_candidate", ck_push);
         run_check(&k, "find_after_lost_reply", ck_find);
+        run_check(&k, "push_interrupted", ck_interrupted);
         run_check(&k, "classify_429", ck_429);
         run_check(&k, "classify_500", ck_500);
         run_check(&k, "classify_malformed", ck_malformed);
+        run_check(&k, "classify_push", ck_classify_push);
+        run_check(&k, "classify_find", ck_classify_find);
         if (k.stdout_dirty) {
             char msg[96];
             snprintf(msg, sizeof(msg), "the connector wrote %d bytes to stdout (log through the host)",

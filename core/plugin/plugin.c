@@ -15,6 +15,7 @@
 
 #include "base/log.h"
 #include "base/util.h"
+#include "plugin/abi.h"
 #include "plugin/elfsyms.h"
 
 void plugin_registry_init(plugin_registry *reg)
@@ -73,9 +74,9 @@ int plugin_check_descriptor(const atsb_connector *d, char *reason, size_t size)
     if (d->abi_minor > ATSB_ABI_MINOR)
         FAIL("ABI minor too new: connector needs ABI %u.%u, host supports up to %u.%u",
              d->abi_major, d->abi_minor, ATSB_ABI_MAJOR, ATSB_ABI_MINOR);
-    if (d->struct_size < PLUGIN_DESC_V1_0_SIZE)
+    if (d->struct_size < ABI_MIN_CONNECTOR)
         FAIL("descriptor too small: struct_size %u, ABI 1.0 needs at least %zu",
-             (unsigned)d->struct_size, (size_t)PLUGIN_DESC_V1_0_SIZE);
+             (unsigned)d->struct_size, (size_t)ABI_MIN_CONNECTOR);
     if (!valid_name(d->name, 32))
         FAIL("invalid descriptor: name %s%s%s is missing or not [a-z0-9_-]{1,32}",
              d->name ? "\"" : "", d->name ? d->name : "(null)", d->name ? "\"" : "");
@@ -88,9 +89,9 @@ int plugin_check_descriptor(const atsb_connector *d, char *reason, size_t size)
     if (missing)
         FAIL("invalid descriptor: connector \"%s\" has no %s operation", d->name, missing);
     if (d->settings) {
-        if (d->setting_size < PLUGIN_SETTING_V1_0_SIZE)
+        if (d->setting_size < ABI_MIN_SETTING_SPEC)
             FAIL("invalid descriptor: setting_size %u is smaller than ABI 1.0's %zu",
-                 (unsigned)d->setting_size, (size_t)PLUGIN_SETTING_V1_0_SIZE);
+                 (unsigned)d->setting_size, (size_t)ABI_MIN_SETTING_SPEC);
         size_t i;
         for (i = 0; i < PLUGIN_MAX_SETTINGS && setting_at(d, i)->name; i++) {
             const atsb_setting_spec *s = setting_at(d, i);
@@ -292,8 +293,12 @@ static int load_at(plugin_registry *reg, int dfd, const char *name, const char *
         dlclose(h);
         return reject(reg, path, "out of memory");
     }
+    /* Each entry as long as the connector's (setting_size), zero-extended
+     * to ours: fields a newer connector appended are kept up to what this
+     * host knows, fields an older one lacks read as 0. */
+    size_t take = d->setting_size < sizeof(*p.settings) ? d->setting_size : sizeof(*p.settings);
     for (size_t i = 0; i < n; i++)
-        memcpy(&p.settings[i], setting_at(d, i), PLUGIN_SETTING_V1_0_SIZE);
+        memcpy(&p.settings[i], setting_at(d, i), take);
     p.n_settings = n;
     reg->plugins = grown;
     reg->plugins[reg->n_plugins++] = p;

@@ -8,11 +8,6 @@
 
 #include "atsbridge/connector.h"
 
-/* Size of the descriptor as ABI 1.0 defined it: anything smaller is refused. */
-#define PLUGIN_DESC_V1_0_SIZE \
-    (offsetof(atsb_connector, find_candidate) + sizeof(void (*)(void)))
-#define PLUGIN_SETTING_V1_0_SIZE \
-    (offsetof(atsb_setting_spec, help) + sizeof(const char *))
 #define PLUGIN_MAX_SETTINGS 64
 
 typedef struct plugin {

@@ -232,6 +232,12 @@ int store_cand_get_resume(store *st, int64_t id, char **file_name, char **mime,
                           unsigned char **content, size_t *len, atsb_error *err);
 
 /* ---- the candidate-push outbox ---- */
+/* next_attempt_at of a held push: due only when an event makes it due
+ * again (store_push_enqueue: the job activated, the candidate re-imported
+ * with an email), never by the clock.  9999-12-31T00:00:00Z, so it still
+ * prints as a date. */
+#define STORE_PUSH_HELD INT64_C(253402214400)
+
 typedef struct store_push {
     int64_t id;
     int64_t org_id;

@@ -147,18 +147,63 @@ static void file_name_for(const store_cand *c, char *out, size_t size)
     snprintf(out, size, "%sprofile.pdf", o ? base : "candidate_");
 }
 
-static long backoff_s(const config *cfg, int attempts, uint64_t *rng)
+/* Seconds until the next try of a push that failed on its attempts-th
+ * attempt: full jitter around a floor of half the base, so a failing ATS
+ * is not asked again within the same second. */
+static long backoff_s(const push_policy *pol, int attempts, uint64_t *rng)
 {
-    long ms = http_backoff_ms(attempts - 1, (int)(cfg->push_retry_base_s * 1000 / 2),
-                              (int)(cfg->push_retry_cap_s * 1000), rng);
-    /* Never sooner than half the base: full jitter around a floor, so a
-     * failing ATS is not asked again within the same second. */
-    return cfg->push_retry_base_s / 2 + ms / 1000 + (cfg->push_retry_base_s <= 1);
+    long ms = http_backoff_ms(attempts - 1, (int)(pol->retry_base_s * 1000 / 2),
+                              (int)(pol->retry_cap_s * 1000), rng);
+    return pol->retry_base_s / 2 + ms / 1000 + (pol->retry_base_s <= 1);
+}
+
+push_decision sync_cands_decide(int rc, int attempts, int retry_after_s, const push_policy *pol,
+                                int64_t now, uint64_t *rng)
+{
+    push_decision dec = { .outcome = PUSH_RETRY };
+    switch (rc) {
+    case ATSB_OK:
+        dec.outcome = PUSH_DONE;
+        break;
+    case ATSB_ERR_PERMANENT:
+    case ATSB_ERR_UNSUPPORTED:
+    case ATSB_ERR_INTERNAL:
+        /* This record can never succeed as sent: retrying only repeats it. */
+        dec.outcome = PUSH_DEAD;
+        break;
+    case ATSB_ERR_AUTH:
+    case ATSB_ERR_CONFIG:
+        /* The connection is wrong, not this candidate: keep it queued, stop
+         * the drain and ask an admin.  Never dead-lettered for it. */
+        dec.next_at = now + backoff_s(pol, attempts, rng);
+        dec.stop_drain = 1;
+        dec.needs_attention = 1;
+        break;
+    case ATSB_ERR_RATE_LIMITED:
+        /* The ATS said when; the rest of the drain would be refused too. */
+        dec.next_at = now + (retry_after_s > 0 ? retry_after_s : backoff_s(pol, attempts, rng));
+        dec.stop_drain = 1;
+        break;
+    case ATSB_ERR_CANCELLED:
+        /* Shutting down mid-push: due again at once on the next start. */
+        dec.next_at = now;
+        dec.stop_drain = 1;
+        break;
+    default: /* transient, or anything unexpected */
+        if (attempts >= pol->max_attempts) {
+            dec.outcome = PUSH_DEAD;
+            dec.gave_up = 1;
+        } else {
+            dec.next_at = now + backoff_s(pol, attempts, rng);
+        }
+    }
+    return dec;
 }
 
 typedef struct drain {
     store *st;
     const config *cfg;
+    push_policy pol;
     const store_org *org;
     conn *c;
     sync_cands_result *res;
@@ -179,29 +224,41 @@ static int collect(const store_push *p, void *payload)
     return 0;
 }
 
-/* One state change of the outbox row (and its audit line), one transaction. */
-static int settle(drain *d, const store_push *p, const store_cand *c, int outcome,
+/* One state change of the outbox row (and its audit line), one
+ * transaction.  PUSH_HELD also records the hold on the candidate: the row
+ * waits (STORE_PUSH_HELD) until the event named in msg makes it due again
+ * (store_push_enqueue: the job activated, the candidate re-imported). */
+static int settle(drain *d, const store_push *p, const store_cand *c, push_outcome outcome,
                   const atsb_push_result *pr, const char *msg, int64_t next_at, atsb_error *err)
 {
     int rc = store_begin(d->st, err);
     if (rc)
         return rc;
-    if (outcome == 0) {
+    switch (outcome) {
+    case PUSH_DONE: {
         rc = store_push_done(d->st, p->id, pr->candidate_id, pr->application_id, err);
-        if (!rc) {
-            char detail[512];
-            snprintf(detail, sizeof(detail), "job %s: ATS candidate %s, application %s",
-                     p->job_remote_id, pr->candidate_id, pr->application_id);
+        char detail[512];
+        snprintf(detail, sizeof(detail), "job %s: ATS candidate %s, application %s",
+                 p->job_remote_id, pr->candidate_id, pr->application_id);
+        if (!rc)
             rc = store_audit(d->st, d->org->id, "candidate.pushed", c->ext_id, detail, err);
-        }
         if (!rc)
             rc = store_cand_set_hold(d->st, c->id, NULL, err);
-    } else if (outcome == 1) {
+        break;
+    }
+    case PUSH_RETRY:
         rc = store_push_later(d->st, p->id, next_at, msg, err);
-    } else {
+        break;
+    case PUSH_HELD:
+        rc = store_push_later(d->st, p->id, STORE_PUSH_HELD, msg, err);
+        if (!rc)
+            rc = store_cand_set_hold(d->st, c->id, msg, err);
+        break;
+    case PUSH_DEAD:
         rc = store_push_dead(d->st, p->id, msg, err);
         if (!rc)
             rc = store_audit(d->st, d->org->id, "candidate.dead_lettered", c->ext_id, msg, err);
+        break;
     }
     if (!rc)
         return store_commit(d->st, err);
@@ -241,164 +298,157 @@ static int begin_attempt(drain *d, const store_push *p, int attempts, atsb_error
     return rc;
 }
 
-static int push_one(drain *d, int64_t push_id, atsb_error *err)
+/* Why a due row cannot be attempted now (a hold), or NULL.  A job that is
+ * not active, or a candidate without an email: find_candidate looks up by
+ * email in every connector, so without one a retry after a lost reply
+ * would create the candidate again. */
+static const char *hold_reason(const store_cand *c, const store_job *j, push_outcome *outcome,
+                               char *why, size_t size)
 {
-    store_push p;
-    store_cand c;
-    store_job j;
-    cand_view v;
+    if (str_eq(j->state, "archived")) {
+        snprintf(why, size, "job %s was archived (%s) before the push", j->remote_id,
+                 j->archived_reason ? j->archived_reason : "closed");
+        *outcome = PUSH_DEAD;
+        return why;
+    }
+    if (!str_eq(j->state, "active")) {
+        snprintf(why, size, "job %s is disabled; waiting for it to be activated", j->remote_id);
+        *outcome = PUSH_HELD;
+        return why;
+    }
+    if (str_empty(c->email)) {
+        /* Queued before intake required an email (or by an older version). */
+        str_copy(why, size, CAND_HOLD_NO_EMAIL);
+        *outcome = PUSH_HELD;
+        return why;
+    }
+    return NULL;
+}
+
+/* Look first, every time (the reply to an earlier attempt may have been
+ * lost after the ATS acted), then push fresh or finish what the earlier
+ * attempt left undone. */
+static int find_then_push(drain *d, const store_cand *c, const atsb_candidate *ac,
+                          atsb_push_result *pr, atsb_error *cerr)
+{
+    int rc = ATSB_ERR_NOT_FOUND;
+    if (conn_plugin(d->c)->desc.capabilities & ATSB_CAP_FIND_CANDIDATE)
+        rc = conn_find_candidate(d->c, ac, pr, cerr);
+    if (rc == ATSB_OK && !pr->missing) {
+        d->res->found++;
+        log_info("push", "%s: candidate %s already in the ATS (application %s)", d->org->slug,
+                 c->ext_id, pr->application_id);
+        return ATSB_OK;
+    }
+    if (rc != ATSB_OK && rc != ATSB_ERR_NOT_FOUND)
+        return rc;
+    atsb_push_result found = *pr;
+    if (rc == ATSB_OK)
+        log_info("push", "%s: candidate %s: finishing an earlier push (%s missing)",
+                 d->org->slug, c->ext_id, conn_missing_name(found.missing));
+    rc = conn_push_candidate(d->c, ac, rc == ATSB_OK ? &found : NULL, pr, cerr);
+    if (rc == ATSB_OK) {
+        d->res->pushed++;
+        log_info("push", "%s: pushed candidate %s to job %s (application %s)", d->org->slug,
+                 c->ext_id, ac->job_remote_id, pr->application_id);
+    }
+    return rc;
+}
+
+/* Render the profile and hand the candidate to the connector; the
+ * connector's (or the render's) status, its error in cerr. */
+static int attempt(drain *d, const store_cand *c, const store_job *j, const cand_view *v,
+                   atsb_push_result *pr, atsb_error *cerr)
+{
     unsigned char *pdf = NULL;
     size_t pdf_len = 0;
-    int have_c = 0, have_j = 0, have_v = 0;
-    int rc = store_push_get(d->st, push_id, &p, err);
+    /* In a bounded child: crashed, too big, too slow are classified errors. */
+    int rc = render(d->cfg, c, v, j->title, &pdf, &pdf_len, cerr);
     if (rc)
-        return rc == ATSB_ERR_NOT_FOUND ? ATSB_OK : rc;
-    if (!str_eq(p.state, "pending"))
-        goto out;
-    if ((rc = store_cand_get_by_id(d->st, p.candidate_id, &c, err)))
-        goto out;
-    have_c = 1;
-    if ((rc = store_job_get(d->st, d->org->id, p.job_remote_id, &j, err)))
-        goto out;
-    have_j = 1;
-    if (!str_eq(j.state, "active")) {
-        d->res->held++;
-        char why[256];
-        if (str_eq(j.state, "archived")) {
-            snprintf(why, sizeof(why), "job %s was archived (%s) before the push", j.remote_id,
-                     j.archived_reason ? j.archived_reason : "closed");
-            rc = settle(d, &p, &c, 2, NULL, why, 0, err);
-        } else {
-            /* Activation makes the row due again (store_push_enqueue). */
-            snprintf(why, sizeof(why), "job %s is disabled; waiting for it to be activated",
-                     j.remote_id);
-            rc = settle(d, &p, &c, 1, NULL, why, time_now() + 365L * 86400, err);
-            if (!rc)
-                rc = store_cand_set_hold(d->st, c.id, why, err);
-        }
-        goto out;
+        return rc;
+    char fname[128];
+    file_name_for(c, fname, sizeof(fname));
+    atsb_attachment att = { .struct_size = sizeof(att), .file_name = fname,
+                            .mime_type = "application/pdf", .data = pdf, .size = pdf_len };
+    const atsb_attachment *atts[1] = { &att };
+    int text_resume = v->resume && !str_eq(v->resume_mime, "application/pdf");
+    atsb_candidate ac = {
+        .struct_size = sizeof(ac), .local_id = c->ext_id, .job_remote_id = j->remote_id,
+        .first_name = c->first_name, .last_name = c->last_name, .email = c->email,
+        .phone = c->phone, .profile_url = c->profile_url, .source_name = d->cfg->source_name,
+        .assessment_stars = v->stars, .assessment_summary = v->summary,
+        .transcript = v->aptrs, .transcript_count = v->n,
+        .resume_text = text_resume ? (const char *)v->resume : NULL,
+        .attachments = atts, .attachment_count = 1,
+    };
+    rc = find_then_push(d, c, &ac, pr, cerr);
+    free(pdf);
+    return rc;
+}
+
+static int push_one(drain *d, int64_t push_id, atsb_error *err)
+{
+    /* Zeroed, so one cleanup frees whatever was loaded. */
+    store_push p = { 0 };
+    store_cand c = { 0 };
+    store_job j = { 0 };
+    cand_view v = { 0 };
+    char why[256];
+    push_outcome held;
+    int rc = store_push_get(d->st, push_id, &p, err);
+    if (rc) {
+        if (rc == ATSB_ERR_NOT_FOUND)
+            rc = ATSB_OK; /* settled by someone else meanwhile */
+        goto done;
     }
-    if (str_empty(c.email)) {
-        /* A row queued before intake required an email (or by an older
-         * version): held, not pushed.  find_candidate looks up by email
-         * in every connector, so without one a retry after a lost reply
-         * would create the candidate again.  Re-importing the candidate
-         * with an email makes this row due again (store_push_enqueue). */
+    if (!str_eq(p.state, "pending") || (rc = store_cand_get_by_id(d->st, p.candidate_id, &c, err)) ||
+        (rc = store_job_get(d->st, d->org->id, p.job_remote_id, &j, err)))
+        goto done;
+    if (hold_reason(&c, &j, &held, why, sizeof(why))) {
         d->res->held++;
-        rc = settle(d, &p, &c, 1, NULL, CAND_HOLD_NO_EMAIL, time_now() + 365L * 86400, err);
-        if (!rc)
-            rc = store_cand_set_hold(d->st, c.id, CAND_HOLD_NO_EMAIL, err);
-        goto out;
+        rc = settle(d, &p, &c, held, NULL, why, 0, err);
+        goto done;
     }
     d->res->due++;
     /* Attempts that never finished count toward the limit: a push that
      * kills the process at every attempt must not do so forever.  (Those
-     * that finished were judged by their outcome: a transient failure is
-     * dead-lettered at the limit below, while bad credentials and rate
-     * limits keep the candidate queued by design, since the connection is
-     * at fault, not the candidate.) */
-    if (p.attempts >= d->cfg->push_max_attempts && attempt_never_finished(p.last_error)) {
-        char msg[160];
-        snprintf(msg, sizeof(msg),
-                 "gave up after %d attempts; the last one never finished "
+     * that finished were judged by their outcome in sync_cands_decide.) */
+    if (p.attempts >= d->pol.max_attempts && attempt_never_finished(p.last_error)) {
+        snprintf(why, sizeof(why), "gave up after %d attempts; the last one never finished "
                  "(the process died during it)", p.attempts);
-        log_warn("push", "%s: candidate %s: %s", d->org->slug, c.ext_id, msg);
+        log_warn("push", "%s: candidate %s: %s", d->org->slug, c.ext_id, why);
         d->res->dead++;
-        rc = settle(d, &p, &c, 2, NULL, msg, 0, err);
-        goto out;
+        rc = settle(d, &p, &c, PUSH_DEAD, NULL, why, 0, err);
+        goto done;
     }
     int attempts = p.attempts + 1;
     /* Record the attempt before the render or the ATS can act on it. */
-    if ((rc = begin_attempt(d, &p, attempts, err)))
-        goto out;
-    if ((rc = view_load(d->st, &c, &v, err)))
-        goto out;
-    have_v = 1;
+    if ((rc = begin_attempt(d, &p, attempts, err)) || (rc = view_load(d->st, &c, &v, err)))
+        goto done;
     atsb_error cerr = ATSB_ERROR_INIT;
-    int crc = render(d->cfg, &c, &v, j.title, &pdf, &pdf_len, &cerr);
+    atsb_push_result pr = { .struct_size = sizeof(pr) };
+    int crc = attempt(d, &c, &j, &v, &pr, &cerr);
     if (crc)
-        goto failed; /* crashed, too big, too slow: classified below */
-    char fname[128];
-    file_name_for(&c, fname, sizeof(fname));
-    atsb_attachment att = { sizeof(att), fname, "application/pdf", pdf, pdf_len };
-    const atsb_attachment *atts[1] = { &att };
-    int text_resume = v.resume && !str_eq(v.resume_mime, "application/pdf");
-    atsb_candidate ac = { sizeof(ac), c.ext_id, j.remote_id, c.first_name, c.last_name,
-                          c.email, c.phone, c.profile_url, d->cfg->source_name, v.stars,
-                          v.summary, v.aptrs, v.n, text_resume ? (const char *)v.resume : NULL,
-                          atts, 1 };
-    atsb_push_result pr;
-    /* Look first, every time: the reply to an earlier attempt may have
-     * been lost after the ATS acted on it (crash, timeout). */
-    crc = ATSB_ERR_NOT_FOUND;
-    if (conn_plugin(d->c)->desc.capabilities & ATSB_CAP_FIND_CANDIDATE)
-        crc = conn_find_candidate(d->c, &ac, &pr, &cerr);
-    if (crc == ATSB_OK) {
-        d->res->found++;
-        log_info("push", "%s: candidate %s already in the ATS (application %s)", d->org->slug,
-                 c.ext_id, pr.application_id);
-    } else if (crc == ATSB_ERR_NOT_FOUND) {
-        crc = conn_push_candidate(d->c, &ac, &pr, &cerr);
-        if (crc == ATSB_OK) {
-            d->res->pushed++;
-            log_info("push", "%s: pushed candidate %s to job %s (application %s)", d->org->slug,
-                     c.ext_id, j.remote_id, pr.application_id);
-        }
-    }
-    if (crc == ATSB_OK) {
-        rc = settle(d, &p, &c, 0, &pr, NULL, 0, err);
-        goto out;
-    }
-failed:
-    log_warn("push", "%s: candidate %s: %s", d->org->slug, c.ext_id, cerr.message);
-    switch (crc) {
-    case ATSB_ERR_PERMANENT:
-    case ATSB_ERR_UNSUPPORTED:
-    case ATSB_ERR_INTERNAL:
+        log_warn("push", "%s: candidate %s: %s", d->org->slug, c.ext_id, cerr.message);
+    push_decision dec = sync_cands_decide(crc, attempts, cerr.retry_after_s, &d->pol,
+                                          time_now(), &d->rng);
+    char msg[ATSB_ERROR_MESSAGE_MAX + 64];
+    if (dec.gave_up)
+        snprintf(msg, sizeof(msg), "gave up after %d attempts: %s", attempts, cerr.message);
+    else
+        str_copy(msg, sizeof(msg), crc == ATSB_ERR_CANCELLED ? "interrupted" : cerr.message);
+    d->stop |= dec.stop_drain;
+    if (dec.outcome == PUSH_DEAD)
         d->res->dead++;
-        rc = settle(d, &p, &c, 2, NULL, cerr.message, 0, err);
-        break;
-    case ATSB_ERR_AUTH:
-    case ATSB_ERR_CONFIG:
-        /* The connection is wrong, not this candidate: keep it queued. */
+    else if (dec.outcome == PUSH_RETRY && crc != ATSB_ERR_CANCELLED)
         d->res->retrying++;
-        d->stop = 1;
-        rc = settle(d, &p, &c, 1, NULL, cerr.message, time_now() + backoff_s(d->cfg, attempts, &d->rng), err);
-        if (!rc)
-            rc = store_conn_set_state(d->st, d->org->id, "needs_attention", cerr.message, err);
-        break;
-    case ATSB_ERR_RATE_LIMITED:
-        d->res->retrying++;
-        d->stop = 1;
-        rc = settle(d, &p, &c, 1, NULL, cerr.message,
-                    time_now() + (cerr.retry_after_s > 0 ? cerr.retry_after_s
-                                                         : backoff_s(d->cfg, attempts, &d->rng)),
-                    err);
-        break;
-    case ATSB_ERR_CANCELLED:
-        d->stop = 1;
-        rc = settle(d, &p, &c, 1, NULL, "interrupted", time_now(), err);
-        break;
-    default: /* transient */
-        if (attempts >= d->cfg->push_max_attempts) {
-            char msg[ATSB_ERROR_MESSAGE_MAX + 64];
-            snprintf(msg, sizeof(msg), "gave up after %d attempts: %s", attempts, cerr.message);
-            d->res->dead++;
-            rc = settle(d, &p, &c, 2, NULL, msg, 0, err);
-        } else {
-            d->res->retrying++;
-            rc = settle(d, &p, &c, 1, NULL, cerr.message,
-                        time_now() + backoff_s(d->cfg, attempts, &d->rng), err);
-        }
-    }
-out:
-    free(pdf);
-    if (have_v)
-        view_free(&v);
-    if (have_j)
-        store_job_free(&j);
-    if (have_c)
-        store_cand_free(&c);
+    rc = settle(d, &p, &c, dec.outcome, &pr, msg, dec.next_at, err);
+    if (!rc && dec.needs_attention)
+        rc = store_conn_set_state(d->st, d->org->id, "needs_attention", cerr.message, err);
+done:
+    view_free(&v);
+    store_job_free(&j);
+    store_cand_free(&c);
     store_push_free(&p);
     return rc;
 }
@@ -422,20 +472,23 @@ int sync_cands_org(store *st, const plugin_registry *reg, const config *cfg,
     if (!p) {
         rc = err_set(err, ATSB_ERR_CONFIG, "organisation %s uses connector %s, which is not loaded",
                      org->slug, sc.connector);
-        goto out;
+        goto done;
     }
     if ((rc = synclock_acquire(&lk, cfg->store_path, org->slug, "candidates", wait_for_lock, err)))
-        goto out;
+        goto done;
     d.st = st;
     d.cfg = cfg;
+    d.pol = (push_policy){ .max_attempts = cfg->push_max_attempts,
+                           .retry_base_s = cfg->push_retry_base_s,
+                           .retry_cap_s = cfg->push_retry_cap_s };
     d.org = org;
     d.res = res;
     d.rng = (uint64_t)time_now() ^ (uint64_t)org->id << 17;
     int64_t pending = 0;
     if ((rc = store_push_count(st, org->id, "pending", &pending, err)) || !pending)
-        goto out;
+        goto done;
     if ((rc = conn_open(&d.c, p, sc.settings, sc.n_settings, cfg, org->slug, err)))
-        goto out;
+        goto done;
     int64_t started = time_now();
     while (!d.stop && !runstate_stop_requested()) {
         d.n_ids = 0;
@@ -456,7 +509,7 @@ int sync_cands_org(store *st, const plugin_registry *reg, const config *cfg,
     }
     if (!rc && (res->pushed || res->found))
         store_conn_set_state(st, org->id, "ok", NULL, NULL);
-out:
+done:
     free(d.ids);
     conn_close(d.c);
     synclock_release(&lk);

@@ -20,6 +20,34 @@ typedef struct sync_cands_result {
     int due;          /* attempted */
 } sync_cands_result;
 
+/* What becomes of a push after an attempt (or instead of one). */
+typedef enum push_outcome {
+    PUSH_DONE,    /* complete in the ATS: the row is done */
+    PUSH_RETRY,   /* failed for now: due again at next_at */
+    PUSH_HELD,    /* cannot be attempted until an event (the job activated, an
+                     email added) makes it due again (store_push_enqueue) */
+    PUSH_DEAD     /* dead-lettered: only an admin retries it */
+} push_outcome;
+
+typedef struct push_policy {
+    int max_attempts;   /* push.max_attempts */
+    long retry_base_s;  /* push.retry_base_s */
+    long retry_cap_s;   /* push.retry_cap_s */
+} push_policy;
+
+typedef struct push_decision {
+    push_outcome outcome;
+    int64_t next_at;      /* PUSH_RETRY: when */
+    int stop_drain;       /* the connection is at fault: push nothing more now */
+    int needs_attention;  /* flag the connection for an admin */
+    int gave_up;          /* PUSH_DEAD because max_attempts was reached */
+} push_decision;
+
+/* The retry policy, pure: what to do after an attempt that ended with rc
+ * (an atsb_status) on its attempts-th try, with the ATS's retry_after_s. */
+push_decision sync_cands_decide(int rc, int attempts, int retry_after_s, const push_policy *pol,
+                                int64_t now, uint64_t *rng);
+
 int sync_cands_org(store *st, const plugin_registry *reg, const config *cfg,
                    const store_org *org, int wait_for_lock, sync_cands_result *res,
                    atsb_error *err);

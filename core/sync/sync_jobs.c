@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "plugin/abi.h"
 #include "plugin/conn.h"
 #include "sync/location.h"
 #include "base/log.h"
@@ -88,10 +89,11 @@ static void on_sink_malformed(void *payload, const char *remote_id, const char *
 /* One job through the rules.  Runs inside the page's transaction. */
 static int apply_job(page_ctx *c, const atsb_job *j, atsb_error *err)
 {
-    if (!ATSB_HAS_FIELD(atsb_job, j, updated_at) || str_empty(j->remote_id) ||
+    if (!abi_struct_ok(j, ABI_MIN_JOB) || str_empty(j->remote_id) ||
         str_empty(j->title) || (j->status != ATSB_JOB_OPEN && j->status != ATSB_JOB_CLOSED)) {
-        on_malformed(c, j && j->struct_size >= sizeof(uint32_t) + sizeof(void *) ? j->remote_id : NULL,
-                     "missing id, title or status");
+        on_malformed(c, ATSB_HAS_FIELD(atsb_job, j, remote_id) ? j->remote_id : NULL,
+                     abi_struct_ok(j, ABI_MIN_JOB) ? "missing id, title or status"
+                                                   : "struct_size smaller than ABI 1.0's atsb_job");
         return ATSB_OK;
     }
     if (strlen(j->remote_id) >= ATSB_REMOTE_ID_MAX) {
@@ -264,14 +266,14 @@ int sync_jobs_org(store *st, const plugin_registry *reg, const config *cfg,
         rc = err_set(err, ATSB_ERR_CONFIG,
                      "organisation %s uses connector %s, which is not loaded from %s "
                      "(see atsbridge plugins list)", org->slug, sc.connector, reg->dir);
-        goto out;
+        goto done;
     }
     if ((rc = synclock_acquire(&lk, cfg->store_path, org->slug, "jobs",
                                opts && opts->wait_for_lock, err)))
-        goto out;
+        goto done;
     /* We hold the lock, so a run still marked running died with its process. */
     if ((rc = store_run_mark_interrupted(st, org->id, "jobs", err)))
-        goto out;
+        goto done;
 
     int64_t started = time_now();
     int64_t t0 = time_now_ms();
@@ -280,7 +282,7 @@ int sync_jobs_org(store *st, const plugin_registry *reg, const config *cfg,
                started - sc.last_full_sync_at >= cfg->full_pass_interval_s;
     res->full = full;
     if ((rc = store_run_start(st, org->id, "jobs", full, &res->run_id, err)))
-        goto out;
+        goto done;
     pc.cfg = cfg;
     pc.st = st;
     pc.org = org;
@@ -291,10 +293,11 @@ int sync_jobs_org(store *st, const plugin_registry *reg, const config *cfg,
     if ((rc = conn_open(&c, p, sc.settings, sc.n_settings, cfg, org->slug, &cerr)) ||
         (rc = store_job_writer_open(st, org->id, p->desc.name, res->run_id, &pc.w, &cerr)))
         goto finish;
-    atsb_list_request req = { sizeof(req), 0, opts ? opts->page_size : 0 };
+    atsb_list_request req = { .struct_size = sizeof(req), .page_size = opts ? opts->page_size : 0 };
     if (!full)
         req.updated_since = sc.sync_watermark - INCREMENTAL_OVERLAP_S;
-    atsb_job_sink sink = { sizeof(sink), on_page, on_sink_malformed, &pc };
+    atsb_job_sink sink = { .struct_size = sizeof(sink), .page = on_page,
+                           .malformed = on_sink_malformed, .payload = &pc };
     log_info("sync", "%s: %s job sync through %s", org->slug, full ? "full" : "incremental",
              p->desc.name);
     rc = conn_list_jobs(c, &req, &sink, &cerr);
@@ -349,7 +352,7 @@ finish:
             rc = store_conn_mark_synced(st, org->id, started, full, err);
     }
     res->counts = pc.counts;
-out:
+done:
     conn_close(c);
     synclock_release(&lk);
     store_conn_free(&sc);

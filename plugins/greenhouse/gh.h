@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "atsbridge/connector.h"
+#include "atsbridge/connector_util.h"
 
 typedef struct gh {
     const atsb_host_api *api;
@@ -51,9 +52,6 @@ int gh_call(gh *g, const char *method, const char *url, const char *json_body,
 /* Non-zero when url has the scheme, host and port of base.  Every
  * absolute URL gh_call is given (next-page links) must. */
 int gh_same_origin(const char *base, const char *url);
-/* Format a query value safely: returns malloc'd percent-encoded text. */
-char *gh_encode(gh *g, const char *s);
-char *gh_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *gh_str(json_object *o, const char *key);
 long gh_long(json_object *o, const char *key);
 int gh_parse_time(const char *s, int64_t *out);

@@ -15,17 +15,6 @@ void gh_reply_free(gh_reply *r)
     memset(r, 0, sizeof(*r));
 }
 
-char *gh_encode(gh *g, const char *s)
-{
-    size_t n = strlen(s) * 3 + 1;
-    char *o = malloc(n);
-    if (o && g->api->url_encode(o, n, s) < 0) {
-        free(o);
-        return NULL;
-    }
-    return o;
-}
-
 /* Link: <https://...?cursor=abc>; rel="next"[, <...>; rel="..."] */
 static char *next_link(const char *link)
 {
@@ -149,7 +138,7 @@ int gh_call(gh *g, const char *method, const char *url, const char *json_body,
                                  (int)(n - (size_t)(host - url)), host, (int)origin_len(g->base),
                                  g->base);
     }
-    char *full = absolute ? strdup(url) : gh_strdup_printf("%s%s", g->base, url);
+    char *full = absolute ? strdup(url) : atsb_util_printf("%s%s", g->base, url);
     if (!full)
         return g->api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
     atsb_http_auth auth = { .struct_size = sizeof(auth), .kind = ATSB_AUTH_OAUTH2,

@@ -48,7 +48,7 @@ static size_t lookup_find(const lookup *l, long id)
 /* Read every page of a small collection into id -> text. */
 static int load_lookup(gh *g, const char *path, int offices, lookup *l, atsb_error *err)
 {
-    char *url = gh_strdup_printf("%s?per_page=%d", path, DEFAULT_PAGE);
+    char *url = atsb_util_printf("%s?per_page=%d", path, DEFAULT_PAGE);
     int rc = ATSB_OK;
     gh_seen seen = { 0 };
     while (url && rc == ATSB_OK) {
@@ -296,7 +296,7 @@ static int load_places(gh *g, run_ctx *rc_, const long *jobs, size_t n, places *
     const char *what = "/v3/job_posts";
     for (size_t from = 0; from < n && !rc; from += 50) {
         char *ids = id_list(jobs, n, from);
-        char *url = ids ? gh_strdup_printf("/v3/job_posts?job_ids=%s&per_page=500", ids) : NULL;
+        char *url = ids ? atsb_util_printf("/v3/job_posts?job_ids=%s&per_page=500", ids) : NULL;
         free(ids);
         rc = url ? each_item(g, what, url, on_post, &m, err)
                  : g->api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
@@ -305,7 +305,7 @@ static int load_places(gh *g, run_ctx *rc_, const long *jobs, size_t n, places *
         what = "/v3/job_post_searchable_locations";
     for (size_t from = 0; from < m.n && !rc; from += 50) {
         char *ids = id_list(m.post, m.n, from);
-        char *url = ids ? gh_strdup_printf("/v3/job_post_searchable_locations?job_post_ids=%s"
+        char *url = ids ? atsb_util_printf("/v3/job_post_searchable_locations?job_post_ids=%s"
                                            "&per_page=500", ids) : NULL;
         free(ids);
         rc = url ? each_item(g, what, url, on_searchable, &m, err)
@@ -551,11 +551,11 @@ int gh_list_jobs(void *inst, const atsb_list_request *req, const atsb_job_sink *
         gmtime_r(&t, &tm);
         strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
         snprintf(filt, sizeof(filt), "gte|%s", iso);
-        char *enc = gh_encode(g, filt);
-        url = enc ? gh_strdup_printf("/v3/jobs?per_page=%d&updated_at=%s", per_page, enc) : NULL;
+        char *enc = atsb_util_url_encode(g->api, filt);
+        url = enc ? atsb_util_printf("/v3/jobs?per_page=%d&updated_at=%s", per_page, enc) : NULL;
         free(enc);
     } else {
-        url = gh_strdup_printf("/v3/jobs?per_page=%d", per_page);
+        url = atsb_util_printf("/v3/jobs?per_page=%d", per_page);
     }
     while (url) {
         if (g->api->cancelled(g->host)) {

@@ -25,7 +25,7 @@ static int resolve_source(gh *g, const char *name, long *out, atsb_error *err)
         *out = g->source_id;
         return ATSB_OK;
     }
-    char *url = gh_strdup_printf("/v3/sources?per_page=500");
+    char *url = atsb_util_printf("/v3/sources?per_page=500");
     int rc = ATSB_OK;
     long found = 0;
     gh_seen seen = { 0 };
@@ -74,8 +74,8 @@ static int find_candidate_id(gh *g, const char *email, long *out, atsb_error *er
     *out = 0;
     if (!email || !*email)
         return ATSB_OK;
-    char *enc = gh_encode(g, email);
-    char *url = enc ? gh_strdup_printf("/v3/candidates?email=%s", enc) : NULL;
+    char *enc = atsb_util_url_encode(g->api, email);
+    char *url = enc ? atsb_util_printf("/v3/candidates?email=%s", enc) : NULL;
     free(enc);
     if (!url)
         return g->api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
@@ -100,8 +100,8 @@ static int find_candidate_id(gh *g, const char *email, long *out, atsb_error *er
 static int find_application_id(gh *g, long cand, const char *job, long *out, atsb_error *err)
 {
     *out = 0;
-    char *enc = gh_encode(g, job);
-    char *url = enc ? gh_strdup_printf("/v3/applications?candidate_ids=%ld&job_ids=%s", cand, enc) : NULL;
+    char *enc = atsb_util_url_encode(g->api, job);
+    char *url = enc ? atsb_util_printf("/v3/applications?candidate_ids=%ld&job_ids=%s", cand, enc) : NULL;
     free(enc);
     if (!url)
         return g->api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
@@ -119,7 +119,7 @@ static int find_application_id(gh *g, long cand, const char *job, long *out, ats
 static int has_resume(gh *g, long app, const char *file_name, int *out, atsb_error *err)
 {
     *out = 0;
-    char *url = gh_strdup_printf("/v3/attachments?application_ids=%ld", app);
+    char *url = atsb_util_printf("/v3/attachments?application_ids=%ld", app);
     gh_reply r;
     int rc = url ? gh_call(g, "GET", url, NULL, 1, &r, err)
                  : g->api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
@@ -238,6 +238,36 @@ static long job_id(const atsb_candidate *c)
     return end && !*end ? v : 0;
 }
 
+/* Resume mode: find_candidate just reported what exists and what is
+ * missing; do only that, from the ids it found. */
+static int resume(gh *g, const atsb_candidate *c, long job, atsb_push_result *out,
+                  atsb_error *err)
+{
+    long cand = strtol(out->candidate_id, NULL, 10), app = strtol(out->application_id, NULL, 10);
+    long source = 0;
+    int rc = ATSB_OK;
+    if (cand <= 0)
+        return g->api->set_error(err, ATSB_ERR_INTERNAL, "resume: candidate id \"%s\" is not "
+                                 "a Greenhouse id", out->candidate_id);
+    if ((out->missing & ATSB_PUSH_MISSING_APPLICATION) || app <= 0) {
+        if ((rc = resolve_source(g, c->source_name, &source, err)) ||
+            (rc = create_application(g, cand, job, source, &app, err)))
+            return rc;
+        if (app <= 0 && (rc = find_application_id(g, cand, c->job_remote_id, &app, err)))
+            return rc;
+        if (app <= 0)
+            return g->api->set_error(err, ATSB_ERR_TRANSIENT, "Greenhouse created an "
+                                     "application for candidate %ld but none is visible yet", cand);
+        snprintf(out->application_id, sizeof(out->application_id), "%ld", app);
+    }
+    if (c->attachment_count && c->attachments[0] &&
+        (out->missing & (ATSB_PUSH_MISSING_ATTACHMENT | ATSB_PUSH_MISSING_APPLICATION)) &&
+        (rc = upload_resume(g, app, c->attachments[0], err)))
+        return rc;
+    atsb_util_push_done(out);
+    return ATSB_OK;
+}
+
 int gh_push_candidate(void *inst, const atsb_candidate *c, atsb_push_result *out,
                       atsb_error *err)
 {
@@ -246,6 +276,10 @@ int gh_push_candidate(void *inst, const atsb_candidate *c, atsb_push_result *out
     if (job <= 0)
         return g->api->set_error(err, ATSB_ERR_PERMANENT, "job id \"%s\" is not a Greenhouse job id",
                                  c->job_remote_id ? c->job_remote_id : "");
+    if (atsb_util_resuming(out))
+        return resume(g, c, job, out, err);
+    /* A fresh push still looks before each create: a 1.0 host calls it
+     * after a partial push too (it cannot be told what is missing). */
     int rc;
     if ((rc = resolve_source(g, c->source_name, &source, err)) ||
         (rc = find_candidate_id(g, c->email, &cand, err)))
@@ -272,6 +306,7 @@ int gh_push_candidate(void *inst, const atsb_candidate *c, atsb_push_result *out
         if (!present && (rc = upload_resume(g, app, c->attachments[0], err)))
             return rc;
     }
+    atsb_util_push_done(out);
     return ATSB_OK;
 }
 
@@ -285,19 +320,16 @@ int gh_find_candidate(void *inst, const atsb_candidate *c, atsb_push_result *out
         return rc;
     if (!cand)
         return ATSB_ERR_NOT_FOUND;
+    snprintf(out->candidate_id, sizeof(out->candidate_id), "%ld", cand);
     if ((rc = find_application_id(g, cand, c->job_remote_id, &app, err)))
         return rc;
     if (!app)
-        return ATSB_ERR_NOT_FOUND;
-    /* Complete only with the resume on it; otherwise push resumes the rest. */
-    if (c->attachment_count && c->attachments[0]) {
-        int present = 0;
-        if ((rc = has_resume(g, app, c->attachments[0]->file_name, &present, err)))
-            return rc;
-        if (!present)
-            return ATSB_ERR_NOT_FOUND;
-    }
-    snprintf(out->candidate_id, sizeof(out->candidate_id), "%ld", cand);
+        return atsb_util_found(out, ATSB_PUSH_MISSING_APPLICATION | ATSB_PUSH_MISSING_ATTACHMENT);
     snprintf(out->application_id, sizeof(out->application_id), "%ld", app);
-    return ATSB_OK;
+    /* Complete only with the resume on it; otherwise push resumes the rest. */
+    int present = 1;
+    if (c->attachment_count && c->attachments[0] &&
+        (rc = has_resume(g, app, c->attachments[0]->file_name, &present, err)))
+        return rc;
+    return atsb_util_found(out, present ? 0 : ATSB_PUSH_MISSING_ATTACHMENT);
 }

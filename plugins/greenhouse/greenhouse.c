@@ -10,30 +10,20 @@
 #include "gh.h"
 
 static const atsb_setting_spec SETTINGS[] = {
-    { "base_url", ATSB_SETTING_URL, 0, 0, "https://harvest.greenhouse.io",
-      "Harvest API host; /v3 is appended" },
-    { "token_url", ATSB_SETTING_URL, 0, 0, "https://auth.greenhouse.io/token",
-      "OAuth token endpoint" },
-    { "client_id", ATSB_SETTING_STRING, 1, 0, NULL,
-      "Harvest V3 (OAuth) client id (Configure > Dev Center > API Credentials)" },
-    { "client_secret", ATSB_SETTING_STRING, 1, 1, NULL, "Harvest V3 (OAuth) client secret" },
-    { "user_id", ATSB_SETTING_INT, 1, 0, NULL,
-      "Greenhouse user (a Site Admin) the API acts as: the number in app.greenhouse.io/account/users/ID" },
-    { "source_id", ATSB_SETTING_INT, 0, 0, NULL,
-      "source for pushed candidates; default: the source named like candidates.source_name" },
-    { NULL, 0, 0, 0, NULL, NULL }
+    { .name = "base_url", .type = ATSB_SETTING_URL, .default_value = "https://harvest.greenhouse.io",
+      .help = "Harvest API host; /v3 is appended" },
+    { .name = "token_url", .type = ATSB_SETTING_URL, .default_value = "https://auth.greenhouse.io/token",
+      .help = "OAuth token endpoint" },
+    { .name = "client_id", .type = ATSB_SETTING_STRING, .required = 1,
+      .help = "Harvest V3 (OAuth) client id (Configure > Dev Center > API Credentials)" },
+    { .name = "client_secret", .type = ATSB_SETTING_STRING, .required = 1, .secret = 1,
+      .help = "Harvest V3 (OAuth) client secret" },
+    { .name = "user_id", .type = ATSB_SETTING_INT, .required = 1,
+      .help = "Greenhouse user (a Site Admin) the API acts as: the number in app.greenhouse.io/account/users/ID" },
+    { .name = "source_id", .type = ATSB_SETTING_INT,
+      .help = "source for pushed candidates; default: the source named like candidates.source_name" },
+    { .name = NULL } /* ends the array */
 };
-
-char *gh_strdup_printf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *p = NULL;
-    if (vasprintf(&p, fmt, ap) < 0)
-        p = NULL;
-    va_end(ap);
-    return p;
-}
 
 const char *gh_str(json_object *o, const char *key)
 {
@@ -101,7 +91,7 @@ static int gh_create(const atsb_host_api *api, atsb_host *host, void **out, atsb
                                                           : "https://auth.greenhouse.io/token");
     g->client_id = strdup(api->setting(host, "client_id") ? api->setting(host, "client_id") : "");
     g->client_secret = strdup(api->setting(host, "client_secret") ? api->setting(host, "client_secret") : "");
-    g->token_form = user ? gh_strdup_printf("sub=%s", user) : strdup("");
+    g->token_form = user ? atsb_util_printf("sub=%s", user) : strdup("");
     /* The host validated source_id as an integer setting. */
     g->source_id = src ? strtol(src, NULL, 10) : 0;
     if (!g->base || !g->token_url || !g->client_id || !g->client_secret || !g->token_form) {
@@ -202,18 +192,18 @@ static int gh_check(void *inst, atsb_error *err)
 
 static const atsb_connector DESCRIPTOR = {
     ATSB_CONNECTOR_HEADER,
-    "greenhouse",
-    "1.0.0",
-    "Greenhouse Harvest API v3 (OAuth2 client credentials)",
-    ATSB_CAP_LIST_JOBS | ATSB_CAP_PUSH_CANDIDATE | ATSB_CAP_FIND_CANDIDATE | ATSB_CAP_INCREMENTAL,
-    SETTINGS,
-    sizeof(atsb_setting_spec),
-    gh_create,
-    gh_destroy,
-    gh_check,
-    gh_list_jobs,
-    gh_push_candidate,
-    gh_find_candidate,
+    .name = "greenhouse",
+    .version = "1.0.0",
+    .description = "Greenhouse Harvest API v3 (OAuth2 client credentials)",
+    .capabilities = ATSB_CAP_LIST_JOBS | ATSB_CAP_PUSH_CANDIDATE | ATSB_CAP_FIND_CANDIDATE | ATSB_CAP_INCREMENTAL,
+    .settings = SETTINGS,
+    .setting_size = sizeof(atsb_setting_spec),
+    .create = gh_create,
+    .destroy = gh_destroy,
+    .check = gh_check,
+    .list_jobs = gh_list_jobs,
+    .push_candidate = gh_push_candidate,
+    .find_candidate = gh_find_candidate,
 };
 
 ATSB_CONNECTOR_DEFINE(DESCRIPTOR)

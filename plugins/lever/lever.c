@@ -10,34 +10,24 @@
 #include "lever.h"
 
 static const atsb_setting_spec SETTINGS[] = {
-    { "base_url", ATSB_SETTING_URL, 0, 0, "https://api.lever.co/v1",
-      "API host: https://api.lever.co/v1, https://api.eu.lever.co/v1 (EU) or "
+    { .name = "base_url", .type = ATSB_SETTING_URL, .default_value = "https://api.lever.co/v1",
+      .help = "API host: https://api.lever.co/v1, https://api.eu.lever.co/v1 (EU) or "
       "https://api.sandbox.lever.co/v1 (sandbox)" },
-    { "api_key", ATSB_SETTING_STRING, 1, 1, NULL, "Lever API key (Settings > Integrations and API)" },
-    { "perform_as", ATSB_SETTING_STRING, 1, 0, NULL,
-      "the Lever user id writes are made as (perform_as)" },
-    { "import_unlisted", ATSB_SETTING_BOOL, 0, 0, "true",
-      "import postings in state internal (\"unlisted\" in Lever: on no job site, but open to "
+    { .name = "api_key", .type = ATSB_SETTING_STRING, .required = 1, .secret = 1,
+      .help = "Lever API key (Settings > Integrations and API)" },
+    { .name = "perform_as", .type = ATSB_SETTING_STRING, .required = 1,
+      .help = "the Lever user id writes are made as (perform_as)" },
+    { .name = "import_unlisted", .type = ATSB_SETTING_BOOL, .default_value = "true",
+      .help = "import postings in state internal (\"unlisted\" in Lever: on no job site, but open to "
       "candidates added by the team)" },
-    { "require_public_channel", ATSB_SETTING_BOOL, 0, 0, "false",
-      "import a published posting only when it is on the public job site (distributionChannels "
+    { .name = "require_public_channel", .type = ATSB_SETTING_BOOL, .default_value = "false",
+      .help = "import a published posting only when it is on the public job site (distributionChannels "
       "holds \"public\"), not when it is on the internal job site only" },
-    { "import_confidential", ATSB_SETTING_BOOL, 0, 0, "false",
-      "import confidential postings too (confidentiality=all; the API key needs access to "
+    { .name = "import_confidential", .type = ATSB_SETTING_BOOL, .default_value = "false",
+      .help = "import confidential postings too (confidentiality=all; the API key needs access to "
       "confidential data)" },
-    { NULL, 0, 0, 0, NULL, NULL }
+    { .name = NULL } /* ends the array */
 };
-
-char *lv_printf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *p = NULL;
-    if (vasprintf(&p, fmt, ap) < 0)
-        p = NULL;
-    va_end(ap);
-    return p;
-}
 
 const char *lv_str(json_object *o, const char *key)
 {
@@ -45,17 +35,6 @@ const char *lv_str(json_object *o, const char *key)
     if (!o || !json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
         return NULL;
     return json_object_get_string(v);
-}
-
-char *lv_encode(lever *l, const char *s)
-{
-    size_t n = strlen(s) * 3 + 1;
-    char *o = malloc(n);
-    if (o && l->api->url_encode(o, n, s) < 0) {
-        free(o);
-        return NULL;
-    }
-    return o;
 }
 
 void lv_reply_free(lv_reply *r)
@@ -68,7 +47,7 @@ int lv_call(lever *l, const char *method, const char *path, const char *content_
             const void *body, size_t body_len, int idempotent, lv_reply *r, atsb_error *err)
 {
     memset(r, 0, sizeof(*r));
-    char *url = lv_printf("%s%s", l->base, path);
+    char *url = atsb_util_printf("%s%s", l->base, path);
     if (!url)
         return l->api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
     atsb_http_auth auth = { .struct_size = sizeof(auth), .kind = ATSB_AUTH_BASIC,
@@ -224,18 +203,18 @@ static int lv_check(void *inst, atsb_error *err)
 
 static const atsb_connector DESCRIPTOR = {
     ATSB_CONNECTOR_HEADER,
-    "lever",
-    "1.0.0",
-    "Lever Data API v1 (API key)",
-    ATSB_CAP_LIST_JOBS | ATSB_CAP_PUSH_CANDIDATE | ATSB_CAP_FIND_CANDIDATE,
-    SETTINGS,
-    sizeof(atsb_setting_spec),
-    lv_create,
-    lv_destroy,
-    lv_check,
-    lv_list_jobs,
-    lv_push_candidate,
-    lv_find_candidate,
+    .name = "lever",
+    .version = "1.0.0",
+    .description = "Lever Data API v1 (API key)",
+    .capabilities = ATSB_CAP_LIST_JOBS | ATSB_CAP_PUSH_CANDIDATE | ATSB_CAP_FIND_CANDIDATE,
+    .settings = SETTINGS,
+    .setting_size = sizeof(atsb_setting_spec),
+    .create = lv_create,
+    .destroy = lv_destroy,
+    .check = lv_check,
+    .list_jobs = lv_list_jobs,
+    .push_candidate = lv_push_candidate,
+    .find_candidate = lv_find_candidate,
 };
 
 ATSB_CONNECTOR_DEFINE(DESCRIPTOR)

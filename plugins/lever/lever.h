@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 
 #include "atsbridge/connector.h"
+#include "atsbridge/connector_util.h"
 
 /* Connector-internal code (never returned to the host): Lever voided the
  * offset token, the listing must restart. */
@@ -26,9 +27,7 @@ typedef struct lv_reply {
     int status;
 } lv_reply;
 
-char *lv_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *lv_str(json_object *o, const char *key);
-char *lv_encode(lever *l, const char *s);
 void lv_reply_free(lv_reply *r);
 int lv_call(lever *l, const char *method, const char *path, const char *content_type,
             const void *body, size_t body_len, int idempotent, lv_reply *r, atsb_error *err);

@@ -139,10 +139,10 @@ int lv_list_jobs(void *inst, const atsb_list_request *req, const atsb_job_sink *
         /* The offset token is percent-encoded into a query value under
          * base_url, so whatever a reply puts in `next` cannot move the
          * listing (and our API key) to another origin. */
-        char *enc = offset ? lv_encode(l, offset) : NULL;
+        char *enc = offset ? atsb_util_url_encode(l->api, offset) : NULL;
         const char *conf = l->import_confidential ? "&confidentiality=all" : "";
-        char *path = enc ? lv_printf("/postings?limit=%d%s&offset=%s", limit, conf, enc)
-                         : lv_printf("/postings?limit=%d%s", limit, conf);
+        char *path = enc ? atsb_util_printf("/postings?limit=%d%s&offset=%s", limit, conf, enc)
+                         : atsb_util_printf("/postings?limit=%d%s", limit, conf);
         free(enc);
         lv_reply r;
         rc = path ? lv_call(l, "GET", path, NULL, NULL, 0, 1, &r, err)

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "lever.h"
 
@@ -17,11 +16,11 @@ static int find_opportunity(lever *l, const atsb_candidate *c, char *opp, size_t
     opp[0] = contact[0] = '\0';
     if (!c->email || !*c->email)
         return ATSB_OK; /* without an email Lever cannot match either */
-    char *e = lv_encode(l, c->email), *p = lv_encode(l, c->job_remote_id ? c->job_remote_id : "");
+    char *e = atsb_util_url_encode(l->api, c->email), *p = atsb_util_url_encode(l->api, c->job_remote_id ? c->job_remote_id : "");
     /* confidentiality=all: Lever lists non-confidential opportunities only
      * by default, and one on a confidential posting must be found too, or
      * a lost reply would become a second opportunity. */
-    char *path = e && p ? lv_printf("/opportunities?email=%s&posting_id=%s&confidentiality=all",
+    char *path = e && p ? atsb_util_printf("/opportunities?email=%s&posting_id=%s&confidentiality=all",
                                     e, p) : NULL;
     free(e);
     free(p);
@@ -46,8 +45,8 @@ static int find_opportunity(lever *l, const atsb_candidate *c, char *opp, size_t
 static int has_file(lever *l, const char *opp, const char *name, int *out, atsb_error *err)
 {
     *out = 0;
-    char *e = lv_encode(l, opp);
-    char *path = e ? lv_printf("/opportunities/%s/files", e) : NULL;
+    char *e = atsb_util_url_encode(l->api, opp);
+    char *path = e ? atsb_util_printf("/opportunities/%s/files", e) : NULL;
     free(e);
     if (!path)
         return l->api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
@@ -79,7 +78,7 @@ static int create_opportunity(lever *l, const atsb_candidate *c, char *opp, size
                               char *contact, size_t csz, atsb_error *err)
 {
     json_object *b = json_object_new_object();
-    char *name = lv_printf("%s %s", c->first_name ? c->first_name : "", c->last_name ? c->last_name : "");
+    char *name = atsb_util_printf("%s %s", c->first_name ? c->first_name : "", c->last_name ? c->last_name : "");
     json_object_object_add(b, "name", json_object_new_string(name ? name : ""));
     free(name);
     add_str_array(b, "emails", c->email);
@@ -95,8 +94,8 @@ static int create_opportunity(lever *l, const atsb_candidate *c, char *opp, size
     add_str_array(b, "tags", c->source_name);
     add_str_array(b, "postings", c->job_remote_id);
     json_object_object_add(b, "origin", json_object_new_string("sourced"));
-    char *u = lv_encode(l, l->perform_as);
-    char *path = u ? lv_printf("/opportunities?perform_as=%s", u) : NULL;
+    char *u = atsb_util_url_encode(l->api, l->perform_as);
+    char *path = u ? atsb_util_printf("/opportunities?perform_as=%s", u) : NULL;
     free(u);
     const char *body = json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN);
     lv_reply r;
@@ -121,44 +120,31 @@ static int create_opportunity(lever *l, const atsb_candidate *c, char *opp, size
     return ATSB_OK;
 }
 
+/* The PDF as multipart/form-data (the host builds it: boundary checked
+ * against the file's bytes, the file name quoted safely). */
 static int upload(lever *l, const char *opp, const atsb_attachment *a, atsb_error *err)
 {
-    char boundary[64];
-    snprintf(boundary, sizeof(boundary), "atsbridge-%lx-%lx", (unsigned long)time(NULL),
-             (unsigned long)(uintptr_t)a);
-    char head[512];
-    char fname[200];
-    size_t k = 0;
-    for (const char *p = a->file_name ? a->file_name : "profile.pdf"; *p && k + 1 < sizeof(fname); p++)
-        fname[k++] = (*p == '"' || *p == '\r' || *p == '\n' || *p == '\\') ? '_' : *p;
-    fname[k] = '\0';
-    int hl = snprintf(head, sizeof(head),
-                      "--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"%s\"\r\n"
-                      "Content-Type: %s\r\n\r\n", boundary, fname,
-                      a->mime_type ? a->mime_type : "application/pdf");
-    char tail[96];
-    int tl = snprintf(tail, sizeof(tail), "\r\n--%s--\r\n", boundary);
-    size_t total = (size_t)hl + a->size + (size_t)tl;
-    unsigned char *body = malloc(total);
-    char *ctype = lv_printf("multipart/form-data; boundary=%s", boundary);
-    char *e = lv_encode(l, opp), *u = lv_encode(l, l->perform_as);
-    char *path = e && u ? lv_printf("/opportunities/%s/files?perform_as=%s", e, u) : NULL;
-    free(e);
-    free(u);
-    int rc;
-    if (!body || !ctype || !path) {
-        rc = l->api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
-    } else {
-        memcpy(body, head, (size_t)hl);
-        memcpy(body + hl, a->data, a->size);
-        memcpy(body + hl + a->size, tail, (size_t)tl);
+    atsb_form_part file = { .struct_size = sizeof(file), .name = "file",
+                            .file_name = a->file_name ? a->file_name : "profile.pdf",
+                            .content_type = a->mime_type ? a->mime_type : "application/pdf",
+                            .data = a->data, .size = a->size };
+    const atsb_form_part *parts[] = { &file };
+    atsb_form *form = NULL;
+    char *e = atsb_util_url_encode(l->api, opp);
+    const char *q[] = { "perform_as", l->perform_as };
+    char *files = e ? atsb_util_printf("/opportunities/%s/files", e) : NULL;
+    char *path = files ? l->api->url_with_query(files, q, 1) : NULL;
+    int rc = path ? l->api->form_build(parts, 1, &form, err)
+                  : l->api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
+    if (rc == ATSB_OK) {
         lv_reply r;
-        rc = lv_call(l, "POST", path, ctype, body, total, 0, &r, err);
+        rc = lv_call(l, "POST", path, form->content_type, form->body, form->body_len, 0, &r, err);
         lv_reply_free(&r);
     }
-    free(body);
-    free(ctype);
-    free(path);
+    l->api->form_free(form);
+    l->api->free(path);
+    free(files);
+    free(e);
     return rc;
 }
 
@@ -166,9 +152,22 @@ int lv_push_candidate(void *inst, const atsb_candidate *c, atsb_push_result *out
                       atsb_error *err)
 {
     lever *l = inst;
+    int rc;
+    /* Resume mode: find_candidate found the opportunity without its file.
+     * Lever creates contact and opportunity in one call, so only the file
+     * can be missing on its own. */
+    if (atsb_util_resuming(out) && !(out->missing & ATSB_PUSH_MISSING_APPLICATION) &&
+        out->application_id[0]) {
+        if (c->attachment_count && c->attachments[0] &&
+            (rc = upload(l, out->application_id, c->attachments[0], err)))
+            return rc;
+        atsb_util_push_done(out);
+        return ATSB_OK;
+    }
     char opp[ATSB_REMOTE_ID_MAX], contact[ATSB_REMOTE_ID_MAX];
-    int rc = find_opportunity(l, c, opp, sizeof(opp), contact, sizeof(contact), err);
-    if (rc)
+    /* A fresh push still looks first: a 1.0 host calls it after a partial
+     * push too. */
+    if ((rc = find_opportunity(l, c, opp, sizeof(opp), contact, sizeof(contact), err)))
         return rc;
     if (!opp[0] && (rc = create_opportunity(l, c, opp, sizeof(opp), contact, sizeof(contact), err)))
         return rc;
@@ -181,6 +180,7 @@ int lv_push_candidate(void *inst, const atsb_candidate *c, atsb_push_result *out
         if (!present && (rc = upload(l, opp, c->attachments[0], err)))
             return rc;
     }
+    atsb_util_push_done(out);
     return ATSB_OK;
 }
 
@@ -194,14 +194,12 @@ int lv_find_candidate(void *inst, const atsb_candidate *c, atsb_push_result *out
         return rc;
     if (!opp[0])
         return ATSB_ERR_NOT_FOUND;
-    if (c->attachment_count && c->attachments[0]) {
-        int present = 0;
-        if ((rc = has_file(l, opp, c->attachments[0]->file_name, &present, err)))
-            return rc;
-        if (!present)
-            return ATSB_ERR_NOT_FOUND; /* push finishes the upload */
-    }
-    snprintf(out->candidate_id, sizeof(out->candidate_id), "%s", contact);
+    snprintf(out->candidate_id, sizeof(out->candidate_id), "%s", contact[0] ? contact : opp);
     snprintf(out->application_id, sizeof(out->application_id), "%s", opp);
-    return ATSB_OK;
+    int present = 1;
+    if (c->attachment_count && c->attachments[0] &&
+        (rc = has_file(l, opp, c->attachments[0]->file_name, &present, err)))
+        return rc;
+    /* Without the file the push is not done: push_candidate uploads it. */
+    return atsb_util_found(out, present ? 0 : ATSB_PUSH_MISSING_ATTACHMENT);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "wd.h"
+#include "atsbridge/connector_util.h"
 
 typedef struct found {
     char cand[ATSB_REMOTE_ID_MAX];
@@ -214,6 +215,9 @@ int wd_push_candidate(void *inst, const atsb_candidate *c, atsb_push_result *out
     int rc = lookup(w, c, &f, err);
     if (rc)
         return rc;
+    /* The same path fresh or resumed (find_candidate's ids are what lookup
+     * finds again): Workday's application reference is not always in the
+     * ids, and one Get_Candidates call is cheap next to a SOAP create. */
     int need_resume = c->attachment_count && c->attachments[0] && !f.has_resume;
     if (!f.has_application) {
         /* New candidate, or an application (with its resume) added to the
@@ -229,6 +233,7 @@ int wd_push_candidate(void *inst, const atsb_candidate *c, atsb_push_result *out
     }
     snprintf(out->candidate_id, sizeof(out->candidate_id), "%s", f.cand);
     snprintf(out->application_id, sizeof(out->application_id), "%s", f.app);
+    atsb_util_push_done(out);
     return ATSB_OK;
 }
 
@@ -240,9 +245,12 @@ int wd_find_candidate(void *inst, const atsb_candidate *c, atsb_push_result *out
     int rc = lookup(w, c, &f, err);
     if (rc)
         return rc;
-    if (!f.has_application || (c->attachment_count && c->attachments[0] && !f.has_resume))
+    if (!f.cand[0])
         return ATSB_ERR_NOT_FOUND;
     snprintf(out->candidate_id, sizeof(out->candidate_id), "%s", f.cand);
+    if (!f.has_application)
+        return atsb_util_found(out, ATSB_PUSH_MISSING_APPLICATION | ATSB_PUSH_MISSING_ATTACHMENT);
     snprintf(out->application_id, sizeof(out->application_id), "%s", f.app);
-    return ATSB_OK;
+    int complete = f.has_resume || !(c->attachment_count && c->attachments[0]);
+    return atsb_util_found(out, complete ? 0 : ATSB_PUSH_MISSING_ATTACHMENT);
 }

@@ -12,25 +12,32 @@
 #include "wd.h"
 
 static const atsb_setting_spec SETTINGS[] = {
-    { "endpoint", ATSB_SETTING_URL, 1, 0, NULL,
-      "Recruiting service URL, e.g. https://wd2-impl-services1.workday.com/ccx/service/acme/Recruiting/v42.0" },
-    { "username", ATSB_SETTING_STRING, 0, 0, NULL, "Integration System User, as user@tenant (WS-Security)" },
-    { "password", ATSB_SETTING_STRING, 0, 1, NULL, "the ISU's password" },
-    { "token_url", ATSB_SETTING_URL, 0, 0, NULL, "OAuth: https://HOST/ccx/oauth2/TENANT/token" },
-    { "client_id", ATSB_SETTING_STRING, 0, 0, NULL, "OAuth: API client id" },
-    { "client_secret", ATSB_SETTING_STRING, 0, 1, NULL, "OAuth: API client secret" },
-    { "refresh_token", ATSB_SETTING_STRING, 0, 1, NULL, "OAuth: the non-expiring refresh token" },
-    { "stage_id", ATSB_SETTING_STRING, 1, 0, NULL, "Recruiting_Stage_ID candidates start in, e.g. Review" },
-    { "source_id", ATSB_SETTING_STRING, 1, 0, NULL,
-      "Applicant_Source_ID of the recruiting source created for FactoryFix" },
-    { "locations_endpoint", ATSB_SETTING_URL, 0, 0, NULL,
-      "Human_Resources service for Get_Locations; default: the endpoint with Recruiting -> Human_Resources" },
-    { "open_statuses", ATSB_SETTING_STRING, 0, 0, "Open",
-      "comma-separated Job_Requisition_Status_IDs that count as open" },
-    { "require_posting", ATSB_SETTING_BOOL, 0, 0, "false",
-      "true: an open requisition counts as open only while it has an active job posting "
+    { .name = "endpoint", .type = ATSB_SETTING_URL, .required = 1,
+      .help = "Recruiting service URL, e.g. https://wd2-impl-services1.workday.com/ccx/service/acme/Recruiting/v42.0" },
+    { .name = "username", .type = ATSB_SETTING_STRING,
+      .help = "Integration System User, as user@tenant (WS-Security)" },
+    { .name = "password", .type = ATSB_SETTING_STRING, .secret = 1,
+      .help = "the ISU's password" },
+    { .name = "token_url", .type = ATSB_SETTING_URL,
+      .help = "OAuth: https://HOST/ccx/oauth2/TENANT/token" },
+    { .name = "client_id", .type = ATSB_SETTING_STRING,
+      .help = "OAuth: API client id" },
+    { .name = "client_secret", .type = ATSB_SETTING_STRING, .secret = 1,
+      .help = "OAuth: API client secret" },
+    { .name = "refresh_token", .type = ATSB_SETTING_STRING, .secret = 1,
+      .help = "OAuth: the non-expiring refresh token" },
+    { .name = "stage_id", .type = ATSB_SETTING_STRING, .required = 1,
+      .help = "Recruiting_Stage_ID candidates start in, e.g. Review" },
+    { .name = "source_id", .type = ATSB_SETTING_STRING, .required = 1,
+      .help = "Applicant_Source_ID of the recruiting source created for FactoryFix" },
+    { .name = "locations_endpoint", .type = ATSB_SETTING_URL,
+      .help = "Human_Resources service for Get_Locations; default: the endpoint with Recruiting -> Human_Resources" },
+    { .name = "open_statuses", .type = ATSB_SETTING_STRING, .default_value = "Open",
+      .help = "comma-separated Job_Requisition_Status_IDs that count as open" },
+    { .name = "require_posting", .type = ATSB_SETTING_BOOL, .default_value = "false",
+      .help = "true: an open requisition counts as open only while it has an active job posting "
       "(Get_Job_Postings); false: every open requisition is open for sourcing" },
-    { NULL, 0, 0, 0, NULL, NULL }
+    { .name = NULL } /* ends the array */
 };
 
 static char *dup_setting(wd *w, const char *name)
@@ -76,7 +83,7 @@ static int wd_create(const atsb_host_api *api, atsb_host *host, void **out, atsb
     int rc = ATSB_OK;
     if (!w->endpoint) {
         rc = api->set_error(err, ATSB_ERR_CONFIG, "workday: endpoint is required");
-        goto out;
+        goto done;
     }
     size_t n = strlen(w->endpoint);
     while (n && w->endpoint[n - 1] == '/')
@@ -87,7 +94,7 @@ static int wd_create(const atsb_host_api *api, atsb_host *host, void **out, atsb
     if (!slash || slash[1] != 'v' || !strstr(w->endpoint, "/ccx/service/")) {
         rc = api->set_error(err, ATSB_ERR_CONFIG,
                             "workday: endpoint must look like https://HOST/ccx/service/TENANT/Recruiting/v42.0");
-        goto out;
+        goto done;
     }
     w->version = strdup(slash + 1);
     /* The candidate name shape follows the service version: flat in
@@ -99,7 +106,7 @@ static int wd_create(const atsb_host_api *api, atsb_host *host, void **out, atsb
     if (end == slash + 2 || (*end && *end != '.') || major <= 0) {
         rc = api->set_error(err, ATSB_ERR_CONFIG,
                             "workday: endpoint must end in the service version, e.g. .../Recruiting/v42.0");
-        goto out;
+        goto done;
     }
     w->legal_name = major >= 34;
     if (!w->hr_endpoint) {
@@ -118,7 +125,7 @@ static int wd_create(const atsb_host_api *api, atsb_host *host, void **out, atsb
         if (!w->token_url || !w->client_id || !w->client_secret) {
             rc = api->set_error(err, ATSB_ERR_CONFIG,
                                 "workday: OAuth needs token_url, client_id, client_secret and refresh_token");
-            goto out;
+            goto done;
         }
         /* url-encoded by the host's helper: refresh tokens carry '+', '/'. */
         size_t cap = strlen(refresh) * 3 + 64;
@@ -127,7 +134,7 @@ static int wd_create(const atsb_host_api *api, atsb_host *host, void **out, atsb
         if (!w->token_form || !enc || api->url_encode(enc, strlen(refresh) * 3 + 1, refresh) < 0) {
             free(enc);
             rc = api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
-            goto out;
+            goto done;
         }
         snprintf(w->token_form, cap, "grant_type=refresh_token&refresh_token=%s", enc);
         free(enc);
@@ -135,13 +142,13 @@ static int wd_create(const atsb_host_api *api, atsb_host *host, void **out, atsb
         rc = api->set_error(err, ATSB_ERR_CONFIG,
                             "workday: give username and password (WS-Security), or token_url, "
                             "client_id, client_secret and refresh_token (OAuth)");
-        goto out;
+        goto done;
     }
     if (!w->open_statuses)
         w->open_statuses = strdup("Open");
     if (!w->version || !w->hr_endpoint || !w->open_statuses)
         rc = api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
-out:
+done:
     free(refresh);
     if (rc) {
         wd_destroy(w);
@@ -268,18 +275,18 @@ static int wd_check(void *inst, atsb_error *err)
 
 static const atsb_connector DESCRIPTOR = {
     ATSB_CONNECTOR_HEADER,
-    "workday",
-    "1.0.0",
-    "Workday Recruiting web service (SOAP; WS-Security or OAuth)",
-    ATSB_CAP_LIST_JOBS | ATSB_CAP_PUSH_CANDIDATE | ATSB_CAP_FIND_CANDIDATE | ATSB_CAP_INCREMENTAL,
-    SETTINGS,
-    sizeof(atsb_setting_spec),
-    wd_create,
-    wd_destroy,
-    wd_check,
-    wd_list_jobs,
-    wd_push_candidate,
-    wd_find_candidate,
+    .name = "workday",
+    .version = "1.0.0",
+    .description = "Workday Recruiting web service (SOAP; WS-Security or OAuth)",
+    .capabilities = ATSB_CAP_LIST_JOBS | ATSB_CAP_PUSH_CANDIDATE | ATSB_CAP_FIND_CANDIDATE | ATSB_CAP_INCREMENTAL,
+    .settings = SETTINGS,
+    .setting_size = sizeof(atsb_setting_spec),
+    .create = wd_create,
+    .destroy = wd_destroy,
+    .check = wd_check,
+    .list_jobs = wd_list_jobs,
+    .push_candidate = wd_push_candidate,
+    .find_candidate = wd_find_candidate,
 };
 
 ATSB_CONNECTOR_DEFINE(DESCRIPTOR)

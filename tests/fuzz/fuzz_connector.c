@@ -98,8 +98,10 @@ static atsb_http_response *next_reply(void)
 static http_client *g_rec_client;
 static FILE *g_rec_out;
 
-static int record_http(const atsb_http_request *req, atsb_http_response **out, atsb_error *err)
+static int record_http(atsb_host *h, const atsb_http_request *req, atsb_http_response **out,
+                       atsb_error *err)
 {
+    (void)h;
     static const char *const keep[] = { "Link", "Content-Type", "Retry-After" };
     int rc = http_request(g_rec_client, req, out, err);
     if (rc)
@@ -130,8 +132,10 @@ static store_setting *record_settings(const store_setting *s, size_t n, const ch
     return out;
 }
 
-static int fuzz_http(const atsb_http_request *req, atsb_http_response **out, atsb_error *err)
+static int fuzz_http(atsb_host *h, const atsb_http_request *req, atsb_http_response **out,
+                     atsb_error *err)
 {
+    (void)h;
     *out = NULL;
     /* Touch what the connector built: bad pointers show up here. */
     if (!req->method || !req->url || strlen(req->url) > 1u << 20 ||
@@ -267,7 +271,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memset(&res, 0, sizeof(res));
         res.struct_size = sizeof(res);
         rc = op == 3 ? conn_find_candidate(c, &cand, &res, &err)
-                     : conn_push_candidate(c, &cand, &res, &err);
+                     : conn_push_candidate(c, &cand, NULL, &res, &err);
         if (strnlen(res.candidate_id, sizeof(res.candidate_id)) == sizeof(res.candidate_id) ||
             strnlen(res.application_id, sizeof(res.application_id)) == sizeof(res.application_id))
             abort(); /* ids must be terminated inside their buffers */

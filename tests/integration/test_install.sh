@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# make install lays out binary, SDK header, pkg-config file, connectors and
-# config under PREFIX inside DESTDIR; the .pc file is usable by third parties.
+# make install lays out binary, SDK headers, pkg-config file, connectors and
+# config under PREFIX inside DESTDIR, writes nothing outside PREFIX unless
+# SYSCONFDIR says so; the .pc file is usable by third parties.
 . "$(dirname "$0")/../lib.sh"
 
 test_install__layout_and_pkg_config() {
@@ -9,11 +10,14 @@ test_install__layout_and_pkg_config() {
     local p="$T/root/usr/local"
     [ -x "$p/bin/atsbridge" ] || fail "no $p/bin/atsbridge"
     [ -f "$p/include/atsbridge/connector.h" ] || fail "no SDK header"
+    [ -f "$p/include/atsbridge/connector_util.h" ] || fail "no SDK util header"
     [ -f "$p/lib/pkgconfig/atsbridge-sdk.pc" ] || fail "no atsbridge-sdk.pc"
     [ -d "$p/lib/atsbridge/plugins" ] || fail "no plugin directory"
-    [ -f "$T/root/etc/atsbridge/atsbridge.conf" ] || fail "no config"
-    grep -q '"/usr/local/lib/atsbridge/plugins"' "$T/root/etc/atsbridge/atsbridge.conf" || fail "installed config does not point at the installed plugins"
-    grep -q '"/var/lib/atsbridge/atsbridge.db"' "$T/root/etc/atsbridge/atsbridge.conf" || fail "installed config does not use /var/lib"
+    # The config is under the prefix too: nothing outside /usr/local.
+    [ -f "$p/etc/atsbridge/atsbridge.conf" ] || fail "no config in $p/etc"
+    [ ! -e "$T/root/etc" ] || fail "make install wrote outside PREFIX: $(find "$T/root/etc")"
+    grep -q '"/usr/local/lib/atsbridge/plugins"' "$p/etc/atsbridge/atsbridge.conf" || fail "installed config does not point at the installed plugins"
+    grep -q '"/var/lib/atsbridge/atsbridge.db"' "$p/etc/atsbridge/atsbridge.conf" || fail "installed config does not use /var/lib"
     PKG_CONFIG_SYSROOT_DIR="$T/root" PKG_CONFIG_PATH="$p/lib/pkgconfig" run pkg-config --cflags atsbridge-sdk
     expect_rc 0
     expect_out "-I$T/root/usr/local/include"
@@ -22,8 +26,31 @@ test_install__layout_and_pkg_config() {
     PKG_CONFIG_PATH="$p/lib/pkgconfig" run pkg-config --variable=connectordir atsbridge-sdk
     expect_eq /usr/local/lib/atsbridge/plugins "$OUT" "connectordir"
     # The installed binary runs with the installed config.
-    run "$p/bin/atsbridge" -c "$T/root/etc/atsbridge/atsbridge.conf" --db "$T/db" --plugin-dir "$p/lib/atsbridge/plugins" plugins list
+    run "$p/bin/atsbridge" -c "$p/etc/atsbridge/atsbridge.conf" --db "$T/db" --plugin-dir "$p/lib/atsbridge/plugins" plugins list
     expect_rc 0
+}
+
+# What make install would write for a PREFIX or SYSCONFDIR (dry run: a
+# real install with another PREFIX would rebuild the shared build tree).
+install_targets() { # install_targets VAR=VALUE...: every path an install writes
+    make -n -C "$ROOT" --no-print-directory install BUILD="$BUILD" SANITIZE="${SANITIZE:-}" "$@" |
+        grep -E '^(install|sed|test -e)' | tr ' ' '\n' | grep '^/' | tr -d "\";'" | grep -v "^$ROOT" | sort -u
+}
+
+test_install__prefix_alone_writes_nothing_outside_it() {
+    local targets; targets=$(install_targets PREFIX=/opt/atsb)
+    [[ $targets == *"/opt/atsb/etc/atsbridge/atsbridge.conf"* ]] || fail "config not under the prefix: $targets"
+    local outside; outside=$(echo "$targets" | grep -v '^/opt/atsb' | grep -v '^/var/lib/atsbridge/atsbridge.db' || true)
+    expect_eq "" "$outside" "paths outside PREFIX=/opt/atsb"
+}
+
+test_install__sysconfdir_and_prefix_usr_put_the_config_in_etc() {
+    local targets
+    targets=$(install_targets PREFIX=/opt/atsb SYSCONFDIR=/etc)
+    echo "$targets" | grep -qx /etc/atsbridge/atsbridge.conf || fail "SYSCONFDIR=/etc ignored: $targets"
+    targets=$(install_targets PREFIX=/usr DESTDIR=/stage)
+    [[ $targets == *"/stage/etc/atsbridge/atsbridge.conf"* ]] || fail "PREFIX=/usr: config not in DESTDIR/etc: $targets"
+    [[ $targets == *"/stage/usr/bin/atsbridge"* ]] || fail "PREFIX=/usr: no DESTDIR/usr/bin: $targets"
 }
 
 test_install__skeleton_builds_out_of_tree_against_the_installed_sdk_passes_the_kit_and_syncs() {

@@ -24,7 +24,7 @@ test_kit__greenhouse_passes() {
     kit "$PLUGINS/greenhouse.so" --set base_url="$SB" --set token_url="$SB/token" \
         --set client_id=gh-client --set client_secret=gh-secret-value --set user_id=7
     passes
-    expect_out "12 passed"
+    expect_out "16 passed"
 }
 
 test_kit__lever_passes() {
@@ -45,7 +45,32 @@ test_kit__sdk_skeleton_passes() {
     start_sandbox "$ROOT/tests/fixtures/skeleton.json"
     skeleton_kit "$KIT/skeleton.so"
     passes
-    expect_eq 1 "$(sb GET /_control/recorded | jq '.candidates | length')" "one test candidate pushed"
+    [[ $(line push_interrupted) == "PASS"*"4 interrupted pushes"* ]] || fail "$(line push_interrupted)"
+    local rec; rec=$(sb GET /_control/recorded)
+    # The clean push and one per interrupted push (2 calls, before and after
+    # the ATS acted): each candidate once, each with the whole PDF.
+    expect_eq 5 "$(echo "$rec" | jq '.candidates | length')" "test candidates pushed"
+    expect_eq 5 "$(echo "$rec" | jq '[.candidates[].email] | unique | length')" "distinct emails"
+    expect_eq 5 "$(echo "$rec" | jq '[.attachments[] | select(.size > 190000)] | length')" "whole PDFs"
+}
+
+test_kit__loose_find_candidate_fails() {
+    # find_candidate says "complete" as soon as the application exists: a
+    # push whose upload failed is never finished, and the kit must say so.
+    start_sandbox "$ROOT/tests/fixtures/skeleton.json"
+    skeleton_kit "$KIT/broken_loosefind.so"
+    expect_rc 1
+    expect_out "PASS push_candidate "
+    # First caught when the create's reply is lost: the upload never ran.
+    [[ $(line push_interrupted) == "FAIL"*"call 1 of 2"*"after the ATS acted"*"the PDF never reached the ATS"* ]] \
+        || fail "$(line push_interrupted)"
+}
+
+test_kit__connector_that_never_uploads_the_pdf_fails() {
+    start_sandbox "$ROOT/tests/fixtures/skeleton.json"
+    skeleton_kit "$KIT/broken_nopdf.so"
+    expect_rc 1
+    [[ $(line push_candidate) == "FAIL"*"PDF never reached the ATS"* ]] || fail "$(line push_candidate)"
 }
 
 test_kit__crashing_connector_fails_and_the_kit_survives() {

@@ -22,8 +22,8 @@ test_plugins__each_bad_fixture_refused_with_its_reason() {
     run "$ATSB" --db "$T/db" --plugin-dir "$T/p" plugins list --json
     expect_rc 0
     [[ $(refusal bad_magic.so) == "bad magic 0xdeadbeef"* ]] || fail "bad_magic: $(refusal bad_magic.so)"
-    [[ $(refusal bad_major.so) == "ABI major mismatch: connector is ABI 2.0, host is ABI 1.0" ]] || fail "bad_major: $(refusal bad_major.so)"
-    [[ $(refusal bad_minor.so) == "ABI minor too new: connector needs ABI 1.1"* ]] || fail "bad_minor: $(refusal bad_minor.so)"
+    [[ $(refusal bad_major.so) == "ABI major mismatch: connector is ABI 2.0, host is ABI 1.1" ]] || fail "bad_major: $(refusal bad_major.so)"
+    [[ $(refusal bad_minor.so) == "ABI minor too new: connector needs ABI 1.2"* ]] || fail "bad_minor: $(refusal bad_minor.so)"
     [[ $(refusal bad_size.so) == "descriptor too small: struct_size 16"* ]] || fail "bad_size: $(refusal bad_size.so)"
     [[ $(refusal bad_noname.so) == "invalid descriptor: name (null) is missing"* ]] || fail "bad_noname: $(refusal bad_noname.so)"
     [[ $(refusal bad_noop.so) == *"has no check operation" ]] || fail "bad_noop: $(refusal bad_noop.so)"
@@ -164,6 +164,43 @@ test_plugins__connector_built_against_abi_1_0_still_loads_and_runs() {
     run "$ATSB" --db "$T/db" --plugin-dir "$T/p" sync jobs old --json
     expect_rc 0
     expect_eq 1 "$(echo "$OUT" | jq '.[0].counts.created')" "jobs from the 1.0 connector"
+}
+
+abi_dir() { # abi_dir SO...: a private plugin directory with these fixtures
+    mkdir -m 0755 "$T/p"
+    for so in "$@"; do cp "$BUILD/tests/abi/$so" "$T/p/"; chmod 0755 "$T/p/$so"; done
+}
+
+test_plugins__abi_1_1_connector_needing_only_1_0_loads_and_runs_on_a_1_0_host() {
+    abi_dir v1_1_needs_1_0.so
+    run "$BUILD/tests/abi/host_1_0" "$T/p/v1_1_needs_1_0.so"
+    expect_rc 0
+    expect_out "host ABI 1.0 loaded abi11for10 (needs ABI 1.0)"
+    expect_out "create: ok"
+    expect_out "list_jobs: ok, 1 jobs"
+    # No `missing` in a 1.0 host's push result: a partial push is "not found".
+    expect_out "find_candidate: not-found"
+}
+
+test_plugins__abi_1_1_connector_needing_1_1_is_refused_by_a_1_0_host_only() {
+    abi_dir v1_1_needs_1_1.so
+    run "$BUILD/tests/abi/host_1_0" "$T/p/v1_1_needs_1_1.so"
+    expect_rc 1
+    expect_out "refused: ABI minor too new: connector needs ABI 1.1, host supports up to 1.0"
+    run "$ATSB" --db "$T/db" --plugin-dir "$T/p" plugins list --json
+    expect_rc 0
+    expect_eq "abi11:1.1" "$(echo "$OUT" | jq -r '.connectors[0] | "\(.name):\(.abi)"')"
+}
+
+test_plugins__frozen_1_0_connector_runs_on_the_1_0_host_and_both_1_1_builds_on_this_one() {
+    abi_dir v1_0.so v1_1_needs_1_0.so v1_1_needs_1_1.so
+    run "$BUILD/tests/abi/host_1_0" "$T/p/v1_0.so"
+    expect_rc 0
+    expect_out "list_jobs: ok, 1 jobs"
+    run "$ATSB" --db "$T/db" --plugin-dir "$T/p" plugins list --json
+    expect_rc 0
+    expect_eq "abi10:1.0 abi11:1.1 abi11for10:1.0" \
+        "$(echo "$OUT" | jq -r '[.connectors[] | "\(.name):\(.abi)"] | sort | join(" ")')" "loaded"
 }
 
 test_plugins__shipped_connectors_all_load() {

@@ -18,6 +18,15 @@ test_sdk_header__compiles_alone_as_cxx() {
     expect_rc 0
 }
 
+test_sdk_header__util_header_compiles_alone_as_strict_c99_and_cxx() {
+    printf '#include <atsbridge/connector_util.h>\nint main(void) { char *s = atsb_util_printf("%%d", 1); int r = s ? 0 : 1; free(s); return r; }\n' > u.c
+    run "$CC" -std=c99 -pedantic -Wall -Wextra -Werror -I"$ROOT/sdk/include" -c u.c -o u.o
+    expect_rc 0
+    cp u.c u.cc
+    run "$CXX" -std=c++11 -pedantic -Wall -Wextra -Werror -I"$ROOT/sdk/include" -c u.cc -o u.o
+    expect_rc 0
+}
+
 test_sdk_header__define_macro_exports_only_the_entry() {
     cat > c.c <<'C'
 #include <atsbridge/connector.h>

@@ -1,7 +1,10 @@
 /* The SDK example's API (sdk/examples/skeleton/skeleton.c) under /skeleton:
  * Bearer API key; GET /jobs?page&per_page -> {jobs, next_page};
- * GET /candidates?email&job_id; POST /candidates.  Third-party connector
- * authors test against it with the conformance kit. */
+ * GET /candidates?email&job_id (each with its "attachments");
+ * POST /candidates (candidate and application at once, optionally with
+ * resume_base64); POST /candidates/{id}/attachments?filename=NAME (the raw
+ * file as the body).  Third-party connector authors test against it with
+ * the conformance kit. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +78,8 @@ int sb_skeleton(sandbox *sb, const sb_request *rq, sb_response *rs)
             if (strcmp(k, "resume_base64") != 0)
                 json_object_object_add(c, k, json_object_get(v));
         }
+        json_object *files = json_object_new_array();
+        json_object_object_add(c, "attachments", files);
         if (sget(b, "resume_base64") && sget(b, "resume_filename")) {
             size_t len = 0;
             unsigned char *bytes = sb_b64_decode(sget(b, "resume_base64"), &len);
@@ -85,7 +90,7 @@ int sb_skeleton(sandbox *sb, const sb_request *rq, sb_response *rs)
             if (path)
                 json_object_object_add(att, "saved_path", json_object_new_string(path));
             sb_record(sb, "attachments", att);
-            json_object_put(att);
+            json_object_array_add(files, att);
             free(path);
             free(bytes);
         }
@@ -97,6 +102,42 @@ int sb_skeleton(sandbox *sb, const sb_request *rq, sb_response *rs)
         json_object_object_add(o, "id", json_object_new_string(id));
         json_object_object_add(o, "application_id", json_object_new_string(app));
         sb_json(rs, 201, o);
+    } else if (!strcmp(rq->method, "POST") && !strncmp(r, "candidates/", 11) &&
+               strlen(r) > 23 && !strcmp(r + strlen(r) - 12, "/attachments")) {
+        /* The raw file: the body is its bytes, NULs and all. */
+        size_t idlen = strlen(r) - 11 - 12;
+        json_object *c = NULL;
+        for (size_t i = 0; i < json_object_array_length(cands); i++) {
+            json_object *x = json_object_array_get_idx(cands, i);
+            if (sget(x, "id") && strlen(sget(x, "id")) == idlen && !strncmp(sget(x, "id"), r + 11, idlen))
+                c = x;
+        }
+        char *fname = sb_query(rq->query, "filename");
+        if (!c) {
+            sb_text(rs, 404, "{\"error\":\"no such candidate\"}");
+        } else if (!fname || !*fname || strchr(fname, '/') || !rq->body_len) {
+            sb_text(rs, 422, "{\"error\":\"filename and a non-empty body are required\"}");
+        } else {
+            json_object *files;
+            if (!json_object_object_get_ex(c, "attachments", &files)) {
+                files = json_object_new_array();
+                json_object_object_add(c, "attachments", files);
+            }
+            long id = sb_new_id(sb);
+            char *path = sb_save_file(sb, id, fname, rq->body, rq->body_len);
+            json_object *att = json_object_new_object();
+            json_object_object_add(att, "filename", json_object_new_string(fname));
+            json_object_object_add(att, "size", json_object_new_int64((int64_t)rq->body_len));
+            if (path)
+                json_object_object_add(att, "saved_path", json_object_new_string(path));
+            sb_record(sb, "attachments", att);
+            json_object_array_add(files, att);
+            free(path);
+            json_object *o = json_object_new_object();
+            json_object_object_add(o, "id", json_object_new_int64(id));
+            sb_json(rs, 201, o);
+        }
+        free(fname);
     } else {
         sb_text(rs, 404, "{\"error\":\"not found\"}");
     }

@@ -14,7 +14,7 @@
 
 typedef struct row {
     const char *type, *field;
-    size_t off_1_0, size_1_0;   /* as released in 1.0 */
+    size_t off_1_0, size_1_0;   /* as released in 1.0 (or in the minor that appended it) */
     size_t off_now, size_now;   /* this header */
 } row;
 
@@ -90,6 +90,7 @@ static const row ROWS[] = {
     R(atsb_push_result, struct_size, 0, 4),
     R(atsb_push_result, candidate_id, 4, 128),
     R(atsb_push_result, application_id, 132, 128),
+    R(atsb_push_result, missing, 260, 4),          /* ABI 1.1 */
     Z(atsb_http_auth, 40),
     R(atsb_http_auth, struct_size, 0, 4),
     R(atsb_http_auth, kind, 4, 4),
@@ -131,6 +132,22 @@ static const row ROWS[] = {
     R(atsb_host_api, url_encode, 64, 8),
     R(atsb_host_api, base64_encode, 72, 8),
     R(atsb_host_api, free, 80, 8),
+    R(atsb_host_api, url_with_query, 88, 8),       /* ABI 1.1 */
+    R(atsb_host_api, form_build, 96, 8),           /* ABI 1.1 */
+    R(atsb_host_api, form_free, 104, 8),           /* ABI 1.1 */
+    R(atsb_host_api, location_classify, 112, 8),   /* ABI 1.1 */
+    Z(atsb_form_part, 48),                         /* ABI 1.1 */
+    R(atsb_form_part, struct_size, 0, 4),
+    R(atsb_form_part, name, 8, 8),
+    R(atsb_form_part, file_name, 16, 8),
+    R(atsb_form_part, content_type, 24, 8),
+    R(atsb_form_part, data, 32, 8),
+    R(atsb_form_part, size, 40, 8),
+    Z(atsb_form, 32),                              /* ABI 1.1 */
+    R(atsb_form, struct_size, 0, 4),
+    R(atsb_form, content_type, 8, 8),
+    R(atsb_form, body, 16, 8),
+    R(atsb_form, body_len, 24, 8),
     Z(atsb_connector, 112),
     R(atsb_connector, magic, 0, 4),
     R(atsb_connector, abi_major, 4, 2),

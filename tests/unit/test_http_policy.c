@@ -4,7 +4,15 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "net/http.h"
 #include "base/util.h"
@@ -150,6 +158,88 @@ static void test_http__credentials_pinned_to_first_origin_without_url_settings(v
     http_client_free(c);
 }
 
+/* A one-shot HTTP server on loopback: reads one request whole (headers and
+ * Content-Length bytes of body), keeps it, answers 200. */
+typedef struct one_shot {
+    int listen_fd;
+    char req[300000];
+    size_t len;
+} one_shot;
+
+static void *one_shot_run(void *arg)
+{
+    one_shot *o = arg;
+    int fd = accept(o->listen_fd, NULL, NULL);
+    if (fd < 0)
+        return NULL;
+    size_t want = 0;
+    for (;;) {
+        ssize_t n = read(fd, o->req + o->len, sizeof(o->req) - 1 - o->len);
+        if (n <= 0)
+            break;
+        o->len += (size_t)n;
+        o->req[o->len] = '\0';
+        char *end = strstr(o->req, "\r\n\r\n");
+        if (end && !want) {
+            const char *cl = strcasestr(o->req, "\r\nContent-Length:");
+            want = (size_t)(end + 4 - o->req) + (cl && cl < end ? strtoul(cl + 17, NULL, 10) : 0);
+        }
+        if (want && o->len >= want)
+            break;
+    }
+    static const char reply[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+    if (write(fd, reply, sizeof(reply) - 1) < 0)
+        (void)0;
+    close(fd);
+    return NULL;
+}
+
+static void test_http__body_is_binary_and_no_default_content_type(void **state)
+{
+    (void)state;
+    static one_shot o;
+    memset(&o, 0, sizeof(o));
+    o.listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t al = sizeof(a);
+    assert_int_equal(bind(o.listen_fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(o.listen_fd, 1), 0);
+    assert_int_equal(getsockname(o.listen_fd, (struct sockaddr *)&a, &al), 0);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, one_shot_run, &o), 0);
+    char url[64];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/upload", (unsigned)ntohs(a.sin_port));
+    /* 100 KB with NULs: large enough that libcurl would add Expect. */
+    static unsigned char body[100000];
+    for (size_t i = 0; i < sizeof(body); i++)
+        body[i] = (unsigned char)(i % 5 ? i : 0);
+    http_opts ho = { .timeout_ms = 5000, .max_attempts = 1, .backoff_base_ms = 10,
+                     .backoff_cap_ms = 10, .max_response = 1 << 20 };
+    http_client *c = http_client_new(&ho, "test", NULL, NULL);
+    atsb_http_request r = { .struct_size = sizeof(r), .method = "POST", .url = url,
+                            .body = body, .body_len = sizeof(body) };
+    atsb_http_response *resp = NULL;
+    atsb_error err = ATSB_ERROR_INIT;
+    int rc = http_request(c, &r, &resp, &err);
+    pthread_join(t, NULL);
+    close(o.listen_fd);
+    if (rc)
+        print_error("http_request: %s\n", err.message);
+    assert_int_equal(rc, ATSB_OK);
+    assert_int_equal(resp->status, 200);
+    http_response_free(resp);
+    http_client_free(c);
+    char *end = memmem(o.req, o.len, "\r\n\r\n", 4);
+    assert_non_null(end);
+    *end = '\0';
+    if (strcasestr(o.req, "\r\nContent-Type:") || strcasestr(o.req, "\r\nExpect:"))
+        print_error("headers sent:\n%s\n", o.req);
+    assert_null(strcasestr(o.req, "\r\nContent-Type:"));
+    assert_null(strcasestr(o.req, "\r\nExpect:"));
+    assert_int_equal(o.len - (size_t)(end + 4 - o.req), sizeof(body));
+    assert_memory_equal(end + 4, body, sizeof(body));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -159,6 +249,7 @@ int main(void)
         cmocka_unit_test(test_http__plain_http_only_to_real_loopback_addresses),
         cmocka_unit_test(test_http__credentials_only_to_configured_origins),
         cmocka_unit_test(test_http__credentials_pinned_to_first_origin_without_url_settings),
+        cmocka_unit_test(test_http__body_is_binary_and_no_default_content_type),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

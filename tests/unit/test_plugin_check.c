@@ -6,6 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include "plugin/abi.h"
 #include "plugin/plugin.h"
 
 static int c_create(const atsb_host_api *a, atsb_host *h, void **o, atsb_error *e)
@@ -106,10 +107,50 @@ static void test_plugin__larger_setting_stride_is_walked_by_its_size(void **stat
     assert_int_equal(plugin_check_descriptor(&d, reason, sizeof(reason)), 0);
 }
 
+static void test_abi__http_request_and_auth_below_1_0_size_refused(void **state)
+{
+    (void)state;
+    atsb_error err = ATSB_ERROR_INIT;
+    atsb_http_auth auth = { .struct_size = sizeof(auth), .kind = ATSB_AUTH_BASIC };
+    atsb_http_request req = { .struct_size = sizeof(req), .method = "GET",
+                              .url = "https://x/", .auth = &auth };
+    assert_int_equal(abi_check_http_request(&req, &err), ATSB_OK);
+    req.struct_size = (uint32_t)ABI_MIN_HTTP_REQUEST;
+    assert_int_equal(abi_check_http_request(&req, &err), ATSB_OK);
+    req.struct_size = (uint32_t)offsetof(atsb_http_request, idempotent); /* lacks the flags */
+    assert_int_equal(abi_check_http_request(&req, &err), ATSB_ERR_INTERNAL);
+    assert_non_null(strstr(err.message, "atsb_http_request.struct_size"));
+    req.struct_size = sizeof(req);
+    auth.struct_size = 8;
+    assert_int_equal(abi_check_http_request(&req, &err), ATSB_ERR_INTERNAL);
+    assert_non_null(strstr(err.message, "atsb_http_auth.struct_size 8"));
+    assert_int_equal(abi_check_http_request(NULL, &err), ATSB_ERR_INTERNAL);
+}
+
+static void test_abi__minimum_sizes_are_the_1_0_sizes(void **state)
+{
+    (void)state;
+    /* LP64 sizes as released in 1.0 (tests/unit/test_abi.c has the full
+     * layout): the minimums must never move. */
+#if UINTPTR_MAX == 0xffffffffffffffffu
+    assert_int_equal(ABI_MIN_CONNECTOR, 112);
+    assert_int_equal(ABI_MIN_SETTING_SPEC, 40);
+    assert_int_equal(ABI_MIN_JOB, 104);
+    assert_int_equal(ABI_MIN_HTTP_REQUEST, 76);
+    assert_int_equal(ABI_MIN_HTTP_AUTH, 40);
+#endif
+    assert_true(abi_status_known(ATSB_OK));
+    assert_true(abi_status_known(ATSB_ERR_CANCELLED));
+    assert_false(abi_status_known(1));
+    assert_false(abi_status_known(ABI_STATUS_LOWEST - 1));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plugin__good_descriptor_accepted),
+        cmocka_unit_test(test_abi__http_request_and_auth_below_1_0_size_refused),
+        cmocka_unit_test(test_abi__minimum_sizes_are_the_1_0_sizes),
         cmocka_unit_test(test_plugin__each_defect_has_its_reason),
         cmocka_unit_test(test_plugin__setting_schema_checked),
         cmocka_unit_test(test_plugin__larger_setting_stride_is_walked_by_its_size),

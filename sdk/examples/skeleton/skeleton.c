@@ -3,10 +3,15 @@
  * It speaks a simple JSON ATS API (the "skeleton" API the atsbridge sandbox
  * emulates under /skeleton):
  *   GET  /jobs?page=N&per_page=M        -> {"jobs": [...], "next_page": N+1 | null}
- *   GET  /candidates?email=E&job_id=J   -> {"candidates": [{"id", "application_id"}]}
+ *   GET  /candidates?email=E&job_id=J   -> {"candidates": [{"id", "application_id",
+ *                                            "attachments": [{"filename"}]}]}
  *   POST /candidates {...}              -> 201 {"id", "application_id"}
- * with "Authorization: Bearer <api_key>".  Copy it, rename it, and replace
- * the HTTP calls with your ATS's.  Read sdk/README.md first.
+ *   POST /candidates/ID/attachments?filename=F  (the raw file) -> 201
+ * with "Authorization: Bearer <api_key>".  A push is two creates (the
+ * candidate with their application, then the PDF), so it can stop half-way:
+ * find_candidate says what is missing and push_candidate finishes it.  Copy
+ * it, rename it, and replace the HTTP calls with your ATS's.  Read
+ * sdk/README.md first.
  *
  * Build: make (uses only `pkg-config --cflags --libs atsbridge-sdk json-c`). */
 #include <stdarg.h>
@@ -15,14 +20,17 @@
 #include <string.h>
 
 #include <atsbridge/connector.h>
+#include <atsbridge/connector_util.h>
 #include <json-c/json.h>
 
 /* The settings an admin gives with `atsbridge connect ORG skeleton --set ...`.
  * The host validates them, applies defaults and resolves env:/file: secrets. */
 static const atsb_setting_spec SETTINGS[] = {
-    { "base_url", ATSB_SETTING_URL, 1, 0, NULL, "the ATS API root, e.g. https://ats.example.com/api" },
-    { "api_key", ATSB_SETTING_STRING, 1, 1, NULL, "API key (secret: never printed or logged)" },
-    { NULL, 0, 0, 0, NULL, NULL }
+    { .name = "base_url", .type = ATSB_SETTING_URL, .required = 1,
+      .help = "the ATS API root, e.g. https://ats.example.com/api" },
+    { .name = "api_key", .type = ATSB_SETTING_STRING, .required = 1, .secret = 1,
+      .help = "API key (secret: never printed or logged)" },
+    { .name = NULL } /* ends the array */
 };
 
 /* One instance per connection.  No globals: instances may run in parallel. */
@@ -56,41 +64,55 @@ static void sk_destroy(void *inst)
 }
 
 /* One request.  The host owns retries (429, 5xx, network), timeouts, TLS and
- * logging; we only turn the reply into JSON or a classified error. */
-static int call(sk *s, const char *method, const char *path, const char *body,
-                json_object **out, atsb_error *err)
+ * logging; we only turn the reply into JSON or a classified error.  body is
+ * binary-safe (body_len), so a file goes as it is. */
+static int call_raw(sk *s, const char *method, const char *path, const char *content_type,
+                    const void *body, size_t body_len, json_object **out, atsb_error *err)
 {
     char url[1024];
     snprintf(url, sizeof(url), "%s%s", s->base, path);
     atsb_http_header hdrs[] = { { "Authorization", s->auth },
                                 { "Accept", "application/json" },
-                                { "Content-Type", "application/json" } };
+                                { "Content-Type", content_type } };
     /* Designated initialisers: new fields appended in later ABI minors
      * start zeroed, and the code still compiles. */
     atsb_http_request req = { .struct_size = sizeof(req), .method = method, .url = url,
-                              .headers = hdrs, .header_count = body ? 3 : 2, .body = body,
-                              .body_len = body ? strlen(body) : 0,
+                              .headers = hdrs, .header_count = content_type ? 3 : 2,
+                              .body = body, .body_len = body_len,
                               /* reads may be repeated; a create must not be */
                               .idempotent = strcmp(method, "GET") == 0 };
     atsb_http_response *resp = NULL;
     int rc = s->api->http(s->host, &req, &resp, err);
     if (rc != ATSB_OK)
-        return rc; /* already classified by the host */
+        return rc; /* already classified by the host, retry_after_s included */
     json_object *j = json_tokener_parse(resp->body);
+    /* The error classes per operation: sdk/README.md, "Errors". */
     if (resp->status == 401 || resp->status == 403)
         rc = s->api->set_error(err, ATSB_ERR_AUTH, "%s %s: the ATS refused the API key (HTTP %d)",
                                method, path, resp->status);
+    else if (resp->status == 429 || resp->status >= 500)
+        rc = s->api->set_error(err, resp->status == 429 ? ATSB_ERR_RATE_LIMITED : ATSB_ERR_TRANSIENT,
+                               "%s %s: HTTP %d", method, path, resp->status);
     else if (resp->status >= 400)
-        rc = s->api->set_error(err, ATSB_ERR_PERMANENT, "%s %s: HTTP %d: %s", method, path,
+        rc = s->api->set_error(err, ATSB_ERR_PERMANENT, "%s %s: HTTP %d: %.200s", method, path,
                                resp->status, resp->body);
     else if (!j)
         rc = s->api->set_error(err, ATSB_ERR_TRANSIENT, "%s %s: malformed JSON", method, path);
+    if (rc != ATSB_OK)
+        err->http_status = resp->status;
     s->api->http_free(s->host, resp);
     if (rc == ATSB_OK)
         *out = j;
     else
         json_object_put(j);
     return rc;
+}
+
+static int call(sk *s, const char *method, const char *path, const char *body,
+                json_object **out, atsb_error *err)
+{
+    return call_raw(s, method, path, body ? "application/json" : NULL, body,
+                    body ? strlen(body) : 0, out, err);
 }
 
 static const char *str(json_object *o, const char *key)
@@ -165,7 +187,23 @@ static int sk_list_jobs(void *inst, const atsb_list_request *req, const atsb_job
     return ATSB_OK;
 }
 
-/* Look the candidate up by email on this job, so a retry never duplicates. */
+/* Whether the attachment list of a candidate holds a file of this name. */
+static int has_file(json_object *cand, const char *name)
+{
+    json_object *files;
+    if (!name || !json_object_object_get_ex(cand, "attachments", &files) ||
+        !json_object_is_type(files, json_type_array))
+        return 0;
+    for (size_t i = 0; i < json_object_array_length(files); i++) {
+        const char *fn = str(json_object_array_get_idx(files, i), "filename");
+        if (fn && !strcmp(fn, name))
+            return 1;
+    }
+    return 0;
+}
+
+/* Look the candidate up by email on this job, so a retry never duplicates,
+ * and say what the push that made it has not done yet. */
 static int sk_find_candidate(void *inst, const atsb_candidate *c, atsb_push_result *out,
                              atsb_error *err)
 {
@@ -178,7 +216,7 @@ static int sk_find_candidate(void *inst, const atsb_candidate *c, atsb_push_resu
     json_object *j = NULL, *arr;
     int rc = call(s, "GET", path, NULL, &j, err);
     if (rc)
-        return rc;
+        return rc; /* never "not found" when we could not look */
     rc = ATSB_ERR_NOT_FOUND;
     if (json_object_object_get_ex(j, "candidates", &arr) && json_object_is_type(arr, json_type_array) &&
         json_object_array_length(arr) > 0) {
@@ -186,9 +224,28 @@ static int sk_find_candidate(void *inst, const atsb_candidate *c, atsb_push_resu
         snprintf(out->candidate_id, sizeof(out->candidate_id), "%s", str(o, "id") ? str(o, "id") : "");
         snprintf(out->application_id, sizeof(out->application_id), "%s",
                  str(o, "application_id") ? str(o, "application_id") : "");
-        rc = ATSB_OK;
+        int want_file = c->attachment_count && c->attachments[0];
+        /* Complete only with the PDF on it: otherwise the host calls
+         * push_candidate in resume mode to upload it. */
+        rc = atsb_util_found(out, want_file && !has_file(o, c->attachments[0]->file_name)
+                                      ? ATSB_PUSH_MISSING_ATTACHMENT : 0);
     }
     json_object_put(j);
+    return rc;
+}
+
+static int upload(sk *s, const char *cand_id, const atsb_attachment *a, atsb_error *err)
+{
+    char *id = atsb_util_url_encode(s->api, cand_id), *name = atsb_util_url_encode(s->api, a->file_name);
+    char *path = id && name ? atsb_util_printf("/candidates/%s/attachments?filename=%s", id, name) : NULL;
+    json_object *j = NULL;
+    int rc = path ? call_raw(s, "POST", path, a->mime_type ? a->mime_type : "application/pdf",
+                             a->data, a->size, &j, err)
+                  : s->api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
+    json_object_put(j);
+    free(id);
+    free(name);
+    free(path);
     return rc;
 }
 
@@ -196,34 +253,39 @@ static int sk_push_candidate(void *inst, const atsb_candidate *c, atsb_push_resu
                              atsb_error *err)
 {
     sk *s = inst;
-    json_object *b = json_object_new_object();
-    json_object_object_add(b, "first_name", json_object_new_string(c->first_name ? c->first_name : ""));
-    json_object_object_add(b, "last_name", json_object_new_string(c->last_name ? c->last_name : ""));
-    if (c->email)
-        json_object_object_add(b, "email", json_object_new_string(c->email));
-    if (c->phone)
-        json_object_object_add(b, "phone", json_object_new_string(c->phone));
-    json_object_object_add(b, "job_id", json_object_new_string(c->job_remote_id));
-    json_object_object_add(b, "source", json_object_new_string(c->source_name ? c->source_name : ""));
-    if (c->profile_url)
-        json_object_object_add(b, "profile_url", json_object_new_string(c->profile_url));
-    if (c->attachment_count && c->attachments[0]) {
-        char *b64 = s->api->base64_encode(c->attachments[0]->data, c->attachments[0]->size);
-        if (b64) {
-            json_object_object_add(b, "resume_base64", json_object_new_string(b64));
-            json_object_object_add(b, "resume_filename", json_object_new_string(c->attachments[0]->file_name));
-            s->api->free(b64);
-        }
+    int rc;
+    /* Resume mode: the candidate and application exist (find said so);
+     * only the PDF is missing. */
+    if (!atsb_util_resuming(out) || (out->missing & ATSB_PUSH_MISSING_APPLICATION)) {
+        json_object *b = json_object_new_object();
+        json_object_object_add(b, "first_name", json_object_new_string(c->first_name ? c->first_name : ""));
+        json_object_object_add(b, "last_name", json_object_new_string(c->last_name ? c->last_name : ""));
+        if (c->email)
+            json_object_object_add(b, "email", json_object_new_string(c->email));
+        if (c->phone)
+            json_object_object_add(b, "phone", json_object_new_string(c->phone));
+        json_object_object_add(b, "job_id", json_object_new_string(c->job_remote_id));
+        json_object_object_add(b, "source", json_object_new_string(c->source_name ? c->source_name : ""));
+        if (c->profile_url)
+            json_object_object_add(b, "profile_url", json_object_new_string(c->profile_url));
+        json_object *j = NULL;
+        rc = call(s, "POST", "/candidates", json_object_to_json_string(b), &j, err);
+        json_object_put(b);
+        if (rc)
+            return rc;
+        snprintf(out->candidate_id, sizeof(out->candidate_id), "%s", str(j, "id") ? str(j, "id") : "");
+        snprintf(out->application_id, sizeof(out->application_id), "%s",
+                 str(j, "application_id") ? str(j, "application_id") : "");
+        json_object_put(j);
+        if (!out->candidate_id[0])
+            return s->api->set_error(err, ATSB_ERR_TRANSIENT, "POST /candidates: reply without an id");
     }
-    json_object *j = NULL;
-    int rc = call(s, "POST", "/candidates", json_object_to_json_string(b), &j, err);
-    json_object_put(b);
-    if (rc)
+    /* A failure here leaves candidate and application without the PDF:
+     * the host's next attempt finds that and resumes. */
+    if (c->attachment_count && c->attachments[0] &&
+        (rc = upload(s, out->candidate_id, c->attachments[0], err)))
         return rc;
-    snprintf(out->candidate_id, sizeof(out->candidate_id), "%s", str(j, "id") ? str(j, "id") : "");
-    snprintf(out->application_id, sizeof(out->application_id), "%s",
-             str(j, "application_id") ? str(j, "application_id") : "");
-    json_object_put(j);
+    atsb_util_push_done(out);
     return ATSB_OK;
 }
 

@@ -1,5 +1,5 @@
 /*
- * atsbridge connector SDK — ABI 1.0
+ * atsbridge connector SDK — ABI 1.1
  *
  * The one header a connector includes.  A connector is a shared object that
  * exports exactly one symbol, `atsb_connector_entry`, which returns a const
@@ -42,7 +42,7 @@ extern "C" {
 /* ---- versions and magic ------------------------------------------------ */
 
 #define ATSB_ABI_MAJOR 1
-#define ATSB_ABI_MINOR 0
+#define ATSB_ABI_MINOR 1
 /* Packed form handed to the entry function: major in the high 16 bits. */
 #define ATSB_ABI_VERSION(major, minor) \
     ((uint32_t)(((uint32_t)(major) << 16) | ((uint32_t)(minor) & 0xffffu)))
@@ -236,11 +236,31 @@ typedef struct atsb_candidate {
 
 #define ATSB_REMOTE_ID_MAX 128
 
+/* The parts of a push (atsb_push_result.missing).  A push is complete when
+ * the ATS has all three: the candidate, their application to
+ * c->job_remote_id (with the source and the link back), and
+ * c->attachments[0] filed on it when the host passed one.  A push that
+ * failed half-way (a lost reply, a crash, an upload refused) leaves some of
+ * them undone; find_candidate names what is missing and push_candidate
+ * finishes it. */
+#define ATSB_PUSH_MISSING_APPLICATION (1u << 0)
+#define ATSB_PUSH_MISSING_ATTACHMENT  (1u << 1)
+
 /* Output of push_candidate / find_candidate; host memory. */
 typedef struct atsb_push_result {
     uint32_t struct_size;
     char candidate_id[ATSB_REMOTE_ID_MAX];
     char application_id[ATSB_REMOTE_ID_MAX];
+    /* ABI 1.1 */
+    /* find_candidate sets it when it finds an incomplete push: the
+     * ATSB_PUSH_MISSING_* parts still to do (0: complete).  The host then
+     * calls push_candidate with this struct as find left it, so the push
+     * resumes from the ids found and does only what `missing` names; it
+     * clears `missing` when it returns ATSB_OK.  Check
+     * ATSB_HAS_FIELD(atsb_push_result, out, missing): a 1.0 host's struct
+     * has no such field, and there an incomplete push must be reported as
+     * ATSB_ERR_NOT_FOUND (push_candidate then looks up what exists itself). */
+    uint32_t missing;
 } atsb_push_result;
 
 /* ---- host services ----------------------------------------------------- */
@@ -315,6 +335,37 @@ typedef struct atsb_http_response {
     size_t body_len;
 } atsb_http_response;
 
+/* ABI 1.1 */
+/* A multipart/form-data part, for api->form_build.  A file part
+ * has a file_name; a plain field has none. */
+typedef struct atsb_form_part {
+    uint32_t struct_size;
+    const char *name;              /* the form field's name, e.g. "file" */
+    const char *file_name;         /* NULL: a plain field; else the file's name */
+    const char *content_type;      /* NULL: none for a field, application/octet-stream for a file */
+    const void *data;              /* size bytes, binary-safe */
+    size_t size;
+} atsb_form_part;
+
+/* ABI 1.1 */
+/* A built multipart/form-data body; host memory, released with
+ * api->form_free.  Send body/body_len with a "Content-Type" header whose
+ * value is content_type. */
+typedef struct atsb_form {
+    uint32_t struct_size;
+    const char *content_type;      /* "multipart/form-data; boundary=..." */
+    const unsigned char *body;
+    size_t body_len;
+} atsb_form;
+
+/* ABI 1.1 */
+/* How the host reads a job's location (api->location_classify). */
+typedef enum atsb_location_verdict {
+    ATSB_LOCATION_UNKNOWN = 0,     /* cannot tell ("Remote", "Multiple locations"): not synced */
+    ATSB_LOCATION_US = 1,          /* in the United States: synced */
+    ATSB_LOCATION_NON_US = 2       /* elsewhere: not synced */
+} atsb_location_verdict;
+
 typedef struct atsb_host_api {
     uint32_t struct_size;          /* grows as functions are appended */
     uint16_t abi_major;            /* the host's ABI */
@@ -363,8 +414,37 @@ typedef struct atsb_host_api {
      * with api->free.  NULL on allocation failure. */
     char *(*base64_encode)(const void *data, size_t len);
 
-    /* Release memory handed out by the host (base64_encode). */
+    /* Release memory handed out by the host (base64_encode, url_with_query). */
     void (*free)(void *ptr);
+
+    /* ABI 1.1 */
+    /* URL building: base with a query appended: "?n1=v1&n2=v2"
+     * ("&" first when base already holds a '?'), every name and value
+     * percent-encoded (RFC 3986 unreserved characters kept).  pairs holds
+     * 2 * n_pairs strings, name then value; a pair whose value is NULL is
+     * left out.  Host memory, release with api->free; NULL on allocation
+     * failure. */
+    char *(*url_with_query)(const char *base, const char *const *pairs, size_t n_pairs);
+
+    /* ABI 1.1 */
+    /* multipart/form-data (RFC 7578).  Build one body from count
+     * parts (an array of pointers).  The boundary is checked against every
+     * part's bytes; quotes, backslashes, CR and LF in names and file names
+     * become '_'.  ATSB_OK with *out set (release with form_free), or an
+     * error (ATSB_ERR_INTERNAL: a part without a name, out of memory). */
+    int (*form_build)(const atsb_form_part *const *parts, size_t count, atsb_form **out,
+                      atsb_error *err);
+    void (*form_free)(atsb_form *form);
+
+    /* ABI 1.1 */
+    /* The host's location rule, the one that decides which jobs
+     * are synced (only ATSB_LOCATION_US).  Reads job's country_code,
+     * region, city and location_text as list_jobs would hand them over;
+     * writes the ISO 3166-1 alpha-2 code found to country ("" when
+     * unknown).  For a connector's logs and tests, so an author can see how
+     * their location fields will be read: never drop jobs yourself. */
+    atsb_location_verdict (*location_classify)(const atsb_job *job, char *country,
+                                               size_t country_size);
 
     /* New functions are appended here only; check with ATSB_HAS_FIELD. */
 } atsb_host_api;
@@ -374,7 +454,11 @@ typedef struct atsb_host_api {
 typedef struct atsb_connector {
     uint32_t magic;                /* ATSB_CONNECTOR_MAGIC */
     uint16_t abi_major;            /* ATSB_ABI_MAJOR the connector was built with */
-    uint16_t abi_minor;            /* ATSB_ABI_MINOR the connector was built with */
+    /* The lowest host minor the connector runs on: the host refuses it when
+     * this is newer than its own.  ATSB_CONNECTOR_HEADER says the build's
+     * minor (safe); ATSB_CONNECTOR_HEADER_NEEDS(m) says less, for a
+     * connector that checks ATSB_HAS_FIELD before every newer feature. */
+    uint16_t abi_minor;
     uint32_t struct_size;          /* sizeof(atsb_connector) as built */
 
     const char *name;              /* unique key, [a-z0-9_-], e.g. "greenhouse" */
@@ -402,16 +486,28 @@ typedef struct atsb_connector {
     int (*list_jobs)(void *instance, const atsb_list_request *req,
                      const atsb_job_sink *sink, atsb_error *err);
 
-    /* Create the candidate (or reuse the ATS's match), apply to
-     * c->job_remote_id, attach c->attachments, set the source and the link
-     * back.  Fill out with the ATS's ids.  The host calls find_candidate
-     * first on every retry, so this is only called when nothing exists. */
+    /* Make the push complete (see ATSB_PUSH_MISSING_*): create the
+     * candidate (or reuse the ATS's match), apply to c->job_remote_id with
+     * the source and the link back, file c->attachments[0] on the
+     * application.  Fill out with the ATS's ids and return ATSB_OK only when
+     * all of it is done.  The host calls find_candidate first, every time:
+     *  - nothing found (ATSB_ERR_NOT_FOUND): out arrives zeroed, a fresh push;
+     *  - found incomplete (out->missing != 0): out arrives as find filled it
+     *    (resume mode): reuse its ids and create only what `missing` names;
+     *  - found complete: push_candidate is not called.
+     * Never create what find would have found: that is a duplicate. */
     int (*push_candidate)(void *instance, const atsb_candidate *c,
                           atsb_push_result *out, atsb_error *err);
 
-    /* Look for an application of this candidate (by email) to
-     * c->job_remote_id made by an earlier push.  ATSB_OK with out filled when
-     * found, ATSB_ERR_NOT_FOUND when not. */
+    /* Look for what an earlier push of this candidate (by email) to
+     * c->job_remote_id made.  ATSB_ERR_NOT_FOUND when there is no candidate
+     * with that email (or no application of theirs to the job: push_candidate
+     * must then reuse the candidate the ATS has).  Otherwise ATSB_OK with
+     * out's ids filled and out->missing naming what the push has not done
+     * yet: the application, the attachment (compare by file name).  Report complete only what is
+     * complete: the host never pushes again a candidate found complete, so
+     * a loose answer loses the PDF for good.  Any failure to look (HTTP
+     * error, unreadable reply) is that error, never ATSB_ERR_NOT_FOUND. */
     int (*find_candidate)(void *instance, const atsb_candidate *c,
                           atsb_push_result *out, atsb_error *err);
 
@@ -426,9 +522,16 @@ typedef const atsb_connector *(*atsb_connector_entry_fn)(uint32_t host_abi);
 /* Define the entry function.  Use once per connector:
  *     static const atsb_connector my_desc = { ATSB_CONNECTOR_HEADER, ... };
  *     ATSB_CONNECTOR_DEFINE(my_desc)
+ * ATSB_CONNECTOR_HEADER declares that the connector needs a host of this
+ * header's minor.  A connector that also serves older hosts declares the
+ * oldest minor it needs instead, ATSB_CONNECTOR_HEADER_NEEDS(0), and then
+ * touches nothing newer without ATSB_HAS_FIELD: the host API table
+ * (api->struct_size) and host-written structs (atsb_push_result) are an
+ * older host's size there.
  */
-#define ATSB_CONNECTOR_HEADER \
-    ATSB_CONNECTOR_MAGIC, ATSB_ABI_MAJOR, ATSB_ABI_MINOR, (uint32_t)sizeof(atsb_connector)
+#define ATSB_CONNECTOR_HEADER_NEEDS(minor) \
+    ATSB_CONNECTOR_MAGIC, ATSB_ABI_MAJOR, (uint16_t)(minor), (uint32_t)sizeof(atsb_connector)
+#define ATSB_CONNECTOR_HEADER ATSB_CONNECTOR_HEADER_NEEDS(ATSB_ABI_MINOR)
 
 #define ATSB_CONNECTOR_DEFINE(desc)                                          \
     ATSB_EXPORT const atsb_connector *atsb_connector_entry(uint32_t host_abi); \
