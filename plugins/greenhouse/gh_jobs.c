@@ -45,10 +45,10 @@ static size_t lookup_find(const lookup *l, long id)
     return (size_t)-1;
 }
 
-/* Read every page of a small collection into id -> text. */
-static int load_lookup(gh *g, const char *path, int offices, lookup *l, atsb_error *err)
+typedef int (*each_fn)(void *ctx, json_object *item);
+
+static int each_item(gh *g, const char *what, char *url, each_fn fn, void *ctx, atsb_error *err)
 {
-    char *url = atsb_util_printf("%s?per_page=%d", path, DEFAULT_PAGE);
     int rc = ATSB_OK;
     gh_seen seen = { 0 };
     while (url && rc == ATSB_OK) {
@@ -56,56 +56,81 @@ static int load_lookup(gh *g, const char *path, int offices, lookup *l, atsb_err
         if (seen.n >= GH_MAX_LOOKUP_PAGES) {
             rc = g->api->set_error(err, ATSB_ERR_PERMANENT,
                                    "GET %s: more than %d pages; Greenhouse's paging would never end",
-                                   path, GH_MAX_LOOKUP_PAGES);
+                                   what, GH_MAX_LOOKUP_PAGES);
             break;
         }
-        if ((rc = gh_seen_add(g, &seen, path, url, err)))
+        if ((rc = gh_seen_add(g, &seen, what, url, err)))
             break;
         rc = gh_call(g, "GET", url, NULL, 1, &r, err);
         free(url);
         url = NULL;
         if (rc)
             break;
-        size_t n = json_object_is_type(r.json, json_type_array) ? json_object_array_length(r.json) : 0;
-        long *ids = realloc(l->ids, (l->n + n) * sizeof(long) + 1);
-        char **names = realloc(l->names, (l->n + n) * sizeof(char *) + 1);
-        char **alt = realloc(l->alt, (l->n + n) * sizeof(char *) + 1);
-        int *remote = realloc(l->remote, (l->n + n) * sizeof(int) + 1);
-        if (ids) l->ids = ids;
-        if (names) l->names = names;
-        if (alt) l->alt = alt;
-        if (remote) l->remote = remote;
-        if (!ids || !names || !alt || !remote) {
-            gh_reply_free(&r);
-            gh_seen_free(&seen);
-            return g->api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
-        }
-        for (size_t i = 0; i < n; i++) {
-            json_object *o = json_object_array_get_idx(r.json, i);
-            const char *name = gh_str(o, "name");
-            /* An office's location is free text and often null for remote
-             * offices; the job's structured locations, else the office's
-             * name ("Remote (US)"), place those. */
-            const char *text = offices ? gh_str(o, "location") : name;
-            l->ids[l->n] = gh_long(o, "id");
-            l->names[l->n] = strdup(text ? text : "");
-            l->alt[l->n] = strdup(name ? name : "");
-            l->remote[l->n] = offices && name && strcasestr(name, "remote") != NULL;
-            if (!l->names[l->n] || !l->alt[l->n]) {
-                free(l->names[l->n]);
-                free(l->alt[l->n]);
-                gh_reply_free(&r);
-                gh_seen_free(&seen);
-                return g->api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
-            }
-            l->n++;
-        }
-        url = r.next ? strdup(r.next) : NULL;
+        for (size_t i = 0; json_object_is_type(r.json, json_type_array) &&
+                           i < json_object_array_length(r.json) && !rc; i++)
+            rc = fn(ctx, json_object_array_get_idx(r.json, i));
+        if (!rc && !json_object_is_type(r.json, json_type_array))
+            rc = g->api->set_error(err, ATSB_ERR_TRANSIENT, "GET %s: expected a JSON array", what);
+        url = !rc && r.next ? strdup(r.next) : NULL;
         gh_reply_free(&r);
     }
     free(url);
     gh_seen_free(&seen);
     return rc;
+}
+
+typedef struct lookup_ctx {
+    gh *g;
+    lookup *l;
+    size_t cap;
+    int offices;
+    atsb_error *err;
+} lookup_ctx;
+
+static int on_lookup_item(void *ctx, json_object *o)
+{
+    lookup_ctx *x = ctx;
+    lookup *l = x->l;
+    if (l->n == x->cap) {
+        size_t cap = x->cap ? x->cap * 2 : 64;
+        long *ids = realloc(l->ids, cap * sizeof(long));
+        char **names = realloc(l->names, cap * sizeof(char *));
+        char **alt = realloc(l->alt, cap * sizeof(char *));
+        int *remote = realloc(l->remote, cap * sizeof(int));
+        if (ids) l->ids = ids;
+        if (names) l->names = names;
+        if (alt) l->alt = alt;
+        if (remote) l->remote = remote;
+        if (!ids || !names || !alt || !remote)
+            return x->g->api->set_error(x->err, ATSB_ERR_INTERNAL, "out of memory");
+        x->cap = cap;
+    }
+    const char *name = gh_str(o, "name");
+    /* An office's location is free text and often null for remote offices;
+     * the job's structured locations, else the office's name ("Remote
+     * (US)"), place those. */
+    const char *text = x->offices ? gh_str(o, "location") : name;
+    l->names[l->n] = strdup(text ? text : "");
+    l->alt[l->n] = strdup(name ? name : "");
+    if (!l->names[l->n] || !l->alt[l->n]) {
+        free(l->names[l->n]);
+        free(l->alt[l->n]);
+        return x->g->api->set_error(x->err, ATSB_ERR_INTERNAL, "out of memory");
+    }
+    l->ids[l->n] = gh_long(o, "id");
+    l->remote[l->n] = x->offices && name && strcasestr(name, "remote") != NULL;
+    l->n++;
+    return ATSB_OK;
+}
+
+/* Read every page of a small collection into id -> text. */
+static int load_lookup(gh *g, const char *path, int offices, lookup *l, atsb_error *err)
+{
+    char *url = atsb_util_printf("%s?per_page=%d", path, DEFAULT_PAGE);
+    if (!url)
+        return g->api->set_error(err, ATSB_ERR_INTERNAL, "out of memory");
+    lookup_ctx x = { .g = g, .l = l, .offices = offices, .err = err };
+    return each_item(g, path, url, on_lookup_item, &x, err);
 }
 
 /* Structured places of the jobs of one page, from their posts:
@@ -175,39 +200,6 @@ static char *place_text(json_object *o)
 
 /* GET every page of url (the seen list and page cap of a lookup listing),
  * handing each element to fn. */
-typedef int (*each_fn)(void *ctx, json_object *item);
-
-static int each_item(gh *g, const char *what, char *url, each_fn fn, void *ctx, atsb_error *err)
-{
-    int rc = ATSB_OK;
-    gh_seen seen = { 0 };
-    while (url && rc == ATSB_OK) {
-        gh_reply r;
-        if (seen.n >= GH_MAX_LOOKUP_PAGES) {
-            rc = g->api->set_error(err, ATSB_ERR_PERMANENT,
-                                   "GET %s: more than %d pages; Greenhouse's paging would never end",
-                                   what, GH_MAX_LOOKUP_PAGES);
-            break;
-        }
-        if ((rc = gh_seen_add(g, &seen, what, url, err)))
-            break;
-        rc = gh_call(g, "GET", url, NULL, 1, &r, err);
-        free(url);
-        url = NULL;
-        if (rc)
-            break;
-        for (size_t i = 0; json_object_is_type(r.json, json_type_array) &&
-                           i < json_object_array_length(r.json) && !rc; i++)
-            rc = fn(ctx, json_object_array_get_idx(r.json, i));
-        if (!rc && !json_object_is_type(r.json, json_type_array))
-            rc = g->api->set_error(err, ATSB_ERR_TRANSIENT, "GET %s: expected a JSON array", what);
-        url = !rc && r.next ? strdup(r.next) : NULL;
-        gh_reply_free(&r);
-    }
-    free(url);
-    gh_seen_free(&seen);
-    return rc;
-}
 
 typedef struct post_map {
     long *post, *job;
