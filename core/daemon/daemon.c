@@ -275,6 +275,18 @@ typedef struct sched {
     int pending_work;
 } sched;
 
+daemon_due daemon_next_due(const daemon_org_view *v, int64_t now)
+{
+    /* needs_attention waits for a person; an open breaker for its time. */
+    if (!str_eq(v->conn_state, "ok") || v->retry_at > now)
+        return DAEMON_DUE_PAUSED;
+    int64_t interval = v->org_interval_s > 0 ? v->org_interval_s : v->default_interval_s;
+    /* One task per org at a time; the job sync first, then the outbox. */
+    if (!v->last_sync_at || now >= v->last_sync_at + interval + v->spread_s)
+        return DAEMON_DUE_JOBS;
+    return v->pending_pushes > 0 ? DAEMON_DUE_PUSH : DAEMON_DUE_NONE;
+}
+
 static int schedule_org(const store_org *o, void *payload)
 {
     sched *s = payload;
@@ -285,12 +297,14 @@ static int schedule_org(const store_org *o, void *payload)
     int64_t now = time_now();
     const config *cfg = &d->current->cfg;
     int64_t interval = o->jobs_interval_s > 0 ? o->jobs_interval_s : cfg->jobs_interval_s;
-    int jobs_due = !c.last_sync_at || now >= c.last_sync_at + interval + spread(o, interval);
-    int64_t pending = 0;
-    store_push_count_due(s->st, o->id, now, &pending, NULL);
-    int healthy = str_eq(c.state, "ok") && c.retry_at <= now;
+    daemon_org_view v = { .conn_state = c.state, .retry_at = c.retry_at,
+                          .last_sync_at = c.last_sync_at, .org_interval_s = o->jobs_interval_s,
+                          .default_interval_s = cfg->jobs_interval_s,
+                          .spread_s = spread(o, interval) };
+    store_push_count_due(s->st, o->id, now, &v.pending_pushes, NULL);
+    daemon_due due = daemon_next_due(&v, now);
     store_conn_free(&c);
-    if (!healthy)
+    if (due == DAEMON_DUE_PAUSED)
         return 0;
     pthread_mutex_lock(&d->lock);
     int busy = is_busy(d, o->id);
@@ -299,11 +313,10 @@ static int schedule_org(const store_org *o, void *payload)
         s->pending_work = 1;
         return 0;
     }
-    /* One task per org at a time; the job sync first, then the outbox. */
-    if (jobs_due) {
+    if (due == DAEMON_DUE_JOBS) {
         enqueue(d, TASK_JOBS, o);
         s->queued++;
-    } else if (pending) {
+    } else if (due == DAEMON_DUE_PUSH) {
         enqueue(d, TASK_PUSH, o);
         s->queued++;
     }

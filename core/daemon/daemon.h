@@ -17,6 +17,28 @@ typedef struct daemon_opts {
 
 int daemon_run(const daemon_opts *opts, atsb_error *err);
 
+/* What the scheduler does with one org at one tick. */
+typedef enum daemon_due {
+    DAEMON_DUE_PAUSED,  /* needs_attention, or the circuit breaker is open */
+    DAEMON_DUE_NONE,    /* healthy, nothing to do yet */
+    DAEMON_DUE_JOBS,    /* a job sync (first, before the outbox) */
+    DAEMON_DUE_PUSH     /* drain the candidate outbox */
+} daemon_due;
+
+/* What the scheduler knows of one org. */
+typedef struct daemon_org_view {
+    const char *conn_state;     /* "ok", "needs_attention", ... */
+    int64_t retry_at;           /* circuit breaker: no try before (0: closed) */
+    int64_t last_sync_at;       /* last job sync (0: never) */
+    int64_t org_interval_s;     /* the org's own job-sync interval (<= 0: none) */
+    int64_t default_interval_s; /* sync.jobs_interval */
+    int64_t spread_s;           /* the org's stable offset within the interval */
+    int64_t pending_pushes;     /* outbox rows due now */
+} daemon_org_view;
+
+/* Pure: which task, if any, org v is due for at now. */
+daemon_due daemon_next_due(const daemon_org_view *v, int64_t now);
+
 /* Circuit breaker: wait before the next try after n consecutive passing
  * failures (1 -> 30 s ... capped at 1 h). */
 long daemon_breaker_wait_s(int failures);

@@ -1,4 +1,5 @@
 #include "net/http.h"
+#include "net/http_attempt.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -422,18 +423,9 @@ static int sleep_ms(http_client *c, long ms)
     return 0;
 }
 
-typedef struct attempt_result {
-    CURLcode curl;
-    char curl_msg[CURL_ERROR_SIZE];
-    long status;
-} attempt_result;
-
-static int sleep_ms(http_client *c, long ms);
-
-static http_resp_impl *perform(http_client *c, const char *method, const char *url,
-                               struct curl_slist *hdrs, const void *body, size_t body_len,
-                               const char *basic_user, const char *basic_pass,
-                               int timeout_ms, int idempotent, attempt_result *ar)
+/* One try of a->method on a->url with hdrs.  Fills a's result part; -1 only
+ * when out of memory (nothing was sent then). */
+static int perform(http_client *c, http_attempt *a, struct curl_slist *hdrs)
 {
     CURL *h = c->curl;
     if (c->opts.rate_limit > 0) {
@@ -442,34 +434,41 @@ static http_resp_impl *perform(http_client *c, const char *method, const char *u
             sleep_ms(c, gap);
         c->last_request_ms = time_now_ms();
     }
+    a->curl = CURLE_OK;
+    a->curl_msg[0] = '\0';
+    a->oversize = 0;
+    a->status = 0;
+    a->retry_after_s = -1;
+    http_response_free(a->resp);
+    a->resp = NULL;
     http_resp_impl *r = calloc(1, sizeof(*r));
     if (!r)
-        return NULL;
+        return -1;
     sb_init(&r->body);
     r->max = c->opts.max_response;
     r->pub.struct_size = sizeof(r->pub);
-    memset(ar, 0, sizeof(*ar));
     /* reset keeps the connection cache, so connections are reused. */
     curl_easy_reset(h);
-    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_URL, a->url);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(timeout_ms < 10000 ? timeout_ms : 10000));
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)a->timeout_ms);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                     (long)(a->timeout_ms < 10000 ? a->timeout_ms : 10000));
     curl_easy_setopt(h, CURLOPT_USERAGENT, "atsbridge/" ATSB_VERSION);
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ar->curl_msg);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, a->curl_msg);
     curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
-    if (!idempotent) {
+    if (!a->idempotent) {
         /* libcurl silently re-sends a request whose reused connection died
          * before any reply, on a new connection.  For a create the ATS may
          * have acted before the connection died, so that retry makes a
@@ -480,27 +479,187 @@ static http_resp_impl *perform(http_client *c, const char *method, const char *u
     }
     if (hdrs)
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-    if (basic_user) {
+    if (a->basic_user) {
         curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-        curl_easy_setopt(h, CURLOPT_USERNAME, basic_user);
-        curl_easy_setopt(h, CURLOPT_PASSWORD, basic_pass ? basic_pass : "");
+        curl_easy_setopt(h, CURLOPT_USERNAME, a->basic_user);
+        curl_easy_setopt(h, CURLOPT_PASSWORD, a->basic_pass ? a->basic_pass : "");
     }
-    if (strcmp(method, "GET") == 0) {
+    if (strcmp(a->method, "GET") == 0) {
         curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
     } else {
-        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-        if (body || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
-            strcmp(method, "PATCH") == 0) {
-            curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
-            curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, a->method);
+        if (a->body || strcmp(a->method, "POST") == 0 || strcmp(a->method, "PUT") == 0 ||
+            strcmp(a->method, "PATCH") == 0) {
+            curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)a->body_len);
+            curl_easy_setopt(h, CURLOPT_POSTFIELDS, a->body ? a->body : "");
         }
     }
-    ar->curl = curl_easy_perform(h);
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &ar->status);
-    r->pub.status = (int)ar->status;
+    a->curl = curl_easy_perform(h);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &a->status);
+    r->pub.status = (int)a->status;
     r->pub.body = r->body.data ? r->body.data : "";
     r->pub.body_len = r->body.len;
-    return r;
+    a->oversize = r->oversize;
+    a->resp = &r->pub;
+    if (a->status == 429)
+        a->retry_after_s = http_retry_after(http_response_header(a->resp, "Retry-After"),
+                                            http_response_header(a->resp, "X-RateLimit-Reset"),
+                                            time_now());
+    return 0;
+}
+
+/* ---- the retry policy -------------------------------------------------- */
+
+http_verdict classify_attempt(const http_attempt *a, const http_opts *opts, long *wait_ms,
+                              atsb_error *err)
+{
+    int last = a->attempt + 1 >= opts->max_attempts;
+    *wait_ms = 0;
+    if (a->oversize) {
+        err_set(err, ATSB_ERR_PERMANENT, "%s: response larger than http.max_response_bytes (%ld)",
+                a->what, opts->max_response);
+        return HTTP_FAIL;
+    }
+    if (a->curl == CURLE_ABORTED_BY_CALLBACK) {
+        err_set(err, ATSB_ERR_CANCELLED, "%s: stopped", a->what);
+        return HTTP_FAIL;
+    }
+    if (a->curl != CURLE_OK) {
+        /* A refused connection never reached the ATS: safe to repeat even
+         * for a create.  Anything later may have been acted upon. */
+        int never_sent = a->curl == CURLE_COULDNT_CONNECT ||
+                         a->curl == CURLE_COULDNT_RESOLVE_HOST;
+        if (last || (!a->idempotent && !never_sent)) {
+            err_set(err, ATSB_ERR_TRANSIENT, "%s: %s%s", a->what,
+                    a->curl_msg[0] ? a->curl_msg : curl_easy_strerror(a->curl),
+                    a->idempotent ? " (after retries)" : "");
+            return HTTP_FAIL;
+        }
+        return HTTP_RETRY_BACKOFF;
+    }
+    if (a->status == 401 && a->oauth && !a->token_refreshed)
+        /* The token may have been revoked or expired early: fetch a new one
+         * once, then let the connector judge a second 401. */
+        return HTTP_RETRY_NEW_TOKEN;
+    if (a->status == 429) {
+        /* The ATS did not process a 429, so even a create may be repeated;
+         * but never sleep longer than max_rate_wait_s (the token endpoint
+         * included): the caller records it and comes back later. */
+        long wait = a->retry_after_s;
+        if (last || wait > opts->max_rate_wait_s) {
+            err_set(err, ATSB_ERR_RATE_LIMITED,
+                    "%s: rate limited by the ATS (HTTP 429, retry after %ld s)", a->what,
+                    wait < 0 ? 0 : wait);
+            if (err) {
+                err->retry_after_s = wait < 0 ? 0 : (int)wait;
+                err->http_status = 429;
+            }
+            return HTTP_FAIL;
+        }
+        *wait_ms = wait < 0 ? 1000 : wait * 1000;
+        return HTTP_RETRY_WAIT;
+    }
+    if (a->status >= 500 && !(a->status == 500 && a->pass_500)) {
+        if (last || !a->idempotent) {
+            err_set(err, ATSB_ERR_TRANSIENT, "%s: HTTP %ld from the ATS%s", a->what, a->status,
+                    a->idempotent ? " (after retries)" : "");
+            if (err)
+                err->http_status = (int)a->status;
+            return HTTP_FAIL;
+        }
+        return HTTP_RETRY_BACKOFF;
+    }
+    return HTTP_DONE;
+}
+
+static int oauth_header(http_client *c, const atsb_http_auth *a, int timeout_ms, char **out,
+                        atsb_error *err);
+
+/* The one retry loop: try, classify, wait or stop.  On ATSB_OK a->resp holds
+ * the reply for the caller (HTTP_DONE); on an error a->resp may hold the
+ * last reply, which the caller frees. */
+static int attempt_run(http_client *c, http_attempt *a, atsb_error *err)
+{
+    int rc = ATSB_OK;
+    struct curl_slist *hdrs = NULL;
+    char *auth_hdr = NULL;
+    a->attempt = 0;
+    a->token_refreshed = 0;
+    for (;;) {
+        if (c->cancelled && c->cancelled(c->cancel_payload)) {
+            rc = err_set(err, ATSB_ERR_CANCELLED, "cancelled");
+            goto done;
+        }
+        curl_slist_free_all(hdrs);
+        hdrs = NULL;
+        if (a->oauth) {
+            /* The bearer token may change between tries (a refresh), so the
+             * header list is rebuilt from the caller's each time. */
+            for (struct curl_slist *p = a->headers; p; p = p->next)
+                if (!(hdrs = curl_slist_append(hdrs, p->data))) {
+                    rc = err_set(err, ATSB_ERR_INTERNAL, "out of memory");
+                    goto done;
+                }
+            free(auth_hdr);
+            auth_hdr = NULL;
+            if ((rc = oauth_header(c, a->oauth, a->timeout_ms, &auth_hdr, err)))
+                goto done;
+            struct curl_slist *n = curl_slist_append(hdrs, auth_hdr);
+            if (!n) {
+                rc = err_set(err, ATSB_ERR_INTERNAL, "out of memory");
+                goto done;
+            }
+            hdrs = n;
+        }
+        int64_t t0 = time_now_ms();
+        if (perform(c, a, a->oauth ? hdrs : a->headers) < 0) {
+            rc = err_set(err, ATSB_ERR_INTERNAL, "out of memory");
+            goto done;
+        }
+        long ms = (long)(time_now_ms() - t0);
+        if (a->curl != CURLE_OK)
+            log_info(c->label, "%s -> %s in %ld ms", a->what,
+                     a->oversize ? "response too large" : curl_easy_strerror(a->curl), ms);
+        else
+            log_info(c->label, "%s -> %ld in %ld ms", a->what, a->status, ms);
+
+        long wait = 0;
+        atsb_error e = ATSB_ERROR_INIT;
+        switch (classify_attempt(a, &c->opts, &wait, &e)) {
+        case HTTP_DONE:
+            goto done;
+        case HTTP_FAIL:
+            rc = e.code;
+            if (err)
+                *err = e;
+            goto done;
+        case HTTP_RETRY_NEW_TOKEN:
+            a->token_refreshed = 1;
+            pthread_mutex_lock(&c->lock);
+            free(c->token);
+            c->token = NULL;
+            pthread_mutex_unlock(&c->lock);
+            continue;
+        case HTTP_RETRY_WAIT:
+            log_warn(c->label, "rate limited; waiting %ld s as the ATS asked", wait / 1000);
+            break;
+        case HTTP_RETRY_BACKOFF:
+            wait = http_backoff_ms(a->attempt, c->opts.backoff_base_ms, c->opts.backoff_cap_ms,
+                                   &c->rng);
+            log_debug(c->label, "retrying in %ld ms (attempt %d of %d)", wait, a->attempt + 2,
+                      c->opts.max_attempts);
+            break;
+        }
+        if (sleep_ms(c, wait) < 0) {
+            rc = err_set(err, ATSB_ERR_CANCELLED, "cancelled");
+            goto done;
+        }
+        a->attempt++;
+    }
+done:
+    curl_slist_free_all(hdrs);
+    free(auth_hdr);
+    return rc;
 }
 
 /* ---- OAuth2 ------------------------------------------------------------ */
@@ -511,10 +670,17 @@ static int oauth_fetch(http_client *c, const atsb_http_auth *a, int timeout_ms,
     int rc = ATSB_OK;
     char *form = NULL;
     json_object *doc = NULL;
-    http_resp_impl *r = NULL;
     struct curl_slist *hdrs = NULL;
     char safe_url[512];
+    char what[600];
     secret_redact_url(a->token_url, safe_url, sizeof(safe_url));
+    snprintf(what, sizeof(what), "token endpoint %s", safe_url);
+    http_attempt at = { .method = "POST", .url = a->token_url, .what = what,
+                        .basic_user = a->user, .basic_pass = a->password,
+                        .timeout_ms = timeout_ms,
+                        /* A token request is safe to repeat: a second token
+                         * is harmless. */
+                        .idempotent = 1 };
     if ((rc = http_url_allowed(a->token_url, err)))
         return rc;
     const char *extra = a->token_form ? a->token_form : "";
@@ -523,47 +689,18 @@ static int oauth_fetch(http_client *c, const atsb_http_auth *a, int timeout_ms,
     else
         form = str_printf("grant_type=client_credentials%s%s", *extra ? "&" : "", extra);
     hdrs = curl_slist_append(hdrs, "Content-Type: application/x-www-form-urlencoded");
-    hdrs = curl_slist_append(hdrs, "Accept: application/json");
+    hdrs = hdrs ? curl_slist_append(hdrs, "Accept: application/json") : NULL;
     if (!form || !hdrs) {
         rc = err_set(err, ATSB_ERR_INTERNAL, "out of memory");
         goto done;
     }
-    attempt_result ar;
-    for (int attempt = 0;; attempt++) {
-        http_response_free(r ? &r->pub : NULL);
-        r = NULL;
-        int64_t t0 = time_now_ms();
-        /* A token request is safe to repeat: a second token is harmless. */
-        r = perform(c, "POST", a->token_url, hdrs, form, strlen(form), a->user,
-                    a->password, timeout_ms, 1, &ar);
-        if (!r) {
-            rc = err_set(err, ATSB_ERR_INTERNAL, "out of memory");
-            goto done;
-        }
-        log_info(c->label, "POST %s -> %ld in %lld ms (token)", safe_url, ar.status,
-                 (long long)(time_now_ms() - t0));
-        int retry = ar.curl != CURLE_OK || ar.status == 429 || ar.status >= 500;
-        if (!retry || attempt + 1 >= c->opts.max_attempts)
-            break;
-        long wait = ar.status == 429
-                        ? http_retry_after(http_response_header(&r->pub, "Retry-After"),
-                                           NULL, time_now()) * 1000
-                        : -1;
-        if (wait < 0)
-            wait = http_backoff_ms(attempt, c->opts.backoff_base_ms, c->opts.backoff_cap_ms,
-                                   &c->rng);
-        if (sleep_ms(c, wait) < 0) {
-            rc = err_set(err, ATSB_ERR_CANCELLED, "cancelled while fetching a token");
-            goto done;
-        }
-    }
-    if (ar.curl != CURLE_OK) {
-        rc = err_set(err, ATSB_ERR_TRANSIENT, "token endpoint %s: %s", safe_url,
-                     ar.curl_msg[0] ? ar.curl_msg : curl_easy_strerror(ar.curl));
+    at.headers = hdrs;
+    at.body = form;
+    at.body_len = strlen(form);
+    if ((rc = attempt_run(c, &at, err)))
         goto done;
-    }
-    doc = json_tokener_parse(r->pub.body);
-    if (ar.status == 400 || ar.status == 401 || ar.status == 403) {
+    doc = json_tokener_parse(at.resp->body);
+    if (at.status == 400 || at.status == 401 || at.status == 403) {
         /* Quote only the RFC 6749 error code: some token endpoints echo the
          * client id back in their message, and it stays out of our logs. */
         json_object *e = NULL;
@@ -572,17 +709,14 @@ static int oauth_fetch(http_client *c, const atsb_http_auth *a, int timeout_ms,
         rc = err_set(err, ATSB_ERR_AUTH,
                      "the token endpoint %s refused the client credentials (HTTP %ld%s%s); "
                      "check client_id and client_secret",
-                     safe_url, ar.status, code ? ": " : "", code ? code : "");
-        err->http_status = (int)ar.status;
+                     safe_url, at.status, code ? ": " : "", code ? code : "");
+        if (err)
+            err->http_status = (int)at.status;
         goto done;
     }
-    if (ar.status == 429) {
-        rc = err_set(err, ATSB_ERR_RATE_LIMITED, "token endpoint %s: rate limited", safe_url);
-        goto done;
-    }
-    if (ar.status < 200 || ar.status >= 300) {
+    if (at.status < 200 || at.status >= 300) {
         rc = err_set(err, ATSB_ERR_TRANSIENT, "token endpoint %s: HTTP %ld", safe_url,
-                     ar.status);
+                     at.status);
         goto done;
     }
     json_object *tok = NULL, *type = NULL, *exp = NULL;
@@ -615,16 +749,17 @@ static int oauth_fetch(http_client *c, const atsb_http_auth *a, int timeout_ms,
         rc = err_set(err, ATSB_ERR_INTERNAL, "out of memory");
 done:
     json_object_put(doc);
-    http_response_free(r ? &r->pub : NULL);
+    http_response_free(at.resp);
     curl_slist_free_all(hdrs);
     free(form);
     return rc;
 }
 
 /* Copy the current "Authorization: Bearer ..." header for this auth, fetching
- * or refreshing the token first when it is missing or expires within 60 s. */
-static int oauth_header(http_client *c, const atsb_http_auth *a, int force, int timeout_ms,
-                        char **out, atsb_error *err)
+ * the token first when it is missing or expires within 60 s (a 401 refresh
+ * clears it, so the next call fetches). */
+static int oauth_header(http_client *c, const atsb_http_auth *a, int timeout_ms, char **out,
+                        atsb_error *err)
 {
     int rc = ATSB_OK;
     *out = NULL;
@@ -640,7 +775,7 @@ static int oauth_header(http_client *c, const atsb_http_auth *a, int force, int 
         c->token_key = key;
         key = NULL;
     }
-    if (force || !c->token || c->token_expires - 60 <= time_now())
+    if (!c->token || c->token_expires - 60 <= time_now())
         rc = oauth_fetch(c, a, timeout_ms, err);
     if (!rc && !(*out = str_printf("Authorization: %s", c->token)))
         rc = err_set(err, ATSB_ERR_INTERNAL, "out of memory");
@@ -656,9 +791,7 @@ int http_request(http_client *c, const atsb_http_request *req, atsb_http_respons
 {
     *out = NULL;
     int rc = ATSB_OK;
-    struct curl_slist *base = NULL, *hdrs = NULL;
-    char *auth_hdr = NULL;
-    http_resp_impl *r = NULL;
+    struct curl_slist *base = NULL;
     if (!req || !req->url || !req->method)
         return err_set(err, ATSB_ERR_INTERNAL, "http: request without method or URL");
     if ((rc = http_url_allowed(req->url, err)))
@@ -668,11 +801,21 @@ int http_request(http_client *c, const atsb_http_request *req, atsb_http_respons
     if ((rc = http_check_credentials(c, req, err)))
         return rc;
     char safe_url[1024];
+    char what[1100];
     secret_redact_url(req->url, safe_url, sizeof(safe_url));
-    int timeout = req->timeout_ms > 0 ? req->timeout_ms : c->opts.timeout_ms;
+    snprintf(what, sizeof(what), "%s %s", req->method, safe_url);
     const atsb_http_auth *auth = req->auth;
-    int oauth = auth && auth->kind == ATSB_AUTH_OAUTH2;
-    int oauth_retried = 0;
+    int basic = auth && auth->kind == ATSB_AUTH_BASIC;
+    http_attempt at = {
+        .method = req->method, .url = req->url, .what = what,
+        .body = req->body, .body_len = req->body_len,
+        .basic_user = basic ? (auth->user ? auth->user : "") : NULL,
+        .basic_pass = basic ? auth->password : NULL,
+        .oauth = auth && auth->kind == ATSB_AUTH_OAUTH2 ? auth : NULL,
+        .timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : c->opts.timeout_ms,
+        .idempotent = req->idempotent,
+        .pass_500 = ATSB_HAS_FIELD(atsb_http_request, req, pass_500) && req->pass_500,
+    };
 
     /* No header of our own choosing: libcurl would send a body as
      * "Content-Type: application/x-www-form-urlencoded" and add "Expect:
@@ -702,128 +845,13 @@ int http_request(http_client *c, const atsb_http_request *req, atsb_http_respons
         }
         base = n;
     }
-
-    for (int attempt = 0;; attempt++) {
-        if (c->cancelled && c->cancelled(c->cancel_payload)) {
-            rc = err_set(err, ATSB_ERR_CANCELLED, "cancelled");
-            goto done;
-        }
-        curl_slist_free_all(hdrs);
-        hdrs = NULL;
-        for (struct curl_slist *p = base; p; p = p->next)
-            if (!(hdrs = curl_slist_append(hdrs, p->data))) {
-                rc = err_set(err, ATSB_ERR_INTERNAL, "out of memory");
-                goto done;
-            }
-        if (oauth) {
-            free(auth_hdr);
-            if ((rc = oauth_header(c, auth, 0, timeout, &auth_hdr, err)))
-                goto done;
-            struct curl_slist *n = curl_slist_append(hdrs, auth_hdr);
-            if (!n) {
-                rc = err_set(err, ATSB_ERR_INTERNAL, "out of memory");
-                goto done;
-            }
-            hdrs = n;
-        }
-        http_response_free(r ? &r->pub : NULL);
-        attempt_result ar;
-        int64_t t0 = time_now_ms();
-        int basic = auth && auth->kind == ATSB_AUTH_BASIC;
-        r = perform(c, req->method, req->url, hdrs, req->body, req->body_len,
-                    basic ? (auth->user ? auth->user : "") : NULL,
-                    basic ? auth->password : NULL, timeout, req->idempotent, &ar);
-        if (!r) {
-            rc = err_set(err, ATSB_ERR_INTERNAL, "out of memory");
-            goto done;
-        }
-        long ms = (long)(time_now_ms() - t0);
-        if (ar.curl != CURLE_OK)
-            log_info(c->label, "%s %s -> %s in %ld ms", req->method, safe_url,
-                     r->oversize ? "response too large" : curl_easy_strerror(ar.curl), ms);
-        else
-            log_info(c->label, "%s %s -> %ld in %ld ms", req->method, safe_url, ar.status, ms);
-
-        int last = attempt + 1 >= c->opts.max_attempts;
-        if (r->oversize) {
-            rc = err_set(err, ATSB_ERR_PERMANENT,
-                         "%s %s: response larger than http.max_response_bytes (%ld)",
-                         req->method, safe_url, c->opts.max_response);
-            goto done;
-        }
-        if (ar.curl == CURLE_ABORTED_BY_CALLBACK) {
-            rc = err_set(err, ATSB_ERR_CANCELLED, "%s %s: stopped", req->method, safe_url);
-            goto done;
-        }
-        if (ar.curl != CURLE_OK) {
-            /* A refused connection never reached the ATS: safe to repeat even
-             * for a create.  Anything later may have been acted upon. */
-            int never_sent = ar.curl == CURLE_COULDNT_CONNECT ||
-                             ar.curl == CURLE_COULDNT_RESOLVE_HOST;
-            if (last || (!req->idempotent && !never_sent)) {
-                rc = err_set(err, ATSB_ERR_TRANSIENT, "%s %s: %s%s", req->method, safe_url,
-                             ar.curl_msg[0] ? ar.curl_msg : curl_easy_strerror(ar.curl),
-                             req->idempotent ? " (after retries)" : "");
-                goto done;
-            }
-        } else if (ar.status == 401 && oauth && !oauth_retried) {
-            /* The token may have been revoked or expired early: fetch a new
-             * one once, then let the connector judge a second 401. */
-            oauth_retried = 1;
-            free(auth_hdr);
-            auth_hdr = NULL;
-            pthread_mutex_lock(&c->lock);
-            free(c->token);
-            c->token = NULL;
-            pthread_mutex_unlock(&c->lock);
-            attempt--;
-            continue;
-        } else if (ar.status == 429) {
-            long wait = http_retry_after(http_response_header(&r->pub, "Retry-After"),
-                                         http_response_header(&r->pub, "X-RateLimit-Reset"),
-                                         time_now());
-            if (last || wait > c->opts.max_rate_wait_s) {
-                rc = err_set(err, ATSB_ERR_RATE_LIMITED,
-                             "%s %s: rate limited by the ATS (HTTP 429, retry after %ld s)",
-                             req->method, safe_url, wait < 0 ? 0 : wait);
-                err->retry_after_s = wait < 0 ? 0 : (int)wait;
-                err->http_status = 429;
-                goto done;
-            }
-            log_warn(c->label, "rate limited; waiting %ld s as the ATS asked", wait < 0 ? 1 : wait);
-            if (sleep_ms(c, wait < 0 ? 1000 : wait * 1000) < 0) {
-                rc = err_set(err, ATSB_ERR_CANCELLED, "cancelled");
-                goto done;
-            }
-            continue;
-        } else if (ar.status >= 500 &&
-                   !(ar.status == 500 && ATSB_HAS_FIELD(atsb_http_request, req, pass_500) &&
-                     req->pass_500)) {
-            if (last || !req->idempotent) {
-                rc = err_set(err, ATSB_ERR_TRANSIENT, "%s %s: HTTP %ld from the ATS%s",
-                             req->method, safe_url, ar.status,
-                             req->idempotent ? " (after retries)" : "");
-                err->http_status = (int)ar.status;
-                goto done;
-            }
-        } else {
-            *out = &r->pub;
-            r = NULL;
-            goto done;
-        }
-        long wait = http_backoff_ms(attempt, c->opts.backoff_base_ms, c->opts.backoff_cap_ms,
-                                    &c->rng);
-        log_debug(c->label, "retrying in %ld ms (attempt %d of %d)", wait, attempt + 2,
-                  c->opts.max_attempts);
-        if (sleep_ms(c, wait) < 0) {
-            rc = err_set(err, ATSB_ERR_CANCELLED, "cancelled");
-            goto done;
-        }
-    }
+    at.headers = base;
+    if ((rc = attempt_run(c, &at, err)))
+        goto done;
+    *out = at.resp;
+    at.resp = NULL;
 done:
-    http_response_free(r ? &r->pub : NULL);
+    http_response_free(at.resp);
     curl_slist_free_all(base);
-    curl_slist_free_all(hdrs);
-    free(auth_hdr);
     return rc;
 }

@@ -86,7 +86,37 @@ static void on_sink_malformed(void *payload, const char *remote_id, const char *
     on_malformed(c, remote_id, reason);
 }
 
-/* One job through the rules.  Runs inside the page's transaction. */
+sync_job_action sync_jobs_decide(const sync_job_stored *cur, int closed, int where)
+{
+    if (closed) {
+        /* Closed stops sourcing, activated or not: archive. */
+        if (!cur->exists)
+            return SYNC_JOB_SKIP_CLOSED;
+        return cur->archived ? SYNC_JOB_UNCHANGED : SYNC_JOB_ARCHIVE_CLOSED;
+    }
+    if (where != LOCATION_US) {
+        if (!cur->exists)
+            return SYNC_JOB_SKIP_LOCATION;
+        if (!cur->archived && !cur->frozen)
+            return SYNC_JOB_ARCHIVE_NOT_US;
+        /* Frozen: the location edit is not applied either. */
+        if (!cur->archived && cur->changed)
+            return SYNC_JOB_FROZEN_SKIP;
+        return SYNC_JOB_SEEN;
+    }
+    if (!cur->exists)
+        return SYNC_JOB_CREATE;
+    if (cur->archived)
+        /* Reopened in the ATS (or reconnected): back as disabled, so a
+         * person decides whether sourcing resumes. */
+        return SYNC_JOB_REOPEN;
+    if (!cur->changed)
+        return SYNC_JOB_UNCHANGED;
+    return cur->frozen ? SYNC_JOB_FROZEN_SKIP : SYNC_JOB_UPDATE;
+}
+
+/* One job through the rules (sync_jobs_decide) into the store.  Runs inside
+ * the page's transaction. */
 static int apply_job(page_ctx *c, const atsb_job *j, atsb_error *err)
 {
     if (!abi_struct_ok(j, ABI_MIN_JOB) || str_empty(j->remote_id) ||
@@ -118,84 +148,75 @@ static int apply_job(page_ctx *c, const atsb_job *j, atsb_error *err)
     int rc = store_job_writer_lookup(c->w, j->remote_id, &cur, err);
     if (rc != ATSB_OK && rc != ATSB_ERR_NOT_FOUND)
         return rc;
-    int exists = rc == ATSB_OK;
+    sync_job_stored sj = { .exists = rc == ATSB_OK };
     rc = ATSB_OK;
-    int archived = exists && str_eq(cur.state, "archived");
-    int changed = exists && !str_eq(cur.content_hash, hash);
+    if (sj.exists) {
+        sj.archived = str_eq(cur.state, "archived");
+        sj.frozen = cur.frozen != 0;
+        sj.changed = !str_eq(cur.content_hash, hash);
+    }
+    int closed = j->status == ATSB_JOB_CLOSED;
+    if (!closed && where == LOCATION_NON_US)
+        c->counts.non_us++;
+    else if (!closed && where != LOCATION_US)
+        c->counts.unknown_location++;
 
-    if (j->status == ATSB_JOB_CLOSED) {
-        /* Closed stops sourcing, activated or not: archive. */
-        if (exists && !archived) {
-            rc = store_job_writer_archive(c->w, cur.id, REASON_CLOSED, hash, err);
-            if (!rc)
-                rc = store_audit(c->st, c->org->id, "job.archived", j->remote_id,
-                                 REASON_CLOSED, err);
-            c->counts.archived++;
-        } else if (exists) {
-            rc = store_job_writer_seen(c->w, cur.id, hash, err);
-            c->counts.unchanged++;
-        } else {
-            c->counts.closed_skipped++;
-        }
-        goto done;
-    }
-    if (where != LOCATION_US) {
-        if (where == LOCATION_NON_US)
-            c->counts.non_us++;
-        else
-            c->counts.unknown_location++;
-        if (exists && !archived && !cur.frozen) {
-            /* The audit line says what decided (the ATS's country field or
-             * the text rule) and why, so an admin need not re-derive it. */
-            char detail[512];
-            snprintf(detail, sizeof(detail), "%s (%s: %s)", REASON_NOT_US,
-                     location_basis_name(lr.basis), lr.why);
-            rc = store_job_writer_archive(c->w, cur.id, REASON_NOT_US, hash, err);
-            if (!rc)
-                rc = store_audit(c->st, c->org->id, "job.archived", j->remote_id, detail, err);
-            c->counts.archived++;
-        } else if (exists) {
-            /* Frozen: the location edit is not applied either. */
-            if (changed && cur.frozen && !archived) {
-                c->counts.frozen_skipped++;
-                rc = store_audit(c->st, c->org->id, "job.edit_skipped", j->remote_id,
-                                 "job is active (frozen); ATS edit not applied", err);
-            }
-            if (!rc)
-                rc = store_job_writer_seen(c->w, cur.id, hash, err);
-        }
-        goto done;
-    }
-    if (!exists) {
+    switch (sync_jobs_decide(&sj, closed, where)) {
+    case SYNC_JOB_SKIP_CLOSED:
+        c->counts.closed_skipped++;
+        break;
+    case SYNC_JOB_SKIP_LOCATION:
+        break;
+    case SYNC_JOB_CREATE:
         rc = store_job_writer_insert(c->w, &f, err); /* arrives disabled */
         c->counts.created++;
-    } else if (archived) {
-        /* Reopened in the ATS (or reconnected): back as disabled, so a person
-         * decides whether sourcing resumes. */
+        break;
+    case SYNC_JOB_UPDATE:
+        rc = store_job_writer_update(c->w, cur.id, &f, NULL, err);
+        c->counts.updated++;
+        break;
+    case SYNC_JOB_REOPEN:
         rc = store_job_writer_update(c->w, cur.id, &f, "disabled", err);
         if (!rc)
             rc = store_audit(c->st, c->org->id, "job.reopened", j->remote_id,
                              cur.archived_reason, err);
         c->counts.updated++;
-    } else if (cur.frozen) {
-        if (changed) {
-            c->counts.frozen_skipped++;
-            rc = store_audit(c->st, c->org->id, "job.edit_skipped", j->remote_id,
-                             "job is active (frozen); ATS edit not applied", err);
-        } else {
-            c->counts.unchanged++;
-        }
+        break;
+    case SYNC_JOB_ARCHIVE_CLOSED:
+        rc = store_job_writer_archive(c->w, cur.id, REASON_CLOSED, hash, err);
+        if (!rc)
+            rc = store_audit(c->st, c->org->id, "job.archived", j->remote_id, REASON_CLOSED,
+                             err);
+        c->counts.archived++;
+        break;
+    case SYNC_JOB_ARCHIVE_NOT_US: {
+        /* The audit line says what decided (the ATS's country field or the
+         * text rule) and why, so an admin need not re-derive it. */
+        char detail[512];
+        snprintf(detail, sizeof(detail), "%s (%s: %s)", REASON_NOT_US,
+                 location_basis_name(lr.basis), lr.why);
+        rc = store_job_writer_archive(c->w, cur.id, REASON_NOT_US, hash, err);
+        if (!rc)
+            rc = store_audit(c->st, c->org->id, "job.archived", j->remote_id, detail, err);
+        c->counts.archived++;
+        break;
+    }
+    case SYNC_JOB_FROZEN_SKIP:
+        c->counts.frozen_skipped++;
+        rc = store_audit(c->st, c->org->id, "job.edit_skipped", j->remote_id,
+                         "job is active (frozen); ATS edit not applied", err);
         if (!rc)
             rc = store_job_writer_seen(c->w, cur.id, hash, err);
-    } else if (changed) {
-        rc = store_job_writer_update(c->w, cur.id, &f, NULL, err);
-        c->counts.updated++;
-    } else {
+        break;
+    case SYNC_JOB_UNCHANGED:
         rc = store_job_writer_seen(c->w, cur.id, hash, err);
         c->counts.unchanged++;
+        break;
+    case SYNC_JOB_SEEN:
+        rc = store_job_writer_seen(c->w, cur.id, hash, err);
+        break;
     }
-done:
-    if (exists)
+    if (sj.exists)
         store_job_free(&cur);
     return rc;
 }
@@ -243,6 +264,13 @@ static int on_page(void *payload, const atsb_job *const *jobs, size_t count)
     return ATSB_OK;
 }
 
+int sync_jobs_want_full(int force, int64_t watermark, int incremental, int64_t last_full_at,
+                        int64_t full_pass_interval_s, int64_t now)
+{
+    return force || watermark == 0 || !incremental ||
+           now - last_full_at >= full_pass_interval_s;
+}
+
 int sync_jobs_org(store *st, const plugin_registry *reg, const config *cfg,
                   const store_org *org, const sync_jobs_opts *opts, sync_jobs_result *res,
                   atsb_error *err)
@@ -277,9 +305,9 @@ int sync_jobs_org(store *st, const plugin_registry *reg, const config *cfg,
 
     int64_t started = time_now();
     int64_t t0 = time_now_ms();
-    int full = (opts && opts->force_full) || sc.sync_watermark == 0 ||
-               !(p->desc.capabilities & ATSB_CAP_INCREMENTAL) ||
-               started - sc.last_full_sync_at >= cfg->full_pass_interval_s;
+    int full = sync_jobs_want_full(opts && opts->force_full, sc.sync_watermark,
+                                   (p->desc.capabilities & ATSB_CAP_INCREMENTAL) != 0,
+                                   sc.last_full_sync_at, cfg->full_pass_interval_s, started);
     res->full = full;
     if ((rc = store_run_start(st, org->id, "jobs", full, &res->run_id, err)))
         goto done;

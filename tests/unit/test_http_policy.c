@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "net/http.h"
+#include "net/http_attempt.h"
 #include "base/util.h"
 
 static void test_http__retry_after_seconds_date_and_reset(void **state)
@@ -240,6 +241,124 @@ static void test_http__body_is_binary_and_no_default_content_type(void **state)
     assert_memory_equal(end + 4, body, sizeof(body));
 }
 
+/* The one retry policy, as a table: what each outcome of a try leads to,
+ * for a read (idempotent) and a create, on a middle and on the last try. */
+typedef struct classify_case {
+    const char *name;
+    int idempotent, pass_500, oauth, token_refreshed, attempt; /* of max_attempts 3 */
+    CURLcode curl;
+    int oversize;
+    long status, retry_after_s;
+    http_verdict want;
+    int want_code;      /* for HTTP_FAIL */
+    long want_wait_ms;  /* for HTTP_RETRY_WAIT */
+    const char *want_msg;
+} classify_case;
+
+static const classify_case classify_cases[] = {
+    { "200 is done", 1, 0, 0, 0, 0, CURLE_OK, 0, 200, -1, HTTP_DONE, 0, 0, NULL },
+    { "404 is the connector's to judge", 0, 0, 0, 0, 0, CURLE_OK, 0, 404, -1, HTTP_DONE, 0, 0,
+      NULL },
+    { "401 without OAuth is the connector's", 1, 0, 0, 0, 0, CURLE_OK, 0, 401, -1, HTTP_DONE,
+      0, 0, NULL },
+    { "401 with OAuth refreshes the token", 0, 0, 1, 0, 2, CURLE_OK, 0, 401, -1,
+      HTTP_RETRY_NEW_TOKEN, 0, 0, NULL },
+    { "a second 401 with OAuth is the connector's", 1, 0, 1, 1, 0, CURLE_OK, 0, 401, -1,
+      HTTP_DONE, 0, 0, NULL },
+    { "429 waits Retry-After, even a create", 0, 0, 0, 0, 0, CURLE_OK, 0, 429, 7,
+      HTTP_RETRY_WAIT, 0, 7000, NULL },
+    { "429 without a header waits 1 s", 1, 0, 0, 0, 0, CURLE_OK, 0, 429, -1, HTTP_RETRY_WAIT,
+      0, 1000, NULL },
+    { "429 longer than max_rate_wait_s fails", 1, 0, 0, 0, 0, CURLE_OK, 0, 429, 121, HTTP_FAIL,
+      ATSB_ERR_RATE_LIMITED, 0, "rate limited by the ATS (HTTP 429, retry after 121 s)" },
+    { "429 on the last try fails", 1, 0, 0, 0, 2, CURLE_OK, 0, 429, 5, HTTP_FAIL,
+      ATSB_ERR_RATE_LIMITED, 0, "retry after 5 s" },
+    { "503 on a read backs off", 1, 0, 0, 0, 1, CURLE_OK, 0, 503, -1, HTTP_RETRY_BACKOFF, 0, 0,
+      NULL },
+    { "503 on the last try fails", 1, 0, 0, 0, 2, CURLE_OK, 0, 503, -1, HTTP_FAIL,
+      ATSB_ERR_TRANSIENT, 0, "HTTP 503 from the ATS (after retries)" },
+    { "503 on a create is never repeated", 0, 0, 0, 0, 0, CURLE_OK, 0, 503, -1, HTTP_FAIL,
+      ATSB_ERR_TRANSIENT, 0, "HTTP 503 from the ATS" },
+    { "500 with pass_500 is the connector's", 0, 1, 0, 0, 0, CURLE_OK, 0, 500, -1, HTTP_DONE, 0,
+      0, NULL },
+    { "502 with pass_500 still backs off", 1, 1, 0, 0, 0, CURLE_OK, 0, 502, -1,
+      HTTP_RETRY_BACKOFF, 0, 0, NULL },
+    { "a timeout on a read backs off", 1, 0, 0, 0, 0, CURLE_OPERATION_TIMEDOUT, 0, 0, -1,
+      HTTP_RETRY_BACKOFF, 0, 0, NULL },
+    { "a timeout on a create may have reached the ATS", 0, 0, 0, 0, 0,
+      CURLE_OPERATION_TIMEDOUT, 0, 0, -1, HTTP_FAIL, ATSB_ERR_TRANSIENT, 0, NULL },
+    { "a lost reply on a create is never repeated", 0, 0, 0, 0, 0, CURLE_GOT_NOTHING, 0, 0, -1,
+      HTTP_FAIL, ATSB_ERR_TRANSIENT, 0, NULL },
+    { "a refused connection is repeated for a create", 0, 0, 0, 0, 0, CURLE_COULDNT_CONNECT, 0,
+      0, -1, HTTP_RETRY_BACKOFF, 0, 0, NULL },
+    { "an unresolved host is repeated for a create", 0, 0, 0, 0, 1, CURLE_COULDNT_RESOLVE_HOST,
+      0, 0, -1, HTTP_RETRY_BACKOFF, 0, 0, NULL },
+    { "a refused connection on the last try fails", 1, 0, 0, 0, 2, CURLE_COULDNT_CONNECT, 0, 0,
+      -1, HTTP_FAIL, ATSB_ERR_TRANSIENT, 0, "(after retries)" },
+    { "an oversize reply is permanent", 1, 0, 0, 0, 0, CURLE_WRITE_ERROR, 1, 200, -1, HTTP_FAIL,
+      ATSB_ERR_PERMANENT, 0, "larger than http.max_response_bytes (1048576)" },
+    { "a stop request cancels", 1, 0, 0, 0, 0, CURLE_ABORTED_BY_CALLBACK, 0, 0, -1, HTTP_FAIL,
+      ATSB_ERR_CANCELLED, 0, "stopped" },
+};
+
+static void test_http__classify_attempt_table(void **state)
+{
+    (void)state;
+    http_opts o = { .timeout_ms = 1000, .max_attempts = 3, .backoff_base_ms = 10,
+                    .backoff_cap_ms = 100, .max_response = 1 << 20, .max_rate_wait_s = 120 };
+    atsb_http_auth oauth = { .struct_size = sizeof(oauth), .kind = ATSB_AUTH_OAUTH2 };
+    int failed = 0;
+    for (size_t i = 0; i < ARRAY_LEN(classify_cases); i++) {
+        const classify_case *k = &classify_cases[i];
+        http_attempt a = { .method = "POST", .url = "https://ats.example/x",
+                           .what = "POST https://ats.example/x", .idempotent = k->idempotent,
+                           .pass_500 = k->pass_500, .oauth = k->oauth ? &oauth : NULL,
+                           .token_refreshed = k->token_refreshed, .attempt = k->attempt,
+                           .curl = k->curl, .oversize = k->oversize, .status = k->status,
+                           .retry_after_s = k->retry_after_s };
+        atsb_error err = ATSB_ERROR_INIT;
+        long wait = -1;
+        http_verdict v = classify_attempt(&a, &o, &wait, &err);
+        int ok = v == k->want && (v != HTTP_FAIL || err.code == k->want_code) &&
+                 (v != HTTP_RETRY_WAIT || wait == k->want_wait_ms) &&
+                 (!k->want_msg || strstr(err.message, k->want_msg));
+        if (!ok) {
+            print_error("%s: expected verdict %d code %d wait %ld msg \"%s\"; got verdict %d "
+                        "code %d wait %ld msg \"%s\"\n", k->name, k->want, k->want_code,
+                        k->want_wait_ms, k->want_msg ? k->want_msg : "", v, err.code, wait,
+                        err.message);
+            failed++;
+        }
+        if (v == HTTP_FAIL && k->status == 429 && (err.http_status != 429 ||
+                                                   err.retry_after_s != (int)k->retry_after_s)) {
+            print_error("%s: expected http_status 429 and retry_after_s %ld; got %d and %d\n",
+                        k->name, k->retry_after_s, err.http_status, err.retry_after_s);
+            failed++;
+        }
+    }
+    assert_int_equal(failed, 0);
+}
+
+/* The token endpoint is classified like any request: its 429 wait is
+ * capped by max_rate_wait_s (it used to sleep whatever it was told), and
+ * a 401 from it is the caller's to judge, never a token refresh. */
+static void test_http__token_endpoint_429_wait_is_capped(void **state)
+{
+    (void)state;
+    http_opts o = { .timeout_ms = 1000, .max_attempts = 5, .max_response = 1 << 20,
+                    .max_rate_wait_s = 120 };
+    http_attempt a = { .method = "POST", .what = "token endpoint https://auth.example/token",
+                       .idempotent = 1, .status = 429, .retry_after_s = 3600 };
+    atsb_error err = ATSB_ERROR_INIT;
+    long wait = 0;
+    assert_int_equal(classify_attempt(&a, &o, &wait, &err), HTTP_FAIL);
+    assert_int_equal(err.code, ATSB_ERR_RATE_LIMITED);
+    assert_int_equal(err.retry_after_s, 3600);
+    assert_non_null(strstr(err.message, "token endpoint https://auth.example/token"));
+    a.status = 401;
+    assert_int_equal(classify_attempt(&a, &o, &wait, &err), HTTP_DONE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -250,6 +369,8 @@ int main(void)
         cmocka_unit_test(test_http__credentials_only_to_configured_origins),
         cmocka_unit_test(test_http__credentials_pinned_to_first_origin_without_url_settings),
         cmocka_unit_test(test_http__body_is_binary_and_no_default_content_type),
+        cmocka_unit_test(test_http__classify_attempt_table),
+        cmocka_unit_test(test_http__token_endpoint_429_wait_is_capped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
