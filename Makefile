@@ -5,6 +5,8 @@
 #   make bench        benchmarks (not part of make test)
 #   make deps         install the Debian build/test packages (no-op when present)
 #   make install      PREFIX=/usr/local DESTDIR= SYSCONFDIR=PREFIX/etc LOCALSTATEDIR=/var/lib
+#                     LIBDIR=PREFIX/lib PLUGINDIR=LIBDIR/atsbridge/plugins
+#   make progs        only what make install ships (no test packages needed)
 #   make SANITIZE=1 test   the suite under ASan + UBSan
 #   make CC=clang     any C11 compiler; warnings are errors
 
@@ -21,6 +23,11 @@ SYSCONFDIR ?= $(if $(filter /usr /usr/,$(PREFIX)),/etc,$(PREFIX)/etc)
 # Only compiled in and written into the installed config (the database's
 # default place); make install creates nothing there.
 LOCALSTATEDIR ?= /var/lib
+# Where atsbridge-sdk.pc goes, and the connectors' directory (compiled in as
+# the default plugins.dir).  Debian's package sets LIBDIR to the multiarch
+# directory and PLUGINDIR to LIBDIR/atsbridge/connectors (debian/rules).
+LIBDIR    ?= $(PREFIX)/lib
+PLUGINDIR ?= $(LIBDIR)/atsbridge/plugins
 BUILD      ?= build
 # V=1 shows full compiler command lines.
 ifeq ($(V),1)
@@ -67,7 +74,7 @@ CSTD    := -std=c11
 OPT     ?= -O2 -g -gdwarf-4
 DEFS    := -D_GNU_SOURCE -DATSB_VERSION='"$(VERSION)"' \
            -DSYSCONFDIR='"$(SYSCONFDIR)"' -DLOCALSTATEDIR='"$(LOCALSTATEDIR)"' \
-           -DPLUGINDIR='"$(PREFIX)/lib/atsbridge/plugins"'
+           -DPLUGINDIR='"$(PLUGINDIR)"'
 ifeq ($(SANITIZE),1)
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
@@ -76,13 +83,14 @@ ifeq ($(SANITIZE),fuzz)
 SAN     := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
            -fno-sanitize-recover=all
 endif
-CFLAGS_ALL  := $(CSTD) $(OPT) $(WARN) $(SAN) $(DEFS) -Isdk/include -fvisibility=hidden $(CFLAGS)
+# CPPFLAGS from the environment (e.g. dpkg-buildflags' -D_FORTIFY_SOURCE=2) too.
+CFLAGS_ALL  := $(CSTD) $(OPT) $(WARN) $(SAN) $(DEFS) -Isdk/include -fvisibility=hidden $(CPPFLAGS) $(CFLAGS)
 LDFLAGS_ALL := $(SAN) $(LDFLAGS)
 HOST_LIBS   := $(PKG_LIBS) -ldl -lpthread
 
 # Connectors see only the SDK header (and json-c, which they may use).
 PLUGIN_CFLAGS  := $(CSTD) $(OPT) $(WARN) $(SAN) -D_GNU_SOURCE -Isdk/include $(JSONC_CFLAGS) \
-                  -fPIC -fvisibility=hidden $(CFLAGS)
+                  -fPIC -fvisibility=hidden $(CPPFLAGS) $(CFLAGS)
 PLUGIN_LDFLAGS := $(SAN) -shared -Wl,--version-script=sdk/connector.map $(LDFLAGS)
 
 # core/ is grouped by subsystem: base/ cli/ store/ net/ plugin/ sync/ cands/ daemon/.
@@ -117,9 +125,17 @@ FUZZ_TARGETS := $(FUZZ_PLAIN) $(PLUGIN_NAMES)
 FUZZ_BUILD   ?= build/fuzz
 FUZZ_SECONDS ?= 30
 
-.PHONY: all deps need-deps test check-run demo demo-run bench fuzz fuzz-bins install clean FORCE
+.PHONY: all progs deps need-deps need-build-deps test check-run demo demo-run bench fuzz fuzz-bins install clean FORCE
 
 all: need-deps $(BUILD)/atsbridge $(PLUGIN_SOS) tests-build
+
+# What make install ships, built with the build packages alone (Debian's
+# package builds this: its Build-Depends are the packages checked here).
+progs: need-build-deps $(BUILD)/atsbridge $(PLUGIN_SOS)
+
+need-build-deps:
+	@$(PKG_CONFIG) --exists $(PKGS) $(GEN_PKGS) libxml-2.0 || { \
+	  echo "atsbridge: missing build packages; run 'make deps'" >&2; exit 1; }
 
 need-deps:
 	@$(PKG_CONFIG) --exists $(PKGS) $(TEST_PKGS) $(GEN_PKGS) || { \
@@ -204,7 +220,7 @@ $(BUILD)/gen/cities_data.c: $(BUILD)/gen/gen_cities
 $(BUILD)/obj/gen/cities_data.o: $(BUILD)/gen/cities_data.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
-	$(Q)$(CC) $(CFLAGS_ALL) -O0 -c $< -o $@
+	$(Q)$(CC) $(CFLAGS_ALL) -O0 -U_FORTIFY_SOURCE -c $< -o $@
 
 # One connector per plugins/<name>/ directory.
 .SECONDEXPANSION:
@@ -311,21 +327,22 @@ $(BUILD)/atsbridge-sandbox: $(SANDBOX_OBJS)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TEST_LIBS) $(JSONC_LIBS) -lpthread
 
-install: all
+install: progs
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/atsbridge \
-	  $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/lib/atsbridge/plugins \
+	  $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PLUGINDIR) \
 	  $(DESTDIR)$(PREFIX)/share/atsbridge $(DESTDIR)$(SYSCONFDIR)/atsbridge
 	install -m 0755 $(BUILD)/atsbridge $(DESTDIR)$(PREFIX)/bin/atsbridge
 	install -m 0644 $(SDK_HEADERS) $(DESTDIR)$(PREFIX)/include/atsbridge/
 	install -m 0644 sdk/connector.map $(DESTDIR)$(PREFIX)/share/atsbridge/connector.map
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	    -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@PLUGINDIR@|$(PLUGINDIR)|g' \
 	    -e 's|@ABI_MAJOR@|$(ABI_MAJOR)|g' -e 's|@ABI_MINOR@|$(ABI_MINOR)|g' \
-	    sdk/atsbridge-sdk.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/atsbridge-sdk.pc
-	for so in $(PLUGIN_SOS); do install -m 0755 $$so $(DESTDIR)$(PREFIX)/lib/atsbridge/plugins/; done
+	    sdk/atsbridge-sdk.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/atsbridge-sdk.pc
+	for so in $(PLUGIN_SOS); do install -m 0755 $$so $(DESTDIR)$(PLUGINDIR)/; done
 	@# Never overwrite an admin's config.
 	test -e $(DESTDIR)$(SYSCONFDIR)/atsbridge/atsbridge.conf || \
 	  sed -e 's|^\(\s*path = \).*|\1"$(LOCALSTATEDIR)/atsbridge/atsbridge.db";|' \
-	      -e 's|^\(\s*dir = \).*|\1"$(PREFIX)/lib/atsbridge/plugins";|' \
+	      -e 's|^\(\s*dir = \).*|\1"$(PLUGINDIR)";|' \
 	      conf/atsbridge.conf > $(DESTDIR)$(SYSCONFDIR)/atsbridge/atsbridge.conf
 
 clean:
