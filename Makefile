@@ -7,6 +7,7 @@
 #   make install      PREFIX=/usr/local DESTDIR= SYSCONFDIR=PREFIX/etc LOCALSTATEDIR=/var/lib
 #                     LIBDIR=PREFIX/lib PLUGINDIR=LIBDIR/atsbridge/plugins
 #   make progs        only what make install ships (no test packages needed)
+#   make man          the man pages (scdoc sources in man/) -> build/man/
 #   make SANITIZE=1 test   the suite under ASan + UBSan
 #   make CC=clang     any C11 compiler; warnings are errors
 
@@ -59,7 +60,7 @@ DEB_PKGS := build-essential pkg-config clang valgrind jq curl \
             libcurl4-openssl-dev libjson-c-dev libconfig-dev libsqlite3-dev \
             libmicrohttpd-dev libcmocka-dev libcairo2-dev libpango1.0-dev \
             libqpdf-dev poppler-utils libxml2-dev $(FONT_PKGS) \
-            libgeonames-dev libgeonames-common
+            libgeonames-dev libgeonames-common scdoc
 
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
@@ -125,16 +126,16 @@ FUZZ_TARGETS := $(FUZZ_PLAIN) $(PLUGIN_NAMES)
 FUZZ_BUILD   ?= build/fuzz
 FUZZ_SECONDS ?= 30
 
-.PHONY: all progs deps need-deps need-build-deps test check-run demo demo-run bench fuzz fuzz-bins install clean FORCE
+.PHONY: all progs man deps need-deps need-build-deps test check-run demo demo-run bench fuzz fuzz-bins install clean FORCE
 
-all: need-deps $(BUILD)/atsbridge $(PLUGIN_SOS) tests-build
+all: need-deps $(BUILD)/atsbridge $(PLUGIN_SOS) man tests-build
 
 # What make install ships, built with the build packages alone (Debian's
 # package builds this: its Build-Depends are the packages checked here).
-progs: need-build-deps $(BUILD)/atsbridge $(PLUGIN_SOS)
+progs: need-build-deps $(BUILD)/atsbridge $(PLUGIN_SOS) man
 
 need-build-deps:
-	@$(PKG_CONFIG) --exists $(PKGS) $(GEN_PKGS) libxml-2.0 || { \
+	@$(PKG_CONFIG) --exists $(PKGS) $(GEN_PKGS) libxml-2.0 && command -v scdoc >/dev/null || { \
 	  echo "atsbridge: missing build packages; run 'make deps'" >&2; exit 1; }
 
 need-deps:
@@ -158,6 +159,7 @@ define ensure_deps
 	@$(PKG_CONFIG) --exists $(PKGS) $(TEST_PKGS) $(GEN_PKGS) 2>/dev/null && \
 	  command -v jq >/dev/null && command -v curl >/dev/null && \
 	  command -v valgrind >/dev/null && command -v pdftotext >/dev/null && \
+	  command -v scdoc >/dev/null && \
 	  (for f in $(FONT_PROBES); do fc-list -q "$$f" 2>/dev/null || exit 1; done) || \
 	  $(MAKE) --no-print-directory deps
 endef
@@ -221,6 +223,29 @@ $(BUILD)/obj/gen/cities_data.o: $(BUILD)/gen/cities_data.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(CFLAGS_ALL) -O0 -U_FORTIFY_SOURCE -c $< -o $@
+
+# ---- man pages ----
+# scdoc sources in man/, with the install paths filled in.  The settings of
+# atsbridge.conf(5) are generated from conf/atsbridge.conf, so the page and
+# the shipped file never disagree (tests/integration/test_man.sh checks both
+# against the code).
+MAN_PAGES := $(BUILD)/man/atsbridge.1 $(BUILD)/man/atsbridge.conf.5 $(BUILD)/man/atsbridge-connector.7
+MAN_SUBST := -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@LOCALSTATEDIR@|$(LOCALSTATEDIR)|g' \
+             -e 's|@PLUGINDIR@|$(PLUGINDIR)|g'
+man: $(MAN_PAGES)
+
+$(BUILD)/man/%: man/%.scd $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(call say,SCDOC,$@)
+	$(Q)sed $(MAN_SUBST) $< | scdoc > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/man/atsbridge.conf.5: man/atsbridge.conf.5.scd.in man/conf2scd.awk conf/atsbridge.conf $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(call say,SCDOC,$@)
+	$(Q)awk -v plugindir='$(PLUGINDIR)' -v localstatedir='$(LOCALSTATEDIR)' \
+	  -f man/conf2scd.awk conf/atsbridge.conf > $@.settings
+	$(Q)sed $(MAN_SUBST) -e '/^@SETTINGS@$$/{r $@.settings' -e 'd;}' $< | scdoc > $@.tmp && \
+	  mv $@.tmp $@ && rm -f $@.settings
 
 # One connector per plugins/<name>/ directory.
 .SECONDEXPANSION:
@@ -330,8 +355,13 @@ $(BUILD)/atsbridge-sandbox: $(SANDBOX_OBJS)
 install: progs
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/atsbridge \
 	  $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PLUGINDIR) \
+	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+	  $(DESTDIR)$(PREFIX)/share/man/man7 \
 	  $(DESTDIR)$(PREFIX)/share/atsbridge $(DESTDIR)$(SYSCONFDIR)/atsbridge
 	install -m 0755 $(BUILD)/atsbridge $(DESTDIR)$(PREFIX)/bin/atsbridge
+	install -m 0644 $(BUILD)/man/atsbridge.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 $(BUILD)/man/atsbridge.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 $(BUILD)/man/atsbridge-connector.7 $(DESTDIR)$(PREFIX)/share/man/man7/
 	install -m 0644 $(SDK_HEADERS) $(DESTDIR)$(PREFIX)/include/atsbridge/
 	install -m 0644 sdk/connector.map $(DESTDIR)$(PREFIX)/share/atsbridge/connector.map
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \

@@ -78,7 +78,9 @@ grep -q "\"$condir\"" /etc/atsbridge/atsbridge.conf || fail "config does not nam
 grep -q '"/var/lib/atsbridge/atsbridge.db"' /etc/atsbridge/atsbridge.conf || fail "config does not name the store in /var/lib/atsbridge"
 [ -L /etc/systemd/system/multi-user.target.wants/atsbridge.service ] || fail "unit not enabled"
 grep -q '^ExecStart=/usr/bin/atsbridge ' /lib/systemd/system/atsbridge.service || fail "unit ExecStart"
-ok "user, state directory, conffile, enabled unit"
+zcat /usr/share/man/man5/atsbridge.conf.5.gz | grep -qF "$condir" || fail "atsbridge.conf(5) does not name $condir"
+[ -f /usr/share/man/man1/atsbridge.1.gz ] && [ -f /usr/share/man/man7/atsbridge-connector.7.gz ] || fail "man pages"
+ok "user, state directory, conffile, enabled unit, man pages"
 
 out=$(atsbridge --version) || fail "atsbridge --version"
 [[ $out == "atsbridge ${version%%-*} "* ]] || fail "--version said: $out"
