@@ -356,12 +356,13 @@ install: progs
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/atsbridge \
 	  $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PLUGINDIR) \
 	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
-	  $(DESTDIR)$(PREFIX)/share/man/man7 \
+	  $(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 	  $(DESTDIR)$(PREFIX)/share/atsbridge $(DESTDIR)$(SYSCONFDIR)/atsbridge
 	install -m 0755 $(BUILD)/atsbridge $(DESTDIR)$(PREFIX)/bin/atsbridge
 	install -m 0644 $(BUILD)/man/atsbridge.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 $(BUILD)/man/atsbridge.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 0644 $(BUILD)/man/atsbridge-connector.7 $(DESTDIR)$(PREFIX)/share/man/man7/
+	install -m 0644 completion/atsbridge.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/atsbridge
 	install -m 0644 $(SDK_HEADERS) $(DESTDIR)$(PREFIX)/include/atsbridge/
 	install -m 0644 sdk/connector.map $(DESTDIR)$(PREFIX)/share/atsbridge/connector.map
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \

@@ -16,6 +16,7 @@ test_install__layout_and_pkg_config() {
     for m in man1/atsbridge.1 man5/atsbridge.conf.5 man7/atsbridge-connector.7; do
         [ -f "$p/share/man/$m" ] || fail "no man page $m"
     done
+    [ -f "$p/share/bash-completion/completions/atsbridge" ] || fail "no bash completion"
     # The config is under the prefix too: nothing outside /usr/local.
     [ -f "$p/etc/atsbridge/atsbridge.conf" ] || fail "no config in $p/etc"
     [ ! -e "$T/root/etc" ] || fail "make install wrote outside PREFIX: $(find "$T/root/etc")"

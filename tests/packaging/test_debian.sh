@@ -80,7 +80,8 @@ grep -q '"/var/lib/atsbridge/atsbridge.db"' /etc/atsbridge/atsbridge.conf || fai
 grep -q '^ExecStart=/usr/bin/atsbridge ' /lib/systemd/system/atsbridge.service || fail "unit ExecStart"
 zcat /usr/share/man/man5/atsbridge.conf.5.gz | grep -qF "$condir" || fail "atsbridge.conf(5) does not name $condir"
 [ -f /usr/share/man/man1/atsbridge.1.gz ] && [ -f /usr/share/man/man7/atsbridge-connector.7.gz ] || fail "man pages"
-ok "user, state directory, conffile, enabled unit, man pages"
+[ -f /usr/share/bash-completion/completions/atsbridge ] || fail "no bash completion"
+ok "user, state directory, conffile, enabled unit, man pages, completion"
 
 out=$(atsbridge --version) || fail "atsbridge --version"
 [[ $out == "atsbridge ${version%%-*} "* ]] || fail "--version said: $out"
