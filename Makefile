@@ -5,6 +5,9 @@
 #   make bench        benchmarks (not part of make test)
 #   make deps         install the Debian build/test packages (no-op when present)
 #   make install      PREFIX=/usr/local DESTDIR= SYSCONFDIR=PREFIX/etc LOCALSTATEDIR=/var/lib
+#                     LIBDIR=PREFIX/lib PLUGINDIR=LIBDIR/atsbridge/plugins
+#   make progs        only what make install ships (no test packages needed)
+#   make man          the man pages (scdoc sources in man/) -> build/man/
 #   make SANITIZE=1 test   the suite under ASan + UBSan
 #   make CC=clang     any C11 compiler; warnings are errors
 
@@ -21,6 +24,11 @@ SYSCONFDIR ?= $(if $(filter /usr /usr/,$(PREFIX)),/etc,$(PREFIX)/etc)
 # Only compiled in and written into the installed config (the database's
 # default place); make install creates nothing there.
 LOCALSTATEDIR ?= /var/lib
+# Where atsbridge-sdk.pc goes, and the connectors' directory (compiled in as
+# the default plugins.dir).  Debian's package sets LIBDIR to the multiarch
+# directory and PLUGINDIR to LIBDIR/atsbridge/connectors (debian/rules).
+LIBDIR    ?= $(PREFIX)/lib
+PLUGINDIR ?= $(LIBDIR)/atsbridge/plugins
 BUILD      ?= build
 # V=1 shows full compiler command lines.
 ifeq ($(V),1)
@@ -52,7 +60,7 @@ DEB_PKGS := build-essential pkg-config clang valgrind jq curl \
             libcurl4-openssl-dev libjson-c-dev libconfig-dev libsqlite3-dev \
             libmicrohttpd-dev libcmocka-dev libcairo2-dev libpango1.0-dev \
             libqpdf-dev poppler-utils libxml2-dev $(FONT_PKGS) \
-            libgeonames-dev libgeonames-common
+            libgeonames-dev libgeonames-common scdoc
 
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
@@ -67,7 +75,7 @@ CSTD    := -std=c11
 OPT     ?= -O2 -g -gdwarf-4
 DEFS    := -D_GNU_SOURCE -DATSB_VERSION='"$(VERSION)"' \
            -DSYSCONFDIR='"$(SYSCONFDIR)"' -DLOCALSTATEDIR='"$(LOCALSTATEDIR)"' \
-           -DPLUGINDIR='"$(PREFIX)/lib/atsbridge/plugins"'
+           -DPLUGINDIR='"$(PLUGINDIR)"'
 ifeq ($(SANITIZE),1)
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
@@ -76,13 +84,14 @@ ifeq ($(SANITIZE),fuzz)
 SAN     := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
            -fno-sanitize-recover=all
 endif
-CFLAGS_ALL  := $(CSTD) $(OPT) $(WARN) $(SAN) $(DEFS) -Isdk/include -fvisibility=hidden $(CFLAGS)
+# CPPFLAGS from the environment (e.g. dpkg-buildflags' -D_FORTIFY_SOURCE=2) too.
+CFLAGS_ALL  := $(CSTD) $(OPT) $(WARN) $(SAN) $(DEFS) -Isdk/include -fvisibility=hidden $(CPPFLAGS) $(CFLAGS)
 LDFLAGS_ALL := $(SAN) $(LDFLAGS)
 HOST_LIBS   := $(PKG_LIBS) -ldl -lpthread
 
 # Connectors see only the SDK header (and json-c, which they may use).
 PLUGIN_CFLAGS  := $(CSTD) $(OPT) $(WARN) $(SAN) -D_GNU_SOURCE -Isdk/include $(JSONC_CFLAGS) \
-                  -fPIC -fvisibility=hidden $(CFLAGS)
+                  -fPIC -fvisibility=hidden $(CPPFLAGS) $(CFLAGS)
 PLUGIN_LDFLAGS := $(SAN) -shared -Wl,--version-script=sdk/connector.map $(LDFLAGS)
 
 # core/ is grouped by subsystem: base/ cli/ store/ net/ plugin/ sync/ cands/ daemon/.
@@ -117,9 +126,17 @@ FUZZ_TARGETS := $(FUZZ_PLAIN) $(PLUGIN_NAMES)
 FUZZ_BUILD   ?= build/fuzz
 FUZZ_SECONDS ?= 30
 
-.PHONY: all deps need-deps test check-run demo demo-run bench fuzz fuzz-bins install clean FORCE
+.PHONY: all progs man deps need-deps need-build-deps test check-run demo demo-run bench fuzz fuzz-bins install clean FORCE
 
-all: need-deps $(BUILD)/atsbridge $(PLUGIN_SOS) tests-build
+all: need-deps $(BUILD)/atsbridge $(PLUGIN_SOS) man tests-build
+
+# What make install ships, built with the build packages alone (Debian's
+# package builds this: its Build-Depends are the packages checked here).
+progs: need-build-deps $(BUILD)/atsbridge $(PLUGIN_SOS) man
+
+need-build-deps:
+	@$(PKG_CONFIG) --exists $(PKGS) $(GEN_PKGS) libxml-2.0 && command -v scdoc >/dev/null || { \
+	  echo "atsbridge: missing build packages; run 'make deps'" >&2; exit 1; }
 
 need-deps:
 	@$(PKG_CONFIG) --exists $(PKGS) $(TEST_PKGS) $(GEN_PKGS) || { \
@@ -142,6 +159,7 @@ define ensure_deps
 	@$(PKG_CONFIG) --exists $(PKGS) $(TEST_PKGS) $(GEN_PKGS) 2>/dev/null && \
 	  command -v jq >/dev/null && command -v curl >/dev/null && \
 	  command -v valgrind >/dev/null && command -v pdftotext >/dev/null && \
+	  command -v scdoc >/dev/null && \
 	  (for f in $(FONT_PROBES); do fc-list -q "$$f" 2>/dev/null || exit 1; done) || \
 	  $(MAKE) --no-print-directory deps
 endef
@@ -204,7 +222,30 @@ $(BUILD)/gen/cities_data.c: $(BUILD)/gen/gen_cities
 $(BUILD)/obj/gen/cities_data.o: $(BUILD)/gen/cities_data.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
-	$(Q)$(CC) $(CFLAGS_ALL) -O0 -c $< -o $@
+	$(Q)$(CC) $(CFLAGS_ALL) -O0 -U_FORTIFY_SOURCE -c $< -o $@
+
+# ---- man pages ----
+# scdoc sources in man/, with the install paths filled in.  The settings of
+# atsbridge.conf(5) are generated from conf/atsbridge.conf, so the page and
+# the shipped file never disagree (tests/integration/test_man.sh checks both
+# against the code).
+MAN_PAGES := $(BUILD)/man/atsbridge.1 $(BUILD)/man/atsbridge.conf.5 $(BUILD)/man/atsbridge-connector.7
+MAN_SUBST := -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@LOCALSTATEDIR@|$(LOCALSTATEDIR)|g' \
+             -e 's|@PLUGINDIR@|$(PLUGINDIR)|g'
+man: $(MAN_PAGES)
+
+$(BUILD)/man/%: man/%.scd $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(call say,SCDOC,$@)
+	$(Q)sed $(MAN_SUBST) $< | scdoc > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/man/atsbridge.conf.5: man/atsbridge.conf.5.scd.in man/conf2scd.awk conf/atsbridge.conf $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(call say,SCDOC,$@)
+	$(Q)awk -v plugindir='$(PLUGINDIR)' -v localstatedir='$(LOCALSTATEDIR)' \
+	  -f man/conf2scd.awk conf/atsbridge.conf > $@.settings
+	$(Q)sed $(MAN_SUBST) -e '/^@SETTINGS@$$/{r $@.settings' -e 'd;}' $< | scdoc > $@.tmp && \
+	  mv $@.tmp $@ && rm -f $@.settings
 
 # One connector per plugins/<name>/ directory.
 .SECONDEXPANSION:
@@ -311,21 +352,28 @@ $(BUILD)/atsbridge-sandbox: $(SANDBOX_OBJS)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TEST_LIBS) $(JSONC_LIBS) -lpthread
 
-install: all
+install: progs
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/atsbridge \
-	  $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/lib/atsbridge/plugins \
+	  $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PLUGINDIR) \
+	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+	  $(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 	  $(DESTDIR)$(PREFIX)/share/atsbridge $(DESTDIR)$(SYSCONFDIR)/atsbridge
 	install -m 0755 $(BUILD)/atsbridge $(DESTDIR)$(PREFIX)/bin/atsbridge
+	install -m 0644 $(BUILD)/man/atsbridge.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 $(BUILD)/man/atsbridge.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 $(BUILD)/man/atsbridge-connector.7 $(DESTDIR)$(PREFIX)/share/man/man7/
+	install -m 0644 completion/atsbridge.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/atsbridge
 	install -m 0644 $(SDK_HEADERS) $(DESTDIR)$(PREFIX)/include/atsbridge/
 	install -m 0644 sdk/connector.map $(DESTDIR)$(PREFIX)/share/atsbridge/connector.map
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	    -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@PLUGINDIR@|$(PLUGINDIR)|g' \
 	    -e 's|@ABI_MAJOR@|$(ABI_MAJOR)|g' -e 's|@ABI_MINOR@|$(ABI_MINOR)|g' \
-	    sdk/atsbridge-sdk.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/atsbridge-sdk.pc
-	for so in $(PLUGIN_SOS); do install -m 0755 $$so $(DESTDIR)$(PREFIX)/lib/atsbridge/plugins/; done
+	    sdk/atsbridge-sdk.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/atsbridge-sdk.pc
+	for so in $(PLUGIN_SOS); do install -m 0755 $$so $(DESTDIR)$(PLUGINDIR)/; done
 	@# Never overwrite an admin's config.
 	test -e $(DESTDIR)$(SYSCONFDIR)/atsbridge/atsbridge.conf || \
 	  sed -e 's|^\(\s*path = \).*|\1"$(LOCALSTATEDIR)/atsbridge/atsbridge.db";|' \
-	      -e 's|^\(\s*dir = \).*|\1"$(PREFIX)/lib/atsbridge/plugins";|' \
+	      -e 's|^\(\s*dir = \).*|\1"$(PLUGINDIR)";|' \
 	      conf/atsbridge.conf > $(DESTDIR)$(SYSCONFDIR)/atsbridge/atsbridge.conf
 
 clean:

@@ -13,6 +13,10 @@ test_install__layout_and_pkg_config() {
     [ -f "$p/include/atsbridge/connector_util.h" ] || fail "no SDK util header"
     [ -f "$p/lib/pkgconfig/atsbridge-sdk.pc" ] || fail "no atsbridge-sdk.pc"
     [ -d "$p/lib/atsbridge/plugins" ] || fail "no plugin directory"
+    for m in man1/atsbridge.1 man5/atsbridge.conf.5 man7/atsbridge-connector.7; do
+        [ -f "$p/share/man/$m" ] || fail "no man page $m"
+    done
+    [ -f "$p/share/bash-completion/completions/atsbridge" ] || fail "no bash completion"
     # The config is under the prefix too: nothing outside /usr/local.
     [ -f "$p/etc/atsbridge/atsbridge.conf" ] || fail "no config in $p/etc"
     [ ! -e "$T/root/etc" ] || fail "make install wrote outside PREFIX: $(find "$T/root/etc")"
