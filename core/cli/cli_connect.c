@@ -25,6 +25,16 @@ static const char USAGE[] =
     "\n"
     "disconnect removes the connection; the org's jobs stay, archived.\n";
 
+/* What `status` keeps of a check: "passed", "passed; warnings: ..." or
+ * "failed: ..." (malloc'd; NULL when out of memory). */
+static char *check_result(const conn *c, int rc, const atsb_error *err)
+{
+    if (rc)
+        return str_printf("failed: %s", err->message);
+    const char *warn = c ? conn_check_warnings(c) : NULL;
+    return warn ? str_printf("passed; warnings: %s", warn) : str_dup("passed");
+}
+
 int cmd_connect(cli_ctx *ctx, int argc, char **argv)
 {
     atsb_error err = ATSB_ERROR_INIT;
@@ -112,7 +122,7 @@ int cmd_connect(cli_ctx *ctx, int argc, char **argv)
                 NULL);
     const char *warn = check ? conn_check_warnings(c) : NULL;
     if (check) {
-        char *result = warn ? str_printf("passed; warnings: %s", warn) : str_dup("passed");
+        char *result = check_result(c, ATSB_OK, &err);
         /* The connection is stored: a failure to note the check is not the
          * connect's failure, only a line less in `status`. */
         store_conn_set_check(ctx->st, o.id, result, time_now(), NULL);
@@ -158,13 +168,12 @@ int cmd_check(cli_ctx *ctx, int argc, char **argv)
     }
     if ((rc = conn_open(&c, p, sc.settings, sc.n_settings, &ctx->cfg, o.slug, &err)) ||
         (rc = conn_check(c, &err))) {
-        result = str_printf("failed: %s", err.message);
+        result = check_result(c, rc, &err);
         store_conn_set_check(ctx->st, o.id, result, time_now(), NULL);
         store_audit(ctx->st, o.id, "connection.checked", sc.connector, result, NULL);
         goto fail;
     }
-    const char *warn = conn_check_warnings(c);
-    result = warn ? str_printf("passed; warnings: %s", warn) : str_dup("passed");
+    result = check_result(c, ATSB_OK, &err);
     if ((rc = store_conn_set_check(ctx->st, o.id, result, time_now(), &err)))
         goto fail;
     store_audit(ctx->st, o.id, "connection.checked", sc.connector, result, NULL);
