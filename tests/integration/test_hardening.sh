@@ -52,8 +52,13 @@ test_hardening__core_dumps_on_request() {
 test_hardening__not_dumpable_process_still_loads_plugins() {
     # The loader dlopens /proc/self/fd/N, which a non-dumpable process of
     # another user than root may still open for itself.
+    # Copies under $T: the checkout may sit below a directory only root
+    # can enter (a mktemp -d clone), which nobody could not search.
     chmod 0755 "$T"
-    run as_nobody "$ATSB" --db "$T/none.db" --plugin-dir "$PLUGINS" plugins list --json
+    mkdir -m 0755 "$T/bin" "$T/plugins"
+    cp "$ATSB" "$T/bin/atsbridge"
+    cp "$PLUGINS"/*.so "$T/plugins/"
+    run as_nobody "$T/bin/atsbridge" --db "$T/none.db" --plugin-dir "$T/plugins" plugins list --json
     expect_rc 0
     expect_eq "greenhouse lever workday" "$(echo "$OUT" | jq -r '[.connectors[].name] | sort | join(" ")')"
 }
