@@ -45,7 +45,7 @@ PKG_CONFIG ?= pkg-config
 # The public SDK: what a connector may include, and what make install ships.
 SDK_HEADERS := sdk/include/atsbridge/connector.h sdk/include/atsbridge/connector_util.h
 
-PKGS := libcurl json-c libconfig sqlite3 pangocairo cairo-pdf libqpdf
+PKGS := libcurl json-c libconfig sqlite3 pangocairo cairo-pdf libqpdf libmicrohttpd
 # libgeonames (GPL-3) is used only by a build-time tool that extracts its
 # CC-BY city data; atsbridge itself never links it.
 GEN_PKGS := geonames
@@ -60,7 +60,7 @@ DEB_PKGS := build-essential pkg-config clang valgrind jq curl \
             libcurl4-openssl-dev libjson-c-dev libconfig-dev libsqlite3-dev \
             libmicrohttpd-dev libcmocka-dev libcairo2-dev libpango1.0-dev \
             libqpdf-dev poppler-utils libxml2-dev $(FONT_PKGS) \
-            libgeonames-dev libgeonames-common scdoc
+            libgeonames-dev libgeonames-common scdoc python3-yaml
 
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
@@ -97,7 +97,8 @@ PLUGIN_LDFLAGS := $(SAN) -shared -Wl,--version-script=sdk/connector.map $(LDFLAG
 # core/ is grouped by subsystem: base/ cli/ store/ net/ plugin/ sync/ cands/ daemon/.
 CORE_SRCS := $(wildcard core/*.c core/*/*.c)
 # + the GeoNames city table, generated (see "generated sources" below).
-CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/cities_data.o
+CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/cities_data.o \
+             $(BUILD)/obj/gen/openapi_json.o
 CORE_LIB_OBJS := $(filter-out $(BUILD)/obj/core/main.o,$(CORE_OBJS))
 
 PLUGIN_NAMES := $(notdir $(wildcard plugins/*))
@@ -223,6 +224,18 @@ $(BUILD)/obj/gen/cities_data.o: $(BUILD)/gen/cities_data.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(CFLAGS_ALL) -O0 -U_FORTIFY_SOURCE -c $< -o $@
+
+# The API's OpenAPI document, served at /v1/openapi.json: docs/openapi.yaml
+# converted to JSON and embedded as a C string (python3 with PyYAML).
+$(BUILD)/gen/openapi_json.c: docs/openapi.yaml core/api/openapi2c.py
+	@mkdir -p $(dir $@)
+	$(call say,GEN,$@)
+	$(Q)python3 core/api/openapi2c.py $< $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/openapi_json.o: $(BUILD)/gen/openapi_json.c $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)
+	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 # ---- man pages ----
 # scdoc sources in man/, with the install paths filled in.  The settings of

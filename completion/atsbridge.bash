@@ -44,7 +44,7 @@ _atsbridge() {
 
     if [ -z "$cmd" ]; then
         if [[ $cur == -* ]]; then _atsbridge_words "$globals"; else
-            _atsbridge_words "plugins org connect check disconnect sync jobs status audit location candidates outbox daemon resume help"
+            _atsbridge_words "plugins org connect check disconnect sync jobs status audit location candidates outbox daemon resume serve token help"
         fi
         return
     fi
@@ -80,6 +80,10 @@ _atsbridge() {
                    case $sub in list) opts="--dead --json"; [ $n = 1 ] && want=org ;; esac ;;
         location)  subs="explain"; [ "$sub" = explain ] && opts="--country --region --city --json" ;;
         daemon)    opts="--once --tick" ;;
+        serve)     opts="--listen" ;;
+        token)     subs="create list revoke"
+                   case $sub in create) opts="--org --read-only" ;; list) opts="--json" ;; esac
+                   [ "$prev" = --org ] && want=org ;;
         help)      return ;;
     esac
     if [ "$cmd" = org ] && [ "$prev" = --trigger ]; then

@@ -38,6 +38,8 @@ static const char USAGE[] =
     "  sync candidates ORG|--all   push queued candidates to the ATS now\n"
     "  outbox list|retry       the candidate-push outbox, dead letters\n"
     "  daemon                  run the scheduled syncs and deliveries\n"
+    "  serve [--listen H:P]    serve the platform API alone\n"
+    "  token create|list|revoke   API tokens\n"
     "  resume ORG              clear needs_attention / the circuit breaker\n"
     "  location explain TEXT   why a location is judged US or not\n"
     "\n"
@@ -73,6 +75,8 @@ static const command COMMANDS[] = {
     { "outbox", cmd_outbox },
     { "daemon", cmd_daemon },
     { "resume", cmd_resume },
+    { "serve", cmd_serve },
+    { "token", cmd_token },
 };
 
 /* Pull global options out of argv wherever they appear, so

@@ -22,7 +22,8 @@
 #define PLUGINDIR "/usr/local/lib/atsbridge/plugins"
 #endif
 
-typedef enum { K_STRING, K_INT, K_DURATION, K_LOGLEVEL, K_PATH, K_DIR, K_BOOL } key_kind;
+/* K_OPTSTRING: a string where "" means none (NULL). */
+typedef enum { K_STRING, K_INT, K_DURATION, K_LOGLEVEL, K_PATH, K_DIR, K_BOOL, K_OPTSTRING } key_kind;
 
 typedef struct key_spec {
     const char *group;
@@ -64,6 +65,18 @@ static const key_spec KEYS[] = {
     { "profile", "max_pdf_objects", K_INT, OFF(profile_max_objects), 100, 10000000 },
     { "profile", "max_inflate_mb", K_INT, OFF(profile_max_inflate_mb), 1, 65536 },
     { "location", "us_territories", K_BOOL, OFF(us_territories), 0, 1 },
+    { "api", "listen", K_OPTSTRING, OFF(api_listen), 0, 0 },
+    { "api", "max_body_bytes", K_INT, OFF(api_max_body), 1024, 1L << 30 },
+    { "api", "rate_limit", K_INT, OFF(api_rate_limit), 0, 1000000 },
+    { "api", "rate_burst", K_INT, OFF(api_rate_burst), 1, 1000000 },
+    { "api", "metrics_open", K_BOOL, OFF(api_metrics_open), 0, 1 },
+    { "api", "max_wait", K_DURATION, OFF(api_max_wait_s), 1, 3600 },
+    { "api", "max_connections", K_INT, OFF(api_max_connections), 1, 4096 },
+    { "webhooks", "url", K_OPTSTRING, OFF(webhook_url), 0, 0 },
+    { "webhooks", "secret", K_OPTSTRING, OFF(webhook_secret), 0, 0 },
+    { "webhooks", "retry_base", K_DURATION, OFF(webhook_retry_base_s), 1, 86400 },
+    { "webhooks", "retry_cap", K_DURATION, OFF(webhook_retry_cap_s), 1, 7L * 86400 },
+    { "webhooks", "timeout_ms", K_INT, OFF(webhook_timeout_ms), 100, 600000 },
 };
 
 static int set_defaults(config *cfg)
@@ -101,6 +114,15 @@ static int set_defaults(config *cfg)
      * Islands are under US law and their people are US citizens or
      * nationals: their jobs count as US unless an admin says otherwise. */
     cfg->us_territories = 1;
+    /* A base64 PDF resume at its 20 MiB limit is about 27 MiB of JSON. */
+    cfg->api_max_body = 30L * 1024 * 1024;
+    cfg->api_rate_limit = 100;
+    cfg->api_rate_burst = 200;
+    cfg->api_max_wait_s = 30;
+    cfg->api_max_connections = 64;
+    cfg->webhook_retry_base_s = 5;
+    cfg->webhook_retry_cap_s = 3600;
+    cfg->webhook_timeout_ms = 10000;
     if (!cfg->store_path || !cfg->plugins_dir || !cfg->source_name ||
         !cfg->default_trigger || !cfg->profile_url_template)
         return -1;
@@ -118,6 +140,9 @@ void config_free(config *cfg)
     free(cfg->default_trigger);
     free(cfg->profile_url_template);
     free(cfg->resume_dir);
+    free(cfg->api_listen);
+    free(cfg->webhook_url);
+    free(cfg->webhook_secret);
     memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -187,13 +212,14 @@ static int apply_key(config *cfg, const key_spec *k, config_setting_t *s,
     long lv = 0;
     switch (k->kind) {
     case K_STRING:
+    case K_OPTSTRING:
     case K_PATH:
     case K_DIR: {
         const char *v = config_setting_get_string(s);
         if (!v)
             return err_set(err, ATSB_ERR_CONFIG, "%s:%d: %s.%s: expected a string",
                            file, line, k->group, k->name);
-        if (k->kind == K_DIR && !*v) { /* "" = none, the default */
+        if ((k->kind == K_DIR || k->kind == K_OPTSTRING) && !*v) { /* "" = none, the default */
             free(*(char **)field);
             *(char **)field = NULL;
             return 0;
@@ -201,7 +227,8 @@ static int apply_key(config *cfg, const key_spec *k, config_setting_t *s,
         if (!*v)
             return err_set(err, ATSB_ERR_CONFIG, "%s:%d: %s.%s: must not be empty",
                            file, line, k->group, k->name);
-        char *copy = k->kind == K_STRING ? str_dup(v) : resolve_path(file, v);
+        char *copy = k->kind == K_STRING || k->kind == K_OPTSTRING ? str_dup(v)
+                                                                     : resolve_path(file, v);
         if (!copy)
             return err_set(err, ATSB_ERR_INTERNAL, "out of memory");
         struct stat sb;
@@ -260,7 +287,8 @@ static int apply_key(config *cfg, const key_spec *k, config_setting_t *s,
     if (lv < k->min || lv > k->max)
         return err_set(err, ATSB_ERR_CONFIG, "%s:%d: %s.%s: %ld is out of range %ld..%ld",
                        file, line, k->group, k->name, lv, k->min, k->max);
-    if (k->kind == K_DURATION || k->offset == OFF(http_max_response))
+    if (k->kind == K_DURATION || k->offset == OFF(http_max_response) ||
+        k->offset == OFF(api_max_body))
         *(long *)field = lv;
     else
         *(int *)field = (int)lv;
@@ -304,8 +332,60 @@ static int apply_doc(config *cfg, config_t *lc, const char *file, atsb_error *er
                      "%s: http.backoff_base_ms must not exceed http.backoff_cap_ms", file);
         goto done;
     }
+    char host[256];
+    int port;
+    if (cfg->api_listen && config_parse_listen(cfg->api_listen, host, sizeof(host), &port) < 0) {
+        rc = err_set(err, ATSB_ERR_CONFIG,
+                     "%s: api.listen: expected HOST:PORT (e.g. \"127.0.0.1:7600\"), got \"%s\"",
+                     file, cfg->api_listen);
+        goto done;
+    }
+    if (cfg->webhook_url && strncmp(cfg->webhook_url, "https://", 8) &&
+        strncmp(cfg->webhook_url, "http://", 7)) {
+        rc = err_set(err, ATSB_ERR_CONFIG, "%s: webhooks.url: expected an http(s) URL", file);
+        goto done;
+    }
+    if (cfg->webhook_url && !cfg->webhook_secret) {
+        rc = err_set(err, ATSB_ERR_CONFIG,
+                     "%s: webhooks.secret: required when webhooks.url is set (receivers "
+                     "verify the signature with it)", file);
+        goto done;
+    }
+    if (cfg->webhook_retry_base_s > cfg->webhook_retry_cap_s) {
+        rc = err_set(err, ATSB_ERR_CONFIG,
+                     "%s: webhooks.retry_base must not exceed webhooks.retry_cap", file);
+        goto done;
+    }
 done:
     return rc;
+}
+
+int config_parse_listen(const char *s, char *host, size_t host_size, int *port)
+{
+    const char *colon;
+    if (!s || !*s)
+        return -1;
+    if (s[0] == '[') {
+        const char *close = strchr(s, ']');
+        if (!close || close[1] != ':')
+            return -1;
+        if ((size_t)(close - s - 1) >= host_size)
+            return -1;
+        memcpy(host, s + 1, (size_t)(close - s - 1));
+        host[close - s - 1] = '\0';
+        colon = close + 1;
+    } else {
+        colon = strrchr(s, ':');
+        if (!colon || colon == s || (size_t)(colon - s) >= host_size || memchr(s, ':', (size_t)(colon - s)))
+            return -1;
+        memcpy(host, s, (size_t)(colon - s));
+        host[colon - s] = '\0';
+    }
+    long p;
+    if (str_to_long(colon + 1, &p) < 0 || p < 0 || p > 65535)
+        return -1;
+    *port = (int)p;
+    return 0;
 }
 
 int config_load(config *cfg, const char *path, atsb_error *err)

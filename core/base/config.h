@@ -37,6 +37,19 @@ typedef struct config {
     int profile_max_objects;    /* profile.max_pdf_objects */
     int profile_max_inflate_mb; /* profile.max_inflate_mb */
     int us_territories;       /* location.us_territories: PR, GU, VI, AS, MP count as US */
+    /* The platform API (core/api/). */
+    char *api_listen;         /* api.listen: HOST:PORT; NULL = the daemon serves none */
+    long api_max_body;        /* api.max_body_bytes */
+    int api_rate_limit;       /* api.rate_limit: requests/s per token, 0 = none */
+    int api_rate_burst;       /* api.rate_burst */
+    int api_metrics_open;     /* api.metrics_open: GET /metrics without a token */
+    long api_max_wait_s;      /* api.max_wait: longest long-poll of GET /v1/events */
+    int api_max_connections;  /* api.max_connections */
+    char *webhook_url;        /* webhooks.url: NULL = no webhooks */
+    char *webhook_secret;     /* webhooks.secret (literal, env:NAME or file:PATH) */
+    long webhook_retry_base_s;/* webhooks.retry_base */
+    long webhook_retry_cap_s; /* webhooks.retry_cap */
+    int webhook_timeout_ms;   /* webhooks.timeout_ms */
 } config;
 
 /* Load `path` (NULL: the default search, see config_default_path).  On error
@@ -50,5 +63,8 @@ void config_free(config *cfg);
  * <dir of binary>/../conf/atsbridge.conf (an in-tree build), then
  * SYSCONFDIR/atsbridge/atsbridge.conf.  NULL when none exists. */
 char *config_default_path(void);
+/* "HOST:PORT" or "[V6]:PORT" -> host (no brackets) and port 0..65535;
+ * 0 ok, -1 when it does not parse. */
+int config_parse_listen(const char *s, char *host, size_t host_size, int *port);
 
 #endif

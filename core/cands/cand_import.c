@@ -10,29 +10,8 @@
 #include <unistd.h>
 
 #include "cands/cand_record.h"
-#include "cands/candidates.h"
+#include "cands/cand_upsert.h"
 #include "base/util.h"
-
-/* {id} and {org} in the template; the id is percent-encoded. */
-static char *profile_url(const config *cfg, const char *org, const char *id)
-{
-    strbuf sb;
-    sb_init(&sb);
-    for (const char *p = cfg->profile_url_template; *p; p++) {
-        if (!strncmp(p, "{id}", 4) || !strncmp(p, "{org}", 5)) {
-            const char *v = p[1] == 'i' ? id : org;
-            for (const unsigned char *c = (const unsigned char *)v; *c; c++)
-                if (isalnum(*c) || strchr("-_.~", *c))
-                    sb_append(&sb, c, 1);
-                else
-                    sb_printf(&sb, "%%%02X", *c);
-            p += p[1] == 'i' ? 3 : 4;
-        } else {
-            sb_append(&sb, p, 1);
-        }
-    }
-    return sb_steal(&sb);
-}
 
 static int import_one(store *st, const config *cfg, const cand_rec_opts *opts, json_object *o,
                       int recno, int line, FILE *errors, cand_import_result *res)
@@ -40,7 +19,6 @@ static int import_one(store *st, const config *cfg, const cand_rec_opts *opts, j
     cand_rec r;
     char why[512];
     atsb_error err = ATSB_ERROR_INIT;
-    char *url = NULL;
     int rc = 0;
     res->records++;
     if (cand_rec_parse(o, opts, &r, why, sizeof(why)) < 0)
@@ -50,31 +28,15 @@ static int import_one(store *st, const config *cfg, const cand_rec_opts *opts, j
         snprintf(why, sizeof(why), "field org: %.480s", err.message);
         goto bad;
     }
-    url = r.profile_url ? str_dup(r.profile_url) : profile_url(cfg, r.org, r.id);
-    store_cand_fields f = { r.id, r.job, r.status, r.first, r.last, r.email, r.phone, url,
-                            json_object_to_json_string_ext(r.data, JSON_C_TO_STRING_PLAIN) };
-    int64_t id = 0;
-    int created = 0, queued = 0;
-    if ((rc = store_begin(st, &err)))
+    cand_upsert_result u;
+    if ((rc = cand_upsert(st, cfg, &org, &r, &u, &err)))
         goto store_fail;
-    if ((rc = store_cand_upsert(st, org.id, &f, &id, &created, &err)) ||
-        (r.has_resume && (rc = store_cand_set_resume(st, id, r.resume_name, r.resume_mime,
-                                                     r.resume, r.resume_len, &err))) ||
-        (rc = cand_evaluate(st, &org, id, &queued, &err)) ||
-        (rc = store_commit(st, &err))) {
-        store_rollback(st);
-        goto store_fail;
-    }
-    if (created)
+    if (u.created)
         res->created++;
     else
         res->updated++;
-    res->queued += queued;
-    store_cand c;
-    if (store_cand_get_by_id(st, id, &c, NULL) == ATSB_OK) {
-        res->held += c.hold_reason != NULL;
-        store_cand_free(&c);
-    }
+    res->queued += u.queued;
+    res->held += u.held;
     goto done;
 store_fail:
     snprintf(why, sizeof(why), "not stored: %.480s", err.message);
@@ -83,7 +45,6 @@ bad:
     fprintf(errors, "atsbridge: record %d (line %d%s%s): %s\n", recno, line,
             r.id ? ", id " : "", r.id ? r.id : "", why);
 done:
-    free(url);
     cand_rec_free(&r);
     return rc;
 }

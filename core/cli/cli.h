@@ -75,5 +75,7 @@ int cmd_outbox(cli_ctx *ctx, int argc, char **argv);
 int cmd_daemon(cli_ctx *ctx, int argc, char **argv);
 int cmd_resume(cli_ctx *ctx, int argc, char **argv);
 int cmd_location(cli_ctx *ctx, int argc, char **argv);
+int cmd_token(cli_ctx *ctx, int argc, char **argv);
+int cmd_serve(cli_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "plugin/conn.h"
+#include "plugin/conn_setup.h"
 #include "base/util.h"
 
 static const char USAGE[] =
@@ -25,16 +25,6 @@ static const char USAGE[] =
     "\n"
     "disconnect removes the connection; the org's jobs stay, archived.\n";
 
-/* What `status` keeps of a check: "passed", "passed; warnings: ..." or
- * "failed: ..." (malloc'd; NULL when out of memory). */
-static char *check_result(const conn *c, int rc, const atsb_error *err)
-{
-    if (rc)
-        return str_printf("failed: %s", err->message);
-    const char *warn = c ? conn_check_warnings(c) : NULL;
-    return warn ? str_printf("passed; warnings: %s", warn) : str_dup("passed");
-}
-
 int cmd_connect(cli_ctx *ctx, int argc, char **argv)
 {
     atsb_error err = ATSB_ERROR_INIT;
@@ -42,7 +32,6 @@ int cmd_connect(cli_ctx *ctx, int argc, char **argv)
     size_t n = 0;
     const char *pos[2] = { NULL, NULL };
     int npos = 0, check = 1, rc = 0;
-    conn *c = NULL;
     for (int i = 1; i < argc; i++) {
         if (cli_is_help(argv[i])) {
             rc = cli_help(USAGE);
@@ -85,57 +74,20 @@ int cmd_connect(cli_ctx *ctx, int argc, char **argv)
         goto done;
     }
     store_org o;
-    if ((rc = cli_open_store(ctx, &err)) || (rc = store_org_get(ctx->st, pos[0], &o, &err)))
+    char *warn = NULL;
+    if ((rc = cli_open_store(ctx, &err)) || (rc = store_org_get(ctx->st, pos[0], &o, &err)) ||
+        (rc = cli_load_plugins(ctx, &err)) ||
+        (rc = conn_setup_connect(ctx->st, &ctx->reg, &ctx->cfg, &o, pos[1], sets, n, check,
+                                 &warn, &err)))
         goto fail;
-    /* Refuse before talking to any ATS: the one-connection rule is checked
-     * here for a clear message and enforced again by UNIQUE(org_id). */
-    store_conn existing;
-    if (store_conn_get(ctx->st, o.id, &existing, NULL) == ATSB_OK) {
-        err_set(&err, CORE_ERR_CONFLICT,
-                "organisation %s is already connected to %s; an organisation can have only "
-                "one ATS connection (run `atsbridge disconnect %s` first)",
-                o.slug, existing.connector, o.slug);
-        store_conn_free(&existing);
-        rc = CORE_ERR_CONFLICT;
-        goto fail;
-    }
-    if ((rc = cli_load_plugins(ctx, &err)))
-        goto fail;
-    const plugin *p = plugin_registry_find(&ctx->reg, pos[1]);
-    if (!p) {
-        rc = err_set(&err, ATSB_ERR_NOT_FOUND,
-                     "no connector named \"%s\" in %s (see atsbridge plugins list)", pos[1],
-                     ctx->reg.dir);
-        goto fail;
-    }
-    if ((rc = conn_open(&c, p, sets, n, &ctx->cfg, o.slug, &err)))
-        goto fail;
-    if (check && (rc = conn_check(c, &err))) {
-        char msg[ATSB_ERROR_MESSAGE_MAX];
-        str_copy(msg, sizeof(msg), err.message);
-        err_set(&err, rc, "connection check failed, nothing stored: %s", msg);
-        goto fail;
-    }
-    if ((rc = store_conn_add(ctx->st, o.id, p->desc.name, sets, n, &err)))
-        goto fail;
-    store_audit(ctx->st, o.id, "connect", p->desc.name, check ? "checked" : "not checked",
-                NULL);
-    const char *warn = check ? conn_check_warnings(c) : NULL;
-    if (check) {
-        char *result = check_result(c, ATSB_OK, &err);
-        /* The connection is stored: a failure to note the check is not the
-         * connect's failure, only a line less in `status`. */
-        store_conn_set_check(ctx->st, o.id, result, time_now(), NULL);
-        free(result);
-    }
-    printf("connected %s to %s%s%s%s\n", o.slug, p->desc.name,
-           check ? " (check passed)" : "", warn ? "; warnings: " : "", warn ? warn : "");
+    printf("connected %s to %s%s%s%s\n", o.slug, pos[1], check ? " (check passed)" : "",
+           warn ? "; warnings: " : "", warn ? warn : "");
+    free(warn);
     rc = 0;
     goto done;
 fail:
     rc = cli_fail(&err);
 done:
-    conn_close(c);
     for (size_t i = 0; i < n; i++) {
         free(sets[i].name);
         free(sets[i].value);
@@ -147,46 +99,28 @@ done:
 int cmd_check(cli_ctx *ctx, int argc, char **argv)
 {
     atsb_error err = ATSB_ERROR_INIT;
-    store_conn sc;
     store_org o;
-    conn *c = NULL;
     char *result = NULL;
     int rc;
-    memset(&sc, 0, sizeof(sc));
     if (argc == 2 && cli_is_help(argv[1]))
         return cli_help(USAGE);
     if (argc != 2 || argv[1][0] == '-')
         return cli_usage_error(USAGE, "check needs exactly ORG");
     if ((rc = cli_open_store(ctx, &err)) || (rc = store_org_get(ctx->st, argv[1], &o, &err)) ||
-        (rc = store_conn_get(ctx->st, o.id, &sc, &err)) || (rc = cli_load_plugins(ctx, &err)))
-        goto fail;
-    const plugin *p = plugin_registry_find(&ctx->reg, sc.connector);
-    if (!p) {
-        rc = err_set(&err, ATSB_ERR_NOT_FOUND, "connector %s is not loaded from %s",
-                     sc.connector, ctx->reg.dir);
-        goto fail;
+        (rc = cli_load_plugins(ctx, &err)) ||
+        (rc = conn_setup_recheck(ctx->st, &ctx->reg, &ctx->cfg, &o, &result, &err))) {
+        free(result);
+        return cli_fail(&err);
     }
-    if ((rc = conn_open(&c, p, sc.settings, sc.n_settings, &ctx->cfg, o.slug, &err)) ||
-        (rc = conn_check(c, &err))) {
-        result = check_result(c, rc, &err);
-        store_conn_set_check(ctx->st, o.id, result, time_now(), NULL);
-        store_audit(ctx->st, o.id, "connection.checked", sc.connector, result, NULL);
-        goto fail;
+    store_conn sc;
+    char name[64] = "connection";
+    if (store_conn_get(ctx->st, o.id, &sc, NULL) == ATSB_OK) {
+        str_copy(name, sizeof(name), sc.connector);
+        store_conn_free(&sc);
     }
-    result = check_result(c, ATSB_OK, &err);
-    if ((rc = store_conn_set_check(ctx->st, o.id, result, time_now(), &err)))
-        goto fail;
-    store_audit(ctx->st, o.id, "connection.checked", sc.connector, result, NULL);
-    printf("%s: %s check %s\n", o.slug, sc.connector, result ? result : "passed");
-    rc = 0;
-    goto done;
-fail:
-    rc = cli_fail(&err);
-done:
+    printf("%s: %s check %s\n", o.slug, name, result ? result : "passed");
     free(result);
-    conn_close(c);
-    store_conn_free(&sc);
-    return rc;
+    return 0;
 }
 
 int cmd_disconnect(cli_ctx *ctx, int argc, char **argv)

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api/api.h"
 #include "net/http.h"
 #include "base/log.h"
 #include "plugin/plugin.h"
@@ -352,6 +353,18 @@ int daemon_run(const daemon_opts *opts, atsb_error *err)
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* The platform API, when api.listen is set: with the first config and
+     * connector set (a SIGHUP does not move it). */
+    api_server *api = NULL;
+    if (d.current->cfg.api_listen &&
+        (rc = api_start(&api, d.current->cfg.api_listen, &d.current->cfg, &d.current->reg, err))) {
+        store_close(st);
+        pset_release(&d, d.current);
+        return rc;
+    }
+    pset *api_ps = d.current;
+    if (api)
+        api_ps->refs++;
     int n_workers = d.current->cfg.workers;
     pthread_t *threads = calloc((size_t)n_workers, sizeof(*threads));
     for (int i = 0; i < n_workers; i++)
@@ -411,6 +424,10 @@ int daemon_run(const daemon_opts *opts, atsb_error *err)
     for (int i = 0; i < n_workers; i++)
         pthread_join(threads[i], NULL);
     free(threads);
+    if (api) {
+        api_stop(api);
+        pset_release(&d, api_ps);
+    }
     store_close(st);
     pset_release(&d, d.current);
     log_info("daemon", "stopped");

@@ -430,8 +430,10 @@ static int perform(http_client *c, http_attempt *a, struct curl_slist *hdrs)
     CURL *h = c->curl;
     if (c->opts.rate_limit > 0) {
         long gap = 1000 / c->opts.rate_limit - (long)(time_now_ms() - c->last_request_ms);
-        if (gap > 0)
+        if (gap > 0) {
+            http_stats_note_wait();
             sleep_ms(c, gap);
+        }
         c->last_request_ms = time_now_ms();
     }
     a->curl = CURLE_OK;
@@ -617,6 +619,8 @@ static int attempt_run(http_client *c, http_attempt *a, atsb_error *err)
             goto done;
         }
         long ms = (long)(time_now_ms() - t0);
+        http_stats_note(c->opts.stats_name ? c->opts.stats_name : c->label,
+                        a->curl == CURLE_OK ? (int)a->status : 0);
         if (a->curl != CURLE_OK)
             log_info(c->label, "%s -> %s in %ld ms", a->what,
                      a->oversize ? "response too large" : curl_easy_strerror(a->curl), ms);
@@ -641,6 +645,7 @@ static int attempt_run(http_client *c, http_attempt *a, atsb_error *err)
             pthread_mutex_unlock(&c->lock);
             continue;
         case HTTP_RETRY_WAIT:
+            http_stats_note_wait();
             log_warn(c->label, "rate limited; waiting %ld s as the ATS asked", wait / 1000);
             break;
         case HTTP_RETRY_BACKOFF:

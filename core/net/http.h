@@ -23,6 +23,9 @@ typedef struct http_opts {
     /* Requests per second this client may send (0: no limit); spaces
      * requests out so a busy sync never bursts past an ATS's quota. */
     int rate_limit;
+    /* The name its requests are counted under (http_stats); NULL: the
+     * log label. */
+    const char *stats_name;
 } http_opts;
 
 typedef struct http_client http_client;
@@ -59,6 +62,13 @@ long http_retry_after(const char *retry_after, const char *ratelimit_reset, int6
 long http_backoff_ms(int attempt, int base_ms, int cap_ms, uint64_t *rng);
 /* 0 when url may be fetched: https anywhere, http only to loopback. */
 int http_url_allowed(const char *url, atsb_error *err);
+
+/* Per-process request counters (http_stats.c), for GET /metrics. */
+void http_stats_note(const char *name, int status);
+void http_stats_note_wait(void);
+void http_stats_each(int (*cb)(const char *name, int status, long count, void *payload),
+                     void *payload);
+long http_stats_rate_waits(void);
 
 void http_global_init(void);
 void http_global_cleanup(void);

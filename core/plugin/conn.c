@@ -254,7 +254,7 @@ int conn_open(conn **out, const plugin *p, const store_setting *s, size_t n,
                      .backoff_base_ms = cfg->http_backoff_base_ms,
                      .backoff_cap_ms = cfg->http_backoff_cap_ms,
                      .max_response = cfg->http_max_response, .max_rate_wait_s = 120,
-                     .rate_limit = cfg->http_rate_limit };
+                     .rate_limit = cfg->http_rate_limit, .stats_name = p->desc.name };
     h->http = http_client_new(&ho, h->label, conn_stop_requested, NULL);
     if (!h->label || !h->names || !h->values || !h->http) {
         rc = err_set(err, ATSB_ERR_INTERNAL, "out of memory");

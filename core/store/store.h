@@ -176,6 +176,9 @@ int store_run_finish(store *st, int64_t run_id, const char *status,
 typedef int (*store_run_cb)(const store_run *run, void *payload);
 int store_run_each(store *st, int64_t org_id, int limit, store_run_cb cb, void *payload,
                    atsb_error *err);
+/* The org's run run_id through cb (not called when there is none). */
+int store_run_get(store *st, int64_t org_id, int64_t run_id, store_run_cb cb, void *payload,
+                  atsb_error *err);
 
 /* After a successful job sync: the next incremental run asks for changes
  * since watermark; full marks a full pass. */
@@ -280,4 +283,92 @@ int store_push_later(store *st, int64_t id, int64_t next_at, const char *error, 
 int store_push_dead(store *st, int64_t id, const char *error, atsb_error *err);
 /* dead -> pending, due now, attempts reset. */
 int store_push_requeue(store *st, int64_t id, atsb_error *err);
+/* ---- API tokens (store_tokens.c) ---- */
+typedef struct store_token {
+    int64_t id;
+    char name[128];
+    char public_id[32];
+    char hash[72];             /* hex SHA-256 of the whole token */
+    int64_t org_id;            /* 0: every organisation */
+    char org_slug[64];
+    int read_only;
+    int64_t created_at, last_used_at, revoked_at;
+} store_token;
+
+/* CORE_ERR_CONFLICT when the name is taken. */
+int store_token_add(store *st, const char *name, const char *public_id, const char *hash,
+                    int64_t org_id, int read_only, atsb_error *err);
+/* ATSB_ERR_NOT_FOUND when no token has that public id. */
+int store_token_find(store *st, const char *public_id, store_token *out, atsb_error *err);
+typedef int (*store_token_cb)(const store_token *t, void *payload);
+int store_token_each(store *st, store_token_cb cb, void *payload, atsb_error *err);
+/* ATSB_ERR_NOT_FOUND when no unrevoked token has that name. */
+int store_token_revoke(store *st, const char *name, atsb_error *err);
+int store_token_touch(store *st, int64_t id, int64_t at, atsb_error *err);
+
+/* ---- the change feed and the webhook outbox (store_events.c) ----
+ * Events are written by triggers (store_schema.c, migration 5) in the
+ * transaction of the change they describe; this only reads them. */
+typedef struct store_event {
+    int64_t id;
+    int64_t org_id;
+    const char *org_slug;
+    int64_t at;
+    const char *type, *object_type, *object_id, *data;  /* valid during the callback */
+} store_event;
+typedef int (*store_event_cb)(const store_event *e, void *payload);
+/* Events with id > after, oldest first; org_id 0: every org. */
+int store_event_each(store *st, int64_t org_id, int64_t after, int limit, store_event_cb cb,
+                     void *payload, atsb_error *err);
+int store_event_last_id(store *st, int64_t *out, atsb_error *err);
+
+typedef struct store_webhook_cursor {
+    int64_t org_id;
+    int64_t last_event_id;
+    int attempts;
+    int64_t next_attempt_at;
+} store_webhook_cursor;
+/* The org's cursor (a fresh one, all zero, when it has none yet). */
+int store_webhook_cursor_get(store *st, int64_t org_id, store_webhook_cursor *out,
+                             atsb_error *err);
+/* Delivered: the cursor moves to event_id and the backoff resets. */
+int store_webhook_delivered(store *st, int64_t org_id, int64_t event_id, atsb_error *err);
+int store_webhook_failed(store *st, int64_t org_id, int attempts, int64_t next_at,
+                         const char *error, atsb_error *err);
+/* Orgs with an event past their cursor that is due at now. */
+typedef int (*store_id_cb)(int64_t id, void *payload);
+int store_webhook_each_due(store *st, int64_t now, store_id_cb cb, void *payload,
+                           atsb_error *err);
+/* Events not yet delivered, every org (a metric). */
+int store_webhook_backlog(store *st, int64_t *out, atsb_error *err);
+
+/* ---- pages and counts for the API (store_api.c) ---- */
+/* Orgs with slug > after (NULL: from the start), by slug. */
+int store_org_page(store *st, const char *after, int limit, store_org_cb cb, void *payload,
+                   atsb_error *err);
+/* Jobs with id > after, by id; state NULL: every state. */
+int store_job_page(store *st, int64_t org_id, const char *state, int64_t after, int limit,
+                   store_job_cb cb, void *payload, atsb_error *err);
+/* The org and everything of it (cascade).  ATSB_ERR_NOT_FOUND when absent. */
+int store_org_delete(store *st, int64_t org_id, atsb_error *err);
+/* Outbox rows of one candidate. */
+int store_push_each_for_cand(store *st, int64_t cand_id, store_push_cb cb, void *payload,
+                             atsb_error *err);
+/* Outbox rows with id > after, by id (org_id 0: every org; state NULL: all). */
+int store_push_page(store *st, int64_t org_id, const char *state, int64_t after, int limit,
+                    store_push_cb cb, void *payload, atsb_error *err);
+/* Prometheus: one callback per (labels, value) row of a fixed query. */
+typedef enum store_metric {
+    STORE_METRIC_RUNS,          /* org, status -> count */
+    STORE_METRIC_RUN_BUCKETS,   /* org, le (seconds) -> cumulative count; le "+Inf" last */
+    STORE_METRIC_RUN_SUMS,      /* org -> sum of durations (s), count */
+    STORE_METRIC_JOBS_CREATED,  /* org -> sum over runs */
+    STORE_METRIC_JOBS_ARCHIVED, /* org -> sum over runs */
+    STORE_METRIC_PUSHES,        /* org, state -> count */
+    STORE_METRIC_OUTBOX_DUE     /* org -> pending rows */
+} store_metric;
+typedef int (*store_metric_cb)(const char *org, const char *label, double value,
+                               double value2, void *payload);
+int store_metric_each(store *st, store_metric which, store_metric_cb cb, void *payload,
+                      atsb_error *err);
 #endif

@@ -69,19 +69,11 @@ int store_job_get(store *st, int64_t org_id, const char *remote_id, store_job *o
     return rc;
 }
 
-int store_job_each(store *st, int64_t org_id, const char *state, store_job_cb cb,
-                   void *payload, atsb_error *err)
+/* Step s (prepared and bound), one job per callback, then finalize it. */
+static int job_rows(store *st, sqlite3_stmt *s, store_job_cb cb, void *payload,
+                    atsb_error *err)
 {
-    sqlite3_stmt *s = NULL;
-    int rc = store_prepare(st, &s,
-                           "SELECT " JOB_COLS " FROM jobs WHERE org_id = ?1 "
-                           "AND (?2 IS NULL OR state = ?2) ORDER BY title, remote_id",
-                           err);
-    if (rc)
-        return rc;
-    sqlite3_bind_int64(s, 1, org_id);
-    store_bind_text(s, 2, state);
-    int step;
+    int rc = 0, step;
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         store_job j;
         job_from_row(s, &j);
@@ -94,6 +86,21 @@ int store_job_each(store *st, int64_t org_id, const char *state, store_job_cb cb
         rc = store_fail(st, err, "list jobs");
     sqlite3_finalize(s);
     return rc;
+}
+
+int store_job_each(store *st, int64_t org_id, const char *state, store_job_cb cb,
+                   void *payload, atsb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = store_prepare(st, &s,
+                           "SELECT " JOB_COLS " FROM jobs WHERE org_id = ?1 "
+                           "AND (?2 IS NULL OR state = ?2) ORDER BY title, remote_id",
+                           err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, org_id);
+    store_bind_text(s, 2, state);
+    return job_rows(st, s, cb, payload, err);
 }
 
 int store_job_count(store *st, int64_t org_id, const char *state, int64_t *out,
@@ -333,4 +340,21 @@ int store_job_archive_unseen(store *st, int64_t org_id, int64_t run_id, int64_t 
         *count = sqlite3_changes(st->db);
     sqlite3_finalize(s);
     return rc;
+}
+
+int store_job_page(store *st, int64_t org_id, const char *state, int64_t after, int limit,
+                   store_job_cb cb, void *payload, atsb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = store_prepare(st, &s,
+                           "SELECT " JOB_COLS " FROM jobs WHERE org_id = ?1 "
+                           "AND (?2 IS NULL OR state = ?2) AND id > ?3 ORDER BY id LIMIT ?4",
+                           err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, org_id);
+    store_bind_text(s, 2, state);
+    sqlite3_bind_int64(s, 3, after);
+    sqlite3_bind_int(s, 4, limit);
+    return job_rows(st, s, cb, payload, err);
 }

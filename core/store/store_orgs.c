@@ -53,15 +53,11 @@ int store_org_get(store *st, const char *slug, store_org *out, atsb_error *err)
     return rc;
 }
 
-int store_org_each(store *st, store_org_cb cb, void *payload, atsb_error *err)
+/* Step s (prepared and bound), one org per callback, then finalize it. */
+static int org_rows(store *st, sqlite3_stmt *s, store_org_cb cb, void *payload,
+                    atsb_error *err)
 {
-    sqlite3_stmt *s = NULL;
-    int rc = store_prepare(st, &s,
-                           "SELECT id, slug, name, trigger_status, created_at, "
-                           "coalesce(jobs_interval_s, 0) FROM orgs ORDER BY slug", err);
-    if (rc)
-        return rc;
-    int step;
+    int rc = 0, step;
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         store_org o;
         org_from_row(s, &o);
@@ -72,6 +68,17 @@ int store_org_each(store *st, store_org_cb cb, void *payload, atsb_error *err)
         rc = store_fail(st, err, "list orgs");
     sqlite3_finalize(s);
     return rc;
+}
+
+int store_org_each(store *st, store_org_cb cb, void *payload, atsb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = store_prepare(st, &s,
+                           "SELECT id, slug, name, trigger_status, created_at, "
+                           "coalesce(jobs_interval_s, 0) FROM orgs ORDER BY slug", err);
+    if (rc)
+        return rc;
+    return org_rows(st, s, cb, payload, err);
 }
 
 int store_org_set_trigger(store *st, int64_t org_id, const char *status, atsb_error *err)
@@ -108,4 +115,34 @@ int store_org_set_jobs_interval(store *st, int64_t org_id, int64_t seconds, atsb
         sqlite3_bind_null(s, 1);
     sqlite3_bind_int64(s, 2, org_id);
     return store_step_done(st, s, "set jobs interval", err);
+}
+
+int store_org_page(store *st, const char *after, int limit, store_org_cb cb, void *payload,
+                   atsb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = store_prepare(st, &s,
+                           "SELECT id, slug, name, trigger_status, created_at, "
+                           "coalesce(jobs_interval_s, 0) FROM orgs WHERE ?1 IS NULL OR slug > ?1 "
+                           "ORDER BY slug LIMIT ?2", err);
+    if (rc)
+        return rc;
+    store_bind_text(s, 1, after);
+    sqlite3_bind_int(s, 2, limit);
+    return org_rows(st, s, cb, payload, err);
+}
+
+int store_org_delete(store *st, int64_t org_id, atsb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = store_prepare(st, &s, "DELETE FROM orgs WHERE id = ?1", err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, org_id);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        rc = store_fail(st, err, "delete org");
+    else if (sqlite3_changes(sqlite3_db_handle(s)) == 0)
+        rc = err_set(err, ATSB_ERR_NOT_FOUND, "no such organisation");
+    sqlite3_finalize(s);
+    return rc;
 }

@@ -227,3 +227,32 @@ int store_push_count_due(store *st, int64_t org_id, int64_t now, int64_t *out, a
     sqlite3_bind_int64(s, 2, now);
     return store_step_count(st, s, "count due pushes", out, err);
 }
+
+int store_push_each_for_cand(store *st, int64_t cand_id, store_push_cb cb, void *payload,
+                             atsb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = store_prepare(st, &s, "SELECT " PUSH_COLS PUSH_FROM "WHERE p.candidate_id = ?1 "
+                           "ORDER BY p.id", err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, cand_id);
+    return each(st, s, cb, payload, err);
+}
+
+int store_push_page(store *st, int64_t org_id, const char *state, int64_t after, int limit,
+                    store_push_cb cb, void *payload, atsb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = store_prepare(st, &s,
+                           "SELECT " PUSH_COLS PUSH_FROM "WHERE (?1 = 0 OR p.org_id = ?1) "
+                           "AND (?2 IS NULL OR p.state = ?2) AND p.id > ?3 ORDER BY p.id LIMIT ?4",
+                           err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, org_id);
+    store_bind_text(s, 2, state);
+    sqlite3_bind_int64(s, 3, after);
+    sqlite3_bind_int(s, 4, limit);
+    return each(st, s, cb, payload, err);
+}

@@ -84,8 +84,9 @@ int store_run_finish(store *st, int64_t run_id, const char *status,
     return store_step_done(st, s, "finish run", err);
 }
 
-int store_run_each(store *st, int64_t org_id, int limit, store_run_cb cb, void *payload,
-                   atsb_error *err)
+/* run_id 0: the org's latest runs. */
+static int run_query(store *st, int64_t org_id, int64_t run_id, int limit, store_run_cb cb,
+                     void *payload, atsb_error *err)
 {
     sqlite3_stmt *s = NULL;
     int rc = store_prepare(st, &s,
@@ -93,11 +94,12 @@ int store_run_each(store *st, int64_t org_id, int limit, store_run_cb cb, void *
                            "duration_ms, created, updated, unchanged, frozen_skipped, archived, "
                            "non_us, unknown_location, malformed, closed_skipped, errors, "
                            "error_message FROM sync_runs WHERE org_id = ?1 "
-                           "ORDER BY id DESC LIMIT ?2", err);
+                           "AND (?3 = 0 OR id = ?3) ORDER BY id DESC LIMIT ?2", err);
     if (rc)
         return rc;
     sqlite3_bind_int64(s, 1, org_id);
     sqlite3_bind_int(s, 2, limit);
+    sqlite3_bind_int64(s, 3, run_id);
     int step;
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         store_run r;
@@ -125,6 +127,18 @@ int store_run_each(store *st, int64_t org_id, int limit, store_run_cb cb, void *
         rc = store_fail(st, err, "list runs");
     sqlite3_finalize(s);
     return rc;
+}
+
+int store_run_each(store *st, int64_t org_id, int limit, store_run_cb cb, void *payload,
+                   atsb_error *err)
+{
+    return run_query(st, org_id, 0, limit, cb, payload, err);
+}
+
+int store_run_get(store *st, int64_t org_id, int64_t run_id, store_run_cb cb, void *payload,
+                  atsb_error *err)
+{
+    return run_query(st, org_id, run_id, 1, cb, payload, err);
 }
 
 int store_conn_mark_synced(store *st, int64_t org_id, int64_t watermark, int full,

@@ -126,6 +126,99 @@ static const char *const MIGRATIONS[] = {
      * failed) after `connect` or `check` has printed it. */
     ("ALTER TABLE connections ADD COLUMN check_result TEXT;"
      "ALTER TABLE connections ADD COLUMN checked_at INTEGER NOT NULL DEFAULT 0;"),
+
+    /* 5: the platform API.  Tokens are stored only as the SHA-256 of the
+     * whole token, found by their public part.  events is the change feed:
+     * AUTOINCREMENT so an id (the feed's cursor) is never reused, even after
+     * the newest rows are deleted.  The events are written by triggers, so
+     * each is in the same transaction as the change it describes whatever
+     * code path made it (sync, CLI, daemon, API), and no path can forget
+     * one.  webhook_cursors is the webhook outbox: per org, the last event
+     * delivered and the backoff of the next try (in order per org). */
+    ("CREATE TABLE api_tokens ("
+     "  id INTEGER PRIMARY KEY,"
+     "  name TEXT NOT NULL UNIQUE,"
+     "  public_id TEXT NOT NULL UNIQUE,"
+     "  hash TEXT NOT NULL,"
+     "  org_id INTEGER REFERENCES orgs(id) ON DELETE CASCADE,"
+     "  read_only INTEGER NOT NULL DEFAULT 0,"
+     "  created_at INTEGER NOT NULL,"
+     "  last_used_at INTEGER NOT NULL DEFAULT 0,"
+     "  revoked_at INTEGER NOT NULL DEFAULT 0);"
+     "CREATE TABLE events ("
+     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+     "  org_id INTEGER NOT NULL,"
+     "  at INTEGER NOT NULL,"
+     "  type TEXT NOT NULL,"
+     "  object_type TEXT NOT NULL,"
+     "  object_id TEXT NOT NULL,"
+     "  data TEXT NOT NULL DEFAULT '{}');"
+     "CREATE INDEX events_org ON events(org_id, id);"
+     "CREATE TABLE webhook_cursors ("
+     "  org_id INTEGER PRIMARY KEY,"
+     "  last_event_id INTEGER NOT NULL DEFAULT 0,"
+     "  attempts INTEGER NOT NULL DEFAULT 0,"
+     "  next_attempt_at INTEGER NOT NULL DEFAULT 0,"
+     "  last_error TEXT);"
+#define EV_NOW "CAST(strftime('%s','now') AS INTEGER)"
+#define EV_INSERT "INSERT INTO events(org_id, at, type, object_type, object_id, data) VALUES "
+     "CREATE TRIGGER events_job_created AFTER INSERT ON jobs BEGIN " EV_INSERT
+     "(NEW.org_id, " EV_NOW ", 'job.created', 'job', NEW.remote_id,"
+     " json_object('title', NEW.title, 'state', NEW.state)); END;"
+     /* writer_update is the only statement that sets title: an applied
+      * ATS edit.  Frozen jobs never get one (sync_jobs_decide). */
+     "CREATE TRIGGER events_job_updated AFTER UPDATE OF title ON jobs "
+     "WHEN NEW.state = OLD.state AND NEW.content_hash <> OLD.content_hash BEGIN " EV_INSERT
+     "(NEW.org_id, " EV_NOW ", 'job.updated', 'job', NEW.remote_id,"
+     " json_object('title', NEW.title, 'state', NEW.state, 'change', 'content')); END;"
+     "CREATE TRIGGER events_job_activation AFTER UPDATE OF state ON jobs "
+     "WHEN OLD.state IN ('disabled','active') AND NEW.state IN ('disabled','active') "
+     "AND OLD.state <> NEW.state BEGIN " EV_INSERT
+     "(NEW.org_id, " EV_NOW ", 'job.updated', 'job', NEW.remote_id,"
+     " json_object('title', NEW.title, 'state', NEW.state, 'change', 'state')); END;"
+     "CREATE TRIGGER events_job_archived AFTER UPDATE OF state ON jobs "
+     "WHEN NEW.state = 'archived' AND OLD.state <> 'archived' BEGIN " EV_INSERT
+     "(NEW.org_id, " EV_NOW ", 'job.archived', 'job', NEW.remote_id,"
+     " json_object('title', NEW.title, 'reason', NEW.archived_reason)); END;"
+     "CREATE TRIGGER events_job_reopened AFTER UPDATE OF state ON jobs "
+     "WHEN OLD.state = 'archived' AND NEW.state <> 'archived' BEGIN " EV_INSERT
+     "(NEW.org_id, " EV_NOW ", 'job.reopened', 'job', NEW.remote_id,"
+     " json_object('title', NEW.title, 'state', NEW.state)); END;"
+     /* An activated (frozen) job's new ATS version is recorded as seen,
+      * not applied. */
+     "CREATE TRIGGER events_job_frozen_edit AFTER UPDATE OF content_hash ON jobs "
+     "WHEN NEW.frozen AND NEW.state = OLD.state AND NEW.state <> 'archived' "
+     "AND NEW.content_hash <> OLD.content_hash AND OLD.content_hash <> '' BEGIN " EV_INSERT
+     "(NEW.org_id, " EV_NOW ", 'job.frozen_edit_skipped', 'job', NEW.remote_id,"
+     " json_object('title', NEW.title)); END;"
+     "CREATE TRIGGER events_candidate_held AFTER UPDATE OF hold_reason ON candidates "
+     "WHEN NEW.hold_reason IS NOT NULL AND OLD.hold_reason IS NOT NEW.hold_reason BEGIN "
+     EV_INSERT "(NEW.org_id, " EV_NOW ", 'candidate.held', 'candidate', NEW.ext_id,"
+     " json_object('job', NEW.job_remote_id, 'status', NEW.status,"
+     " 'reason', NEW.hold_reason)); END;"
+     "CREATE TRIGGER events_candidate_pushed AFTER UPDATE OF state ON candidate_pushes "
+     "WHEN NEW.state = 'done' AND OLD.state <> 'done' BEGIN " EV_INSERT
+     "(NEW.org_id, " EV_NOW ", 'candidate.pushed', 'candidate',"
+     " (SELECT ext_id FROM candidates WHERE id = NEW.candidate_id),"
+     " json_object('job', (SELECT remote_id FROM jobs WHERE id = NEW.job_id),"
+     " 'outbox_id', NEW.id, 'remote_candidate_id', NEW.remote_candidate_id,"
+     " 'remote_application_id', NEW.remote_application_id, 'attempts', NEW.attempts)); END;"
+     "CREATE TRIGGER events_candidate_dead AFTER UPDATE OF state ON candidate_pushes "
+     "WHEN NEW.state = 'dead' AND OLD.state <> 'dead' BEGIN " EV_INSERT
+     "(NEW.org_id, " EV_NOW ", 'candidate.dead_lettered', 'candidate',"
+     " (SELECT ext_id FROM candidates WHERE id = NEW.candidate_id),"
+     " json_object('job', (SELECT remote_id FROM jobs WHERE id = NEW.job_id),"
+     " 'outbox_id', NEW.id, 'error', NEW.last_error, 'attempts', NEW.attempts)); END;"
+     "CREATE TRIGGER events_connection_attention AFTER UPDATE OF state ON connections "
+     "WHEN NEW.state = 'needs_attention' AND OLD.state <> 'needs_attention' BEGIN " EV_INSERT
+     "(NEW.org_id, " EV_NOW ", 'connection.needs_attention', 'connection', NEW.connector,"
+     " json_object('error', NEW.last_error)); END;"
+     "CREATE TRIGGER events_connection_recovered AFTER UPDATE OF state ON connections "
+     "WHEN NEW.state = 'ok' AND OLD.state <> 'ok' BEGIN " EV_INSERT
+     "(NEW.org_id, " EV_NOW ", 'connection.recovered', 'connection', NEW.connector,"
+     " json_object()); END;"),
+#undef EV_NOW
+#undef EV_INSERT
 };
 
 int store_schema_latest(void)

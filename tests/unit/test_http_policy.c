@@ -86,7 +86,7 @@ static void test_http__plain_http_only_to_real_loopback_addresses(void **state)
 
 static http_client *client(void)
 {
-    http_opts o = { 2000, 1, 1, 1, 1 << 20, 1, 0 };
+    http_opts o = { 2000, 1, 1, 1, 1 << 20, 1, 0, NULL };
     http_client *c = http_client_new(&o, "test", NULL, NULL);
     assert_non_null(c);
     return c;

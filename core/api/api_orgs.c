@@ -1,0 +1,225 @@
+/* /v1/orgs: organisations, listed with what an overview of many needs
+ * (health, last and next sync, job counts by state, outbox depth, dead
+ * letters) so a console can page through them server-side. */
+#include "api/api_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cands/cand_status.h"
+
+json_object *api_org_json(store *st, const store_org *o)
+{
+    json_object *j = json_object_new_object();
+    json_object_object_add(j, "slug", json_object_new_string(o->slug));
+    json_object_object_add(j, "name", json_object_new_string(o->name));
+    json_object_object_add(j, "trigger_status", json_object_new_string(o->trigger_status));
+    json_object_object_add(j, "jobs_interval_s",
+                           o->jobs_interval_s ? json_object_new_int64(o->jobs_interval_s) : NULL);
+    json_object_object_add(j, "created_at", api_time_json(o->created_at));
+    store_conn c;
+    json_object *conn = NULL;
+    if (store_conn_get(st, o->id, &c, NULL) == ATSB_OK) {
+        conn = json_object_new_object();
+        json_object_object_add(conn, "connector", json_object_new_string(c.connector));
+        json_object_object_add(conn, "state", json_object_new_string(c.state));
+        json_object_object_add(conn, "circuit",
+                               json_object_new_string(c.retry_at > time_now() ? "open" : "closed"));
+        json_object_object_add(conn, "last_sync_at", api_time_json(c.last_sync_at));
+        json_object_object_add(conn, "last_error", api_str_json(c.last_error));
+        store_conn_free(&c);
+    }
+    json_object_object_add(j, "connection", conn);
+    json_object *jobs = json_object_new_object();
+    static const char *const STATES[] = { "disabled", "active", "archived" };
+    for (size_t i = 0; i < ARRAY_LEN(STATES); i++) {
+        int64_t n = 0;
+        store_job_count(st, o->id, STATES[i], &n, NULL);
+        json_object_object_add(jobs, STATES[i], json_object_new_int64(n));
+    }
+    json_object_object_add(j, "jobs", jobs);
+    int64_t pending = 0, dead = 0;
+    store_push_count(st, o->id, "pending", &pending, NULL);
+    store_push_count(st, o->id, "dead", &dead, NULL);
+    json_object *ob = json_object_new_object();
+    json_object_object_add(ob, "pending", json_object_new_int64(pending));
+    json_object_object_add(ob, "dead", json_object_new_int64(dead));
+    json_object_object_add(j, "outbox", ob);
+    return j;
+}
+
+typedef struct list_ctx {
+    store *st;
+    json_object *arr;
+    char last[64];
+    int n;
+} list_ctx;
+
+static int add_org(const store_org *o, void *payload)
+{
+    list_ctx *l = payload;
+    json_object_array_add(l->arr, api_org_json(l->st, o));
+    str_copy(l->last, sizeof(l->last), o->slug);
+    l->n++;
+    return 0;
+}
+
+int api_h_orgs_list(api_req *r)
+{
+    int limit = api_query_limit(r, 50, 500);
+    if (limit < 0)
+        return 0;
+    const char *after = api_query(r, "cursor");
+    list_ctx l = { r->st, json_object_new_array(), "", 0 };
+    atsb_error err = ATSB_ERROR_INIT;
+    int rc;
+    if (r->tok.org_id) {
+        store_org o;
+        if (store_org_get(r->st, r->tok.org_slug, &o, NULL) == ATSB_OK &&
+            (!after || strcmp(o.slug, after) > 0))
+            add_org(&o, &l);
+        rc = 0;
+    } else {
+        /* The cursor is the last slug of the page: slugs are unique and
+         * ordered, so a page never repeats or skips an org. */
+        rc = store_org_page(r->st, after && *after ? after : NULL, limit, add_org, &l, &err);
+    }
+    if (rc) {
+        json_object_put(l.arr);
+        return api_fail(r, rc, err.message);
+    }
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "items", l.arr);
+    json_object_object_add(o, "next_cursor",
+                           l.n == limit && !r->tok.org_id ? json_object_new_string(l.last) : NULL);
+    return api_json_reply(r, 200, o);
+}
+
+int api_h_org_get(api_req *r)
+{
+    store_org o;
+    if (api_org(r, &o) < 0)
+        return 0;
+    return api_json_reply(r, 200, api_org_json(r->st, &o));
+}
+
+static const char *const ORG_FIELDS[] = { "slug", "name", "trigger_status", "jobs_interval_s",
+                                          NULL };
+
+/* Name, trigger and interval from body into the org, validated first; o
+ * NULL: validate only. */
+static int apply_fields(api_req *r, json_object *body, const store_org *o)
+{
+    const char *name, *trigger;
+    int64_t interval = 0;
+    int has_interval;
+    if (api_json_str(r, body, "name", 0, &name) < 0 ||
+        api_json_str(r, body, "trigger_status", 0, &trigger) < 0 ||
+        api_json_int(r, body, "jobs_interval_s", 0, 30L * 86400, &has_interval, &interval) < 0)
+        return -1;
+    if (name && (!*name || strlen(name) > 200))
+        return api_problem(r, 422, "invalid-field", "name", "field name: 1..200 bytes"), -1;
+    if (trigger && !cand_status_valid_trigger(trigger))
+        return api_problem(r, 422, "invalid-field", "trigger_status",
+                           "field trigger_status: \"%.40s\" is not a funnel status (%s)", trigger,
+                           cand_status_list()), -1;
+    if (has_interval && interval && interval < 60)
+        return api_problem(r, 422, "out-of-range", "jobs_interval_s",
+                           "field jobs_interval_s: at least 60 s (0: the configured default)"), -1;
+    if (!o)
+        return 0;
+    atsb_error err = ATSB_ERROR_INIT;
+    int rc = store_begin(r->st, &err);
+    if (!rc && name)
+        rc = store_org_set_name(r->st, o->id, name, &err);
+    if (!rc && trigger)
+        rc = store_org_set_trigger(r->st, o->id, trigger, &err);
+    if (!rc && has_interval)
+        rc = store_org_set_jobs_interval(r->st, o->id, interval, &err);
+    if (!rc)
+        rc = store_audit(r->st, o->id, "org.set", "api", NULL, &err);
+    if (!rc)
+        rc = store_commit(r->st, &err);
+    if (rc) {
+        store_rollback(r->st);
+        return api_fail(r, rc, err.message), -1;
+    }
+    return 0;
+}
+
+static int valid_slug(const char *s)
+{
+    size_t n = strlen(s);
+    if (!n || n > 63)
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+            return 0;
+    return s[0] != '-' && s[0] != '_';
+}
+
+int api_h_orgs_create(api_req *r)
+{
+    json_object *body = api_json_body(r);
+    const char *slug;
+    if (!body)
+        return 0;
+    if (api_json_only(r, body, ORG_FIELDS) < 0 || api_json_str(r, body, "slug", 1, &slug) < 0 ||
+        apply_fields(r, body, NULL) < 0)
+        goto done;
+    if (!valid_slug(slug)) {
+        api_problem(r, 422, "invalid-field", "slug",
+                    "field slug: 1..63 of a-z, 0-9, - and _, starting with a letter or digit");
+        goto done;
+    }
+    atsb_error err = ATSB_ERROR_INIT;
+    store_org o;
+    int rc = store_org_add(r->st, slug, slug, &err);
+    if (!rc)
+        rc = store_org_get(r->st, slug, &o, &err);
+    if (rc) {
+        api_fail(r, rc, err.message);
+        goto done;
+    }
+    store_audit(r->st, o.id, "org.add", slug, "api", NULL);
+    if (apply_fields(r, body, &o) < 0)
+        goto done;
+    store_org_get(r->st, slug, &o, NULL);
+    snprintf(r->location, sizeof(r->location), "/v1/orgs/%s", o.slug);
+    api_json_reply(r, 201, api_org_json(r->st, &o));
+done:
+    json_object_put(body);
+    return 0;
+}
+
+int api_h_org_patch(api_req *r)
+{
+    store_org o;
+    if (api_org(r, &o) < 0)
+        return 0;
+    json_object *body = api_json_body(r);
+    if (!body)
+        return 0;
+    static const char *const PATCH_FIELDS[] = { "name", "trigger_status", "jobs_interval_s",
+                                                NULL };
+    if (api_json_only(r, body, PATCH_FIELDS) == 0 && apply_fields(r, body, &o) == 0) {
+        store_org_get(r->st, o.slug, &o, NULL);
+        api_json_reply(r, 200, api_org_json(r->st, &o));
+    }
+    json_object_put(body);
+    return 0;
+}
+
+int api_h_org_delete(api_req *r)
+{
+    store_org o;
+    if (api_org(r, &o) < 0)
+        return 0;
+    atsb_error err = ATSB_ERROR_INIT;
+    int rc = store_org_delete(r->st, o.id, &err);
+    if (rc)
+        return api_fail(r, rc, err.message);
+    store_audit(r->st, 0, "org.delete", o.slug, "api", NULL);
+    r->status = 204;
+    return 0;
+}
