@@ -42,6 +42,14 @@ function when(ts) {
            d.toLocaleString());
 }
 
+/* One word for a connection's health, as the overview filters it. */
+function healthOf(conn) {
+  if (!conn) return 'not_connected';
+  if (conn.state !== 'ok') return 'needs_attention';
+  if (conn.circuit === 'open') return 'circuit_open';
+  return 'ok';
+}
+
 function badge(health) {
   const text = { ok: 'ok', needs_attention: 'needs attention', circuit_open: 'circuit open',
                  not_connected: 'not connected' }[health] || health || 'unknown';
@@ -147,7 +155,7 @@ async function overview(params) {
   say('Loading organisations…');
   let page;
   try {
-    page = await api('GET', '/v1/orgs' + qs({ limit: PAGE, q, health, after }));
+    page = await api('GET', '/v1/orgs' + qs({ limit: PAGE, q, health, cursor: after }));
   } catch (e) { return failed(e); }
   say('');
 
@@ -179,7 +187,7 @@ async function overview(params) {
       td('Organisation', h('a', { href: '#/org/' + enc(o.slug) }, o.name || o.slug),
          h('div', { class: 'muted' }, o.slug)),
       td('ATS', c.connector || '–'),
-      td('Health', badge(o.health)),
+      td('Health', badge(o.health || healthOf(o.connection))),
       td('Last sync', when(c.last_sync_at)),
       td('Next sync', when(c.next_sync_at)),
       tdn('Active jobs', j.active), tdn('Disabled jobs', j.disabled), tdn('Archived jobs', j.archived),
@@ -193,7 +201,7 @@ async function overview(params) {
 
   const pager = h('nav', { class: 'pager', 'aria-label': 'Pages' },
     after ? h('a', { href: '#/' + qs({ q, health }) }, 'First page') : null,
-    page.next ? h('a', { href: '#/' + qs({ q, health, after: page.next }), rel: 'next' }, 'Next page') : null,
+    page.next_cursor ? h('a', { href: '#/' + qs({ q, health, after: page.next_cursor }), rel: 'next' }, 'Next page') : null,
     h('span', { class: 'muted' }, page.items.length + ' shown'));
   render(h('h1', {}, 'Organisations'), tiles, form, table, pager);
 }
@@ -248,25 +256,29 @@ async function orgPage(slug, params) {
     const base = '/v1/orgs/' + enc(slug);
     [org, health, runs, jobs, held, dead, audit] = await Promise.all([
       api('GET', base),
-      api('GET', base + '/connection/health').catch(e => (e.status === 404 ? null : Promise.reject(e))),
+      api('GET', base + '/connection').catch(e => (e.status === 404 ? null : Promise.reject(e))),
       api('GET', base + '/runs' + qs({ limit: 20 })),
-      api('GET', base + '/jobs' + qs({ limit: PAGE, state: jobState, after: jobsAfter })),
-      api('GET', base + '/outbox' + qs({ state: 'held', limit: PAGE })),
+      api('GET', base + '/jobs' + qs({ limit: PAGE, state: jobState, cursor: jobsAfter })),
+      api('GET', base + '/outbox' + qs({ state: 'pending', limit: PAGE })),
       api('GET', base + '/outbox' + qs({ state: 'dead', limit: PAGE })),
       api('GET', base + '/audit' + qs({ limit: 20 })),
     ]);
   } catch (e) { return failed(e); }
   say('');
+  /* Held pushes wait for their job to be active again (or for a person);
+   * the rest of the pending ones are simply queued. */
+  held.items = held.items.filter(p => p.held);
 
   const conn = health
     ? h('div', { class: 'card', id: 'health' }, h('dl', { class: 'facts' },
         h('dt', {}, 'ATS'), h('dd', {}, health.connector),
-        h('dt', {}, 'Health'), h('dd', {}, badge(health.health)),
+        h('dt', {}, 'Health'), h('dd', {}, badge(healthOf(health))),
         h('dt', {}, 'Last error'), h('dd', { id: 'last-error' }, health.last_error || '–'),
+        h('dt', {}, 'Last check'), h('dd', { id: 'check' }, health.check || '–', ' ', health.checked_at ? when(health.checked_at) : ''),
         h('dt', {}, 'Missing permissions'), h('dd', { id: 'missing' },
-          (health.missing_permissions || []).length ? health.missing_permissions.join(', ') : 'none'),
-        h('dt', {}, 'Circuit'), h('dd', {}, health.circuit && health.circuit.open
-          ? h('span', {}, 'open after ' + health.circuit.failures + ' failures; next try ', when(health.circuit.retry_at))
+          (health.missing_permissions || []).length ? health.missing_permissions.join(', ') : 'none reported'),
+        h('dt', {}, 'Circuit'), h('dd', {}, health.circuit === 'open'
+          ? h('span', {}, 'open after ' + health.failures + ' failures; next try ', when(health.retry_at))
           : 'closed'),
         h('dt', {}, 'Last sync'), h('dd', {}, when(health.last_sync_at)),
         h('dt', {}, 'Next sync'), h('dd', {}, when(health.next_sync_at)),
@@ -274,8 +286,8 @@ async function orgPage(slug, params) {
     : h('p', { class: 'card' }, 'No ATS is connected. Connect one with ', h('code', {}, 'atsbridge connect ' + slug + ' CONNECTOR'), '.');
 
   const ro = me.read_only;
-  const jobRows = jobs.items.map(j => h('tr', { 'data-job': j.remote_id },
-    td('Job', h('b', {}, j.title), h('div', { class: 'muted' }, j.remote_id)),
+  const jobRows = jobs.items.map(j => h('tr', { 'data-job': j.id },
+    td('Job', h('b', {}, j.title), h('div', { class: 'muted' }, j.id)),
     td('Location', j.location || '–'),
     td('State', j.state),
     td('Updated', when(j.updated_at)),
@@ -288,10 +300,10 @@ async function orgPage(slug, params) {
     } }, ['', 'disabled', 'active', 'archived'].map(v => h('option', { value: v, selected: v === jobState }, v || 'any')));
 
   const outboxRows = (list, kind) => list.items.map(p => h('tr', { 'data-push': p.id },
-    td('Candidate', p.candidate_name || p.candidate_id, h('div', { class: 'muted' }, p.candidate_id)),
-    td('Job', p.job_remote_id),
+    td('Candidate', p.candidate),
+    td('Job', p.job),
     td('Attempts', String(p.attempts ?? 0)),
-    td('Reason', p.last_error || p.reason || '–'),
+    td('Reason', p.last_error || (p.held ? 'held until its job is active' : '–')),
     td('Action', kind === 'dead' && !ro
       ? h('button', { type: 'button', 'data-action': 'retry', onclick: ev => retry(ev.target, slug, p) }, 'Retry')
       : '')));
@@ -313,7 +325,7 @@ async function orgPage(slug, params) {
       h('thead', {}, h('tr', {}, ['Job', 'Location', 'State', 'Updated', ''].map(x => h('th', { scope: 'col' }, x)))),
       h('tbody', {}, jobRows.length ? jobRows : h('tr', {}, h('td', { colspan: 5 }, 'No jobs.'))))),
     h('nav', { class: 'pager', 'aria-label': 'Job pages' },
-      jobs.next ? h('a', { href: '#/org/' + enc(slug) + qs({ jobs: jobState, after: jobs.next }) }, 'Next jobs') : null),
+      jobs.next_cursor ? h('a', { href: '#/org/' + enc(slug) + qs({ jobs: jobState, after: jobs.next_cursor }) }, 'Next jobs') : null),
     h('h2', {}, 'Held candidates'), outboxTable(held, 'held', 'Held candidates'),
     h('h2', {}, 'Dead letters'), outboxTable(dead, 'dead', 'Dead letters'),
     h('h2', {}, 'Audit log'),
@@ -325,12 +337,12 @@ async function jobAction(btn, slug, job) {
   const action = btn.dataset.action;
   btn.disabled = true;
   try {
-    await api('POST', `/v1/orgs/${enc(slug)}/jobs/${enc(job.remote_id)}/${action}`);
-    say(`Job ${job.remote_id} ${action}d.`);
+    await api('POST', `/v1/orgs/${enc(slug)}/jobs/${enc(job.id)}/${action}`);
+    say(`Job ${job.id} ${action}d.`);
     await route();
   } catch (e) {
     btn.disabled = false;
-    say(`Could not ${action} ${job.remote_id}: ${e.message}`);
+    say(`Could not ${action} ${job.id}: ${e.message}`);
   }
 }
 
@@ -368,13 +380,13 @@ function feedPage() {
                              undefined, feedAbort.signal);
       first = false;
       for (const ev of page.items) {
-        list.prepend(h('li', { 'data-event': ev.id }, when(ev.at), ' ', h('b', {}, ev.type), ' ',
+        list.prepend(h('li', { 'data-event': ev.id }, when(ev.time), ' ', h('b', {}, ev.type), ' ',
           h('a', { href: '#/org/' + enc(ev.org) }, ev.org), ' ',
-          h('code', {}, ev.object ? (ev.object.remote_id || ev.object.id || '') : ''),
+          h('code', {}, ev.object ? (ev.object.id || '') : ''),
           ev.object && ev.object.title ? ' ' + ev.object.title : ''));
       }
       while (list.children.length > 500) list.lastChild.remove();
-      cursor = page.next || cursor;
+      cursor = page.next_cursor || cursor;
       state.textContent = 'Live: waiting for changes (last cursor ' + (cursor || 'start') + ').';
       feedTimer = setTimeout(poll, 0);
     } catch (e) {
