@@ -29,6 +29,9 @@ LOCALSTATEDIR ?= /var/lib
 # directory and PLUGINDIR to LIBDIR/atsbridge/connectors (debian/rules).
 LIBDIR    ?= $(PREFIX)/lib
 PLUGINDIR ?= $(LIBDIR)/atsbridge/plugins
+# The admin console's files (compiled in as the default api.console_dir).
+WWWDIR    ?= $(PREFIX)/share/atsbridge/www
+CONSOLE_FILES := core/api/www/index.html core/api/www/console.js core/api/www/console.css
 BUILD      ?= build
 # V=1 shows full compiler command lines.
 ifeq ($(V),1)
@@ -75,7 +78,7 @@ CSTD    := -std=c11
 OPT     ?= -O2 -g -gdwarf-4
 DEFS    := -D_GNU_SOURCE -DATSB_VERSION='"$(VERSION)"' \
            -DSYSCONFDIR='"$(SYSCONFDIR)"' -DLOCALSTATEDIR='"$(LOCALSTATEDIR)"' \
-           -DPLUGINDIR='"$(PLUGINDIR)"'
+           -DPLUGINDIR='"$(PLUGINDIR)"' -DWWWDIR='"$(WWWDIR)"'
 ifeq ($(SANITIZE),1)
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
@@ -255,7 +258,7 @@ $(BUILD)/man/%: man/%.scd $(BUILD)/.flags
 $(BUILD)/man/atsbridge.conf.5: man/atsbridge.conf.5.scd.in man/conf2scd.awk conf/atsbridge.conf $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(call say,SCDOC,$@)
-	$(Q)awk -v plugindir='$(PLUGINDIR)' -v localstatedir='$(LOCALSTATEDIR)' \
+	$(Q)awk -v plugindir='$(PLUGINDIR)' -v wwwdir='$(WWWDIR)' -v localstatedir='$(LOCALSTATEDIR)' \
 	  -f man/conf2scd.awk conf/atsbridge.conf > $@.settings
 	$(Q)sed $(MAN_SUBST) -e '/^@SETTINGS@$$/{r $@.settings' -e 'd;}' $< | scdoc > $@.tmp && \
 	  mv $@.tmp $@ && rm -f $@.settings
@@ -370,7 +373,7 @@ install: progs
 	  $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PLUGINDIR) \
 	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
 	  $(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
-	  $(DESTDIR)$(PREFIX)/share/atsbridge $(DESTDIR)$(SYSCONFDIR)/atsbridge
+	  $(DESTDIR)$(PREFIX)/share/atsbridge $(DESTDIR)$(SYSCONFDIR)/atsbridge $(DESTDIR)$(WWWDIR)
 	install -m 0755 $(BUILD)/atsbridge $(DESTDIR)$(PREFIX)/bin/atsbridge
 	install -m 0644 $(BUILD)/man/atsbridge.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 $(BUILD)/man/atsbridge.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
@@ -378,6 +381,7 @@ install: progs
 	install -m 0644 completion/atsbridge.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/atsbridge
 	install -m 0644 $(SDK_HEADERS) $(DESTDIR)$(PREFIX)/include/atsbridge/
 	install -m 0644 sdk/connector.map $(DESTDIR)$(PREFIX)/share/atsbridge/connector.map
+	install -m 0644 $(CONSOLE_FILES) $(DESTDIR)$(WWWDIR)/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \
 	    -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@PLUGINDIR@|$(PLUGINDIR)|g' \
 	    -e 's|@ABI_MAJOR@|$(ABI_MAJOR)|g' -e 's|@ABI_MINOR@|$(ABI_MINOR)|g' \
@@ -387,6 +391,7 @@ install: progs
 	test -e $(DESTDIR)$(SYSCONFDIR)/atsbridge/atsbridge.conf || \
 	  sed -e 's|^\(\s*path = \).*|\1"$(LOCALSTATEDIR)/atsbridge/atsbridge.db";|' \
 	      -e 's|^\(\s*dir = \).*|\1"$(PLUGINDIR)";|' \
+	      -e 's|^\(\s*console_dir = \).*|\1"$(WWWDIR)";|' \
 	      conf/atsbridge.conf > $(DESTDIR)$(SYSCONFDIR)/atsbridge/atsbridge.conf
 
 clean:

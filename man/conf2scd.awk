@@ -1,7 +1,7 @@
 # Writes the SETTINGS section of atsbridge.conf(5), in scdoc, from
 # conf/atsbridge.conf: every group, every setting with its default and the
 # comment above it.  So the man page and the shipped file never disagree.
-#   awk -v plugindir=DIR -v localstatedir=DIR -f conf2scd.awk conf/atsbridge.conf
+#   awk -v plugindir=DIR -v wwwdir=DIR -v localstatedir=DIR -f conf2scd.awk conf/atsbridge.conf
 function esc(s) { gsub(/\\/, "\\\\", s); gsub(/\*/, "\\*", s); return s }
 function flush_intro() { if (intro != "") print esc(intro) "\n"; intro = "" }
 BEGIN { ingroup = 0; intro = ""; desc = ""; installed = "" }
@@ -20,6 +20,7 @@ ingroup && /^[ \t]*#/ {
     if (line ~ /^Default when installed: /) {
         installed = line; sub(/^Default when installed: /, "", installed)
         sub(/PREFIX\/lib\/atsbridge\/plugins/, plugindir, installed)
+        sub(/PREFIX\/share\/atsbridge\/www/, wwwdir, installed)
         sub(/^\/var\/lib/, localstatedir, installed)
         next
     }

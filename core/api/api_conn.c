@@ -62,6 +62,7 @@ static json_object *conn_json(api_req *r, const store_org *o, const store_conn *
     const plugin *p = plugin_registry_find(r->srv->reg, c->connector);
     json_object_object_add(j, "connector", json_object_new_string(c->connector));
     json_object_object_add(j, "state", json_object_new_string(c->state));
+    json_object_object_add(j, "health", json_object_new_string(api_health(c)));
     json_object_object_add(j, "circuit",
                            json_object_new_string(c->retry_at > time_now() ? "open" : "closed"));
     json_object_object_add(j, "failures", json_object_new_int(c->failures));

@@ -65,6 +65,19 @@ int api_h_events(api_req *r)
             return 0;
         org_id = o.id;
     }
+    /* tail=N: start at the newest N events (a console opening the feed),
+     * instead of at the cursor. */
+    const char *tail = api_query(r, "tail");
+    if (tail) {
+        long n;
+        atsb_error terr = ATSB_ERROR_INIT;
+        if (str_to_long(tail, &n) < 0 || n < 1 || n > limit)
+            return api_problem(r, 400, "bad-parameter", "tail",
+                               "parameter tail: expected 1..limit (%d)", limit);
+        int trc = store_event_tail_after(r->st, org_id, (int)n, &after, &terr);
+        if (trc)
+            return api_fail(r, trc, terr.message);
+    }
     feed f = { json_object_new_array(), after };
     atsb_error err = ATSB_ERROR_INIT;
     int64_t deadline = time_now_ms() + wait * 1000;

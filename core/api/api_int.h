@@ -65,6 +65,7 @@ typedef struct api_req {
     char allow[64];
     char location[256];
     int www_auth;
+    int console;             /* a console file: the page's headers, not the API's */
 } api_req;
 
 typedef int (*api_handler)(api_req *r);
@@ -163,7 +164,13 @@ int api_h_outbox_retry(api_req *r);
 int api_h_events(api_req *r);
 int api_h_openapi(api_req *r);
 int api_h_metrics(api_req *r);
+int api_h_token_self(api_req *r);
+int api_h_runs_list(api_req *r);
+int api_h_audit_list(api_req *r);
 
+/* One word for a connection's health, as GET /v1/orgs?health= filters:
+ * "needs_attention" (its state is not ok), "circuit_open", "ok". */
+const char *api_health(const store_conn *c);
 /* Org summary as GET /v1/orgs lists it (health, counts). */
 json_object *api_org_json(store *st, const store_org *o);
 json_object *api_job_json(const store_job *j);
@@ -171,6 +178,12 @@ json_object *api_push_json(const store_push *p);
 json_object *api_run_json(const store_run *run);
 /* A feed event as GET /v1/events and the webhooks send it. */
 json_object *api_event_json(const store_event *e);
+
+/* ---- the console's files (api_static.c) ---- */
+/* Whether method+url asks for a console file (GET or HEAD of / or of a
+ * plain file name). */
+int api_static_wanted(const char *method, const char *url);
+int api_static_serve(api_req *r);
 
 /* ---- webhooks (api_webhooks.c) ---- */
 int api_webhooks_start(api_server *s, atsb_error *err);

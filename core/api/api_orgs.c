@@ -8,6 +8,13 @@
 
 #include "cands/cand_status.h"
 
+const char *api_health(const store_conn *c)
+{
+    if (!str_eq(c->state, "ok"))
+        return "needs_attention";
+    return c->retry_at > time_now() ? "circuit_open" : "ok";
+}
+
 json_object *api_org_json(store *st, const store_org *o)
 {
     json_object *j = json_object_new_object();
@@ -19,7 +26,9 @@ json_object *api_org_json(store *st, const store_org *o)
     json_object_object_add(j, "created_at", api_time_json(o->created_at));
     store_conn c;
     json_object *conn = NULL;
+    const char *health = "not_connected";
     if (store_conn_get(st, o->id, &c, NULL) == ATSB_OK) {
+        health = api_health(&c);
         conn = json_object_new_object();
         json_object_object_add(conn, "connector", json_object_new_string(c.connector));
         json_object_object_add(conn, "state", json_object_new_string(c.state));
@@ -30,6 +39,7 @@ json_object *api_org_json(store *st, const store_org *o)
         store_conn_free(&c);
     }
     json_object_object_add(j, "connection", conn);
+    json_object_object_add(j, "health", json_object_new_string(health));
     json_object *jobs = json_object_new_object();
     static const char *const STATES[] = { "disabled", "active", "archived" };
     for (size_t i = 0; i < ARRAY_LEN(STATES); i++) {
@@ -64,25 +74,61 @@ static int add_org(const store_org *o, void *payload)
     return 0;
 }
 
+static int add_totals(api_req *r, json_object *out)
+{
+    store_totals t;
+    atsb_error err = ATSB_ERROR_INIT;
+    int rc = store_org_totals(r->st, time_now(), &t, &err);
+    if (rc)
+        return api_fail(r, rc, err.message), -1;
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "orgs", json_object_new_int64(t.orgs));
+    json_object_object_add(o, "not_connected", json_object_new_int64(t.not_connected));
+    json_object_object_add(o, "needs_attention", json_object_new_int64(t.needs_attention));
+    json_object_object_add(o, "circuit_open", json_object_new_int64(t.circuit_open));
+    json_object_object_add(o, "outbox_pending", json_object_new_int64(t.outbox_pending));
+    json_object_object_add(o, "dead_letters", json_object_new_int64(t.dead_letters));
+    json_object_object_add(out, "totals", o);
+    return 0;
+}
+
+/* GET /v1/orgs[?q=TEXT][&health=H][&cursor=SLUG][&limit=N][&totals=1] */
 int api_h_orgs_list(api_req *r)
 {
+    static const char *const HEALTH[] = { "ok", "needs_attention", "circuit_open",
+                                          "not_connected", NULL };
     int limit = api_query_limit(r, 50, 500);
     if (limit < 0)
         return 0;
-    const char *after = api_query(r, "cursor");
+    store_org_filter f = { api_query(r, "cursor"), api_query(r, "q"), api_query(r, "health"),
+                           time_now(), limit };
+    if (f.query && strlen(f.query) > 200)
+        return api_problem(r, 400, "bad-parameter", "q", "parameter q: at most 200 bytes");
+    if (f.health && *f.health) {
+        size_t i = 0;
+        while (HEALTH[i] && !str_eq(HEALTH[i], f.health))
+            i++;
+        if (!HEALTH[i])
+            return api_problem(r, 400, "bad-parameter", "health",
+                               "parameter health: expected ok, needs_attention, circuit_open or "
+                               "not_connected");
+    }
+    const char *totals = api_query(r, "totals");
     list_ctx l = { r->st, json_object_new_array(), "", 0 };
     atsb_error err = ATSB_ERROR_INIT;
     int rc;
     if (r->tok.org_id) {
+        /* An org-scoped token sees its own org and nothing about others. */
         store_org o;
         if (store_org_get(r->st, r->tok.org_slug, &o, NULL) == ATSB_OK &&
-            (!after || strcmp(o.slug, after) > 0))
+            (!f.after || strcmp(o.slug, f.after) > 0))
             add_org(&o, &l);
         rc = 0;
+        totals = NULL;
     } else {
         /* The cursor is the last slug of the page: slugs are unique and
          * ordered, so a page never repeats or skips an org. */
-        rc = store_org_page(r->st, after && *after ? after : NULL, limit, add_org, &l, &err);
+        rc = store_org_search(r->st, &f, add_org, &l, &err);
     }
     if (rc) {
         json_object_put(l.arr);
@@ -92,6 +138,10 @@ int api_h_orgs_list(api_req *r)
     json_object_object_add(o, "items", l.arr);
     json_object_object_add(o, "next_cursor",
                            l.n == limit && !r->tok.org_id ? json_object_new_string(l.last) : NULL);
+    if (totals && str_eq(totals, "1") && add_totals(r, o) < 0) {
+        json_object_put(o);
+        return 0;
+    }
     return api_json_reply(r, 200, o);
 }
 

@@ -31,6 +31,9 @@ const api_route API_ROUTES[] = {
     { "GET", "/v1/orgs/{org}/outbox", api_h_outbox_list, READ },
     { "POST", "/v1/orgs/{org}/outbox/{entry}/retry", api_h_outbox_retry, WRITE },
     { "GET", "/v1/events", api_h_events, READ },
+    { "GET", "/v1/token", api_h_token_self, READ },
+    { "GET", "/v1/orgs/{org}/runs", api_h_runs_list, READ },
+    { "GET", "/v1/orgs/{org}/audit", api_h_audit_list, READ },
 };
 const size_t API_N_ROUTES = ARRAY_LEN(API_ROUTES);
 

@@ -53,6 +53,10 @@ static void dispatch(api_req *r)
     str_copy(path, sizeof(path), r->url);
     char allow[64] = "";
     int known = 0;
+    if (api_static_wanted(r->method, path)) {
+        api_static_serve(r);
+        return;
+    }
     const api_route *rt = api_route_match(r->method, path, r, &known, allow, sizeof(allow));
     if (!rt) {
         if (known) {
@@ -91,7 +95,22 @@ static enum MHD_Result reply(api_req *r)
         return MHD_NO;
     MHD_add_response_header(resp, "Content-Type",
                             r->content_type ? r->content_type : "application/json");
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    /* The console's page may run its own script and style, and nothing
+     * else; API answers are data, never a page, and never cached. */
+    if (r->console && r->status == 200) {
+        MHD_add_response_header(resp, "Content-Security-Policy",
+                                "default-src 'none'; script-src 'self'; style-src 'self'; "
+                                "img-src 'self' data:; connect-src 'self'; base-uri 'none'; "
+                                "form-action 'self'; frame-ancestors 'none'");
+        MHD_add_response_header(resp, "Cache-Control", "no-cache");
+    } else {
+        MHD_add_response_header(resp, "Content-Security-Policy",
+                                "default-src 'none'; frame-ancestors 'none'");
+        MHD_add_response_header(resp, "Cache-Control", "no-store");
+    }
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
     if (r->retry_after[0])
         MHD_add_response_header(resp, "Retry-After", r->retry_after);
     if (r->allow[0])

@@ -21,6 +21,9 @@
 #ifndef PLUGINDIR
 #define PLUGINDIR "/usr/local/lib/atsbridge/plugins"
 #endif
+#ifndef WWWDIR
+#define WWWDIR "/usr/local/share/atsbridge/www"
+#endif
 
 /* K_OPTSTRING: a string where "" means none (NULL). */
 typedef enum { K_STRING, K_INT, K_DURATION, K_LOGLEVEL, K_PATH, K_DIR, K_BOOL, K_OPTSTRING } key_kind;
@@ -72,6 +75,7 @@ static const key_spec KEYS[] = {
     { "api", "metrics_open", K_BOOL, OFF(api_metrics_open), 0, 1 },
     { "api", "max_wait", K_DURATION, OFF(api_max_wait_s), 1, 3600 },
     { "api", "max_connections", K_INT, OFF(api_max_connections), 1, 4096 },
+    { "api", "console_dir", K_DIR, OFF(api_console_dir), 0, 0 },
     { "webhooks", "url", K_OPTSTRING, OFF(webhook_url), 0, 0 },
     { "webhooks", "secret", K_OPTSTRING, OFF(webhook_secret), 0, 0 },
     { "webhooks", "retry_base", K_DURATION, OFF(webhook_retry_base_s), 1, 86400 },
@@ -120,6 +124,7 @@ static int set_defaults(config *cfg)
     cfg->api_rate_burst = 200;
     cfg->api_max_wait_s = 30;
     cfg->api_max_connections = 64;
+    cfg->api_console_dir = str_dup(WWWDIR);
     cfg->webhook_retry_base_s = 5;
     cfg->webhook_retry_cap_s = 3600;
     cfg->webhook_timeout_ms = 10000;
@@ -141,6 +146,7 @@ void config_free(config *cfg)
     free(cfg->profile_url_template);
     free(cfg->resume_dir);
     free(cfg->api_listen);
+    free(cfg->api_console_dir);
     free(cfg->webhook_url);
     free(cfg->webhook_secret);
     memset(cfg, 0, sizeof(*cfg));

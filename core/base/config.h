@@ -45,6 +45,7 @@ typedef struct config {
     int api_metrics_open;     /* api.metrics_open: GET /metrics without a token */
     long api_max_wait_s;      /* api.max_wait: longest long-poll of GET /v1/events */
     int api_max_connections;  /* api.max_connections */
+    char *api_console_dir;    /* api.console_dir: the console's files; NULL = no console */
     char *webhook_url;        /* webhooks.url: NULL = no webhooks */
     char *webhook_secret;     /* webhooks.secret (literal, env:NAME or file:PATH) */
     long webhook_retry_base_s;/* webhooks.retry_base */

@@ -320,6 +320,9 @@ typedef int (*store_event_cb)(const store_event *e, void *payload);
 /* Events with id > after, oldest first; org_id 0: every org. */
 int store_event_each(store *st, int64_t org_id, int64_t after, int limit, store_event_cb cb,
                      void *payload, atsb_error *err);
+/* The cursor before the org's (0: every org's) last n events, so a reader
+ * that starts there sees the newest n. */
+int store_event_tail_after(store *st, int64_t org_id, int n, int64_t *after, atsb_error *err);
 int store_event_last_id(store *st, int64_t *out, atsb_error *err);
 
 typedef struct store_webhook_cursor {
@@ -346,6 +349,23 @@ int store_webhook_backlog(store *st, int64_t *out, atsb_error *err);
 /* Orgs with slug > after (NULL: from the start), by slug. */
 int store_org_page(store *st, const char *after, int limit, store_org_cb cb, void *payload,
                    atsb_error *err);
+/* The overview's page: orgs by slug after `after`, whose slug or name
+ * contains query (case-insensitive), in health state health ("ok",
+ * "needs_attention", "circuit_open", "not_connected"); NULL or "" fields
+ * filter nothing. */
+typedef struct store_org_filter {
+    const char *after, *query, *health;
+    int64_t now;     /* for circuit_open: retry_at > now */
+    int limit;
+} store_org_filter;
+int store_org_search(store *st, const store_org_filter *f, store_org_cb cb, void *payload,
+                     atsb_error *err);
+/* Fleet-wide figures for the overview's headline. */
+typedef struct store_totals {
+    int64_t orgs, not_connected, needs_attention, circuit_open;
+    int64_t outbox_pending, dead_letters;
+} store_totals;
+int store_org_totals(store *st, int64_t now, store_totals *t, atsb_error *err);
 /* Jobs with id > after, by id; state NULL: every state. */
 int store_job_page(store *st, int64_t org_id, const char *state, int64_t after, int limit,
                    store_job_cb cb, void *payload, atsb_error *err);

@@ -127,3 +127,19 @@ int store_webhook_backlog(store *st, int64_t *out, atsb_error *err)
                            "WHERE e.id > coalesce(w.last_event_id, 0)", err);
     return rc ? rc : store_step_count(st, s, "count webhook backlog", out, err);
 }
+
+int store_event_tail_after(store *st, int64_t org_id, int n, int64_t *after, atsb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    /* The n-th newest event's id, less one: reading after it gives the
+     * last n events (0 when there are fewer). */
+    int rc = store_prepare(st, &s,
+                           "SELECT coalesce((SELECT id - 1 FROM events "
+                           "WHERE (?1 = 0 OR org_id = ?1) ORDER BY id DESC LIMIT 1 OFFSET ?2), 0)",
+                           err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, org_id);
+    sqlite3_bind_int(s, 2, n > 0 ? n - 1 : 0);
+    return store_step_count(st, s, "find the feed's tail", after, err);
+}

@@ -146,3 +146,59 @@ int store_org_delete(store *st, int64_t org_id, atsb_error *err)
     sqlite3_finalize(s);
     return rc;
 }
+
+int store_org_search(store *st, const store_org_filter *f, store_org_cb cb, void *payload,
+                     atsb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    /* Health as the overview shows it: no connection; waiting for a person
+     * (any state but ok); ok but its circuit breaker open; ok. */
+    int rc = store_prepare(st, &s,
+        "SELECT o.id, o.slug, o.name, o.trigger_status, o.created_at, "
+        "coalesce(o.jobs_interval_s, 0) FROM orgs o LEFT JOIN connections c ON c.org_id = o.id "
+        "WHERE (?1 IS NULL OR o.slug > ?1) "
+        "AND (?2 IS NULL OR instr(lower(o.slug), lower(?2)) > 0 "
+        "     OR instr(lower(o.name), lower(?2)) > 0) "
+        "AND (?3 IS NULL "
+        "     OR (?3 = 'not_connected' AND c.id IS NULL) "
+        "     OR (?3 = 'needs_attention' AND c.state <> 'ok') "
+        "     OR (?3 = 'circuit_open' AND c.state = 'ok' AND c.retry_at > ?4) "
+        "     OR (?3 = 'ok' AND c.state = 'ok' AND c.retry_at <= ?4)) "
+        "ORDER BY o.slug LIMIT ?5", err);
+    if (rc)
+        return rc;
+    store_bind_text(s, 1, f->after && *f->after ? f->after : NULL);
+    store_bind_text(s, 2, f->query && *f->query ? f->query : NULL);
+    store_bind_text(s, 3, f->health && *f->health ? f->health : NULL);
+    sqlite3_bind_int64(s, 4, f->now);
+    sqlite3_bind_int(s, 5, f->limit);
+    return org_rows(st, s, cb, payload, err);
+}
+
+int store_org_totals(store *st, int64_t now, store_totals *t, atsb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    memset(t, 0, sizeof(*t));
+    int rc = store_prepare(st, &s,
+        "SELECT count(*), coalesce(sum(c.id IS NULL), 0), "
+        "coalesce(sum(c.state <> 'ok'), 0), "
+        "coalesce(sum(c.state = 'ok' AND c.retry_at > ?1), 0), "
+        "(SELECT count(*) FROM candidate_pushes WHERE state = 'pending'), "
+        "(SELECT count(*) FROM candidate_pushes WHERE state = 'dead') "
+        "FROM orgs o LEFT JOIN connections c ON c.org_id = o.id", err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, now);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        t->orgs = sqlite3_column_int64(s, 0);
+        t->not_connected = sqlite3_column_int64(s, 1);
+        t->needs_attention = sqlite3_column_int64(s, 2);
+        t->circuit_open = sqlite3_column_int64(s, 3);
+        t->outbox_pending = sqlite3_column_int64(s, 4);
+        t->dead_letters = sqlite3_column_int64(s, 5);
+    } else {
+        rc = store_fail(st, err, "count orgs");
+    }
+    sqlite3_finalize(s);
+    return rc;
+}

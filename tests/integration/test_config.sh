@@ -12,7 +12,7 @@ test_config__in_tree_default_is_valid_and_annotated() {
                source_name default_trigger profile_url_template resume_dir \
                max_memory_mb timeout_s max_resume_mb max_resume_pages max_page_tree_depth \
                max_pdf_objects max_inflate_mb us_territories \
-               listen max_body_bytes rate_burst metrics_open max_wait max_connections \
+               listen max_body_bytes rate_burst metrics_open max_wait max_connections console_dir \
                url secret; do
         grep -qE "^\s+$key = " "$ROOT/conf/atsbridge.conf" || fail "conf/atsbridge.conf lacks $key"
     done

@@ -155,7 +155,7 @@ async function overview(params) {
   say('Loading organisations…');
   let page;
   try {
-    page = await api('GET', '/v1/orgs' + qs({ limit: PAGE, q, health, cursor: after }));
+    page = await api('GET', '/v1/orgs' + qs({ limit: PAGE, q, health, cursor: after, totals: 1 }));
   } catch (e) { return failed(e); }
   say('');
 
@@ -210,8 +210,15 @@ function runsChart(runs) {
   /* Created / archived / skipped per run as grouped bars, oldest left; the
    * duration is in each bar's tooltip and in the table below. */
   const W = 720, H = 160, pad = 24;
-  const data = runs.slice().reverse();
-  const max = Math.max(1, ...data.map(r => Math.max(r.created || 0, r.archived || 0, r.skipped || 0)));
+  /* Skipped: outside the US, unplaceable, or frozen (an active job's ATS
+   * edit that was not pulled). */
+  const data = runs.slice().reverse().map(r => {
+    const c = r.counts || {};
+    return { id: r.id, outcome: r.status, duration_ms: r.duration_ms, created: c.created || 0,
+             archived: c.archived || 0,
+             skipped: (c.non_us || 0) + (c.unknown_location || 0) + (c.frozen_skipped || 0) };
+  });
+  const max = Math.max(1, ...data.map(r => Math.max(r.created, r.archived, r.skipped)));
   const svgNS = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(svgNS, 'svg');
   svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
@@ -376,10 +383,10 @@ function feedPage() {
       /* The first call reads the latest events; then it waits on the server
        * for new ones (long-poll), so an idle console costs one request per
        * wait period. */
-      const page = await api('GET', '/v1/events' + qs({ after: cursor, limit: first ? 100 : 200, wait: first ? 0 : 25, tail: first ? 1 : null }),
+      const page = await api('GET', '/v1/events' + qs({ after: cursor, limit: first ? 100 : 200, wait: first ? 0 : 25, tail: first ? 100 : null }),
                              undefined, feedAbort.signal);
       first = false;
-      for (const ev of page.items) {
+      for (const ev of page.events) {
         list.prepend(h('li', { 'data-event': ev.id }, when(ev.time), ' ', h('b', {}, ev.type), ' ',
           h('a', { href: '#/org/' + enc(ev.org) }, ev.org), ' ',
           h('code', {}, ev.object ? (ev.object.id || '') : ''),
