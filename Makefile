@@ -59,11 +59,14 @@ TEST_PKGS := libmicrohttpd cmocka libxml-2.0
 FONT_PKGS := fonts-dejavu-core fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji fontconfig
 # A family from each font package, for the probe below.
 FONT_PROBES := 'DejaVu Sans' 'Noto Sans Thai' 'Noto Sans CJK SC' 'Noto Color Emoji'
+# The console's browser test: Debian's Chromium, driven by puppeteer-core
+# (tests/browser/package.json, installed by the test with npm ci).
+BROWSER_PKGS := chromium
 DEB_PKGS := build-essential pkg-config clang valgrind jq curl \
             libcurl4-openssl-dev libjson-c-dev libconfig-dev libsqlite3-dev \
             libmicrohttpd-dev libcmocka-dev libcairo2-dev libpango1.0-dev \
             libqpdf-dev poppler-utils libxml2-dev $(FONT_PKGS) \
-            libgeonames-dev libgeonames-common scdoc python3-yaml
+            libgeonames-dev libgeonames-common scdoc $(BROWSER_PKGS) python3-yaml
 
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)

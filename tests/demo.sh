@@ -115,7 +115,28 @@ echo "  Greenhouse application: job $(echo "$rec" | jq -r '[.applications[] | se
 say "7. Health"
 A status | sed 's/^/  /'
 
+say "8. The admin console and the platform API"
+TOKEN=$(A token create demo-admin | tail -n 1)
+: > "$DEMO/serve.out"
+"$BUILD/atsbridge" -c conf/demo.conf --db "$DB" --plugin-dir "$BUILD/plugins" serve \
+    --listen "${DEMO_LISTEN:-127.0.0.1:0}" > "$DEMO/serve.out" 2> "$DEMO/serve.log" &
+APID=$!
+for _ in $(seq 1 100); do API=$(sed -n 's/^listening on //p' "$DEMO/serve.out"); [ -n "$API" ] && break; sleep 0.05; done
+[ -n "$API" ] || { echo "demo: the API did not start: $(cat "$DEMO/serve.log")" >&2; exit 1; }
+echo "  console: $API/"
+echo "  token:   $TOKEN"
+echo "  (sign in with the token; or call the API: curl -H 'Authorization: Bearer $TOKEN' $API/v1/orgs)"
+echo "  $(curl -sS -H "Authorization: Bearer $TOKEN" "$API/v1/orgs?totals=1" | jq -r '.totals | "the API sees \(.orgs) organisations, \(.outbox_pending) pushes pending, \(.dead_letters) dead letters"')"
+
 say "Done."
 echo "  demo database: $DB"
 echo "  daemon log:    $DEMO/daemon.log"
 echo "  try:           $BUILD/atsbridge --db $DB --plugin-dir $BUILD/plugins candidates show acme ff-1001"
+if [ -t 1 ] && [ -z "${DEMO_NO_WAIT:-}" ]; then
+    echo
+    echo "  The console keeps running at $API/ until you press Ctrl-C."
+    trap 'echo; kill $APID 2>/dev/null; cleanup; exit 0' INT
+    wait $APID || true
+fi
+kill $APID 2>/dev/null || true
+wait $APID 2>/dev/null || true

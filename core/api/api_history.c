@@ -68,3 +68,35 @@ int api_h_audit_list(api_req *r)
     json_object_object_add(out, "items", items);
     return api_json_reply(r, 200, out);
 }
+
+static int add_held(const store_cand *c, void *payload)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "candidate", json_object_new_string(c->ext_id));
+    json_object_object_add(o, "job", json_object_new_string(c->job_remote_id));
+    json_object_object_add(o, "status", json_object_new_string(c->status));
+    json_object_object_add(o, "first_name", api_str_json(c->first_name));
+    json_object_object_add(o, "last_name", api_str_json(c->last_name));
+    json_object_object_add(o, "reason", api_str_json(c->hold_reason));
+    json_object_object_add(o, "updated_at", api_time_json(c->updated_at));
+    api_page_add(payload, o, c->id);
+    return 0;
+}
+
+/* GET /v1/orgs/{org}/held: candidates at the trigger status that are not
+ * queued for the ATS, and why (their job is not active, no email...). */
+int api_h_held_list(api_req *r)
+{
+    store_org o;
+    int64_t after;
+    int limit;
+    const char *state;
+    static const char *const NONE[] = { NULL };
+    if (api_list_args(r, &o, &limit, &after, &state, NONE) < 0)
+        return 0;
+    api_page pg;
+    api_page_init(&pg);
+    atsb_error err = ATSB_ERROR_INIT;
+    int rc = store_cand_held_page(r->st, o.id, after, limit, add_held, &pg, &err);
+    return api_page_reply(r, &pg, limit, rc, &err);
+}

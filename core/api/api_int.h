@@ -167,6 +167,7 @@ int api_h_metrics(api_req *r);
 int api_h_token_self(api_req *r);
 int api_h_runs_list(api_req *r);
 int api_h_audit_list(api_req *r);
+int api_h_held_list(api_req *r);
 
 /* One word for a connection's health, as GET /v1/orgs?health= filters:
  * "needs_attention" (its state is not ok), "circuit_open", "ok". */

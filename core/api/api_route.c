@@ -34,6 +34,7 @@ const api_route API_ROUTES[] = {
     { "GET", "/v1/token", api_h_token_self, READ },
     { "GET", "/v1/orgs/{org}/runs", api_h_runs_list, READ },
     { "GET", "/v1/orgs/{org}/audit", api_h_audit_list, READ },
+    { "GET", "/v1/orgs/{org}/held", api_h_held_list, READ },
 };
 const size_t API_N_ROUTES = ARRAY_LEN(API_ROUTES);
 

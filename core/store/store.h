@@ -225,6 +225,10 @@ int store_cand_each(store *st, int64_t org_id, store_cand_cb cb, void *payload, 
 /* Candidates of an org applying to one job (for releasing holds). */
 int store_cand_each_for_job(store *st, int64_t org_id, const char *job_remote_id,
                             store_cand_cb cb, void *payload, atsb_error *err);
+/* The org's held candidates (at the trigger but not queued, with the
+ * reason), by id after `after`. */
+int store_cand_held_page(store *st, int64_t org_id, int64_t after, int limit, store_cand_cb cb,
+                         void *payload, atsb_error *err);
 int store_cand_set_status(store *st, int64_t id, const char *status, atsb_error *err);
 int store_cand_set_hold(store *st, int64_t id, const char *reason, atsb_error *err);
 /* Replace (or with content NULL, delete) the stored resume. */

@@ -157,6 +157,33 @@ int store_cand_each_for_job(store *st, int64_t org_id, const char *job_remote_id
                 "ORDER BY id", org_id, job_remote_id, cb, payload, err);
 }
 
+int store_cand_held_page(store *st, int64_t org_id, int64_t after, int limit, store_cand_cb cb,
+                         void *payload, atsb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = store_prepare(st, &s,
+                           "SELECT " CAND_COLS " FROM candidates WHERE org_id = ?1 "
+                           "AND hold_reason IS NOT NULL AND id > ?2 ORDER BY id LIMIT ?3", err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, org_id);
+    sqlite3_bind_int64(s, 2, after);
+    sqlite3_bind_int(s, 3, limit);
+    int step;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        store_cand c;
+        cand_from_row(s, &c);
+        rc = cb(&c, payload);
+        store_cand_free(&c);
+        if (rc)
+            break;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = store_fail(st, err, "list held candidates");
+    sqlite3_finalize(s);
+    return rc;
+}
+
 /* ?1 id, ?2 text, ?3 now; statements use what they need. */
 static int exec_id_text(store *st, const char *sql, int64_t id, const char *v, atsb_error *err)
 {

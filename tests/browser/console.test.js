@@ -129,6 +129,8 @@ async function main() {
     const after = await apiGet('/v1/orgs/acme/outbox?state=dead');
     ok(!after.items.some(p => String(p.id) === String(id)), 'clicking Retry took the push out of the dead letters');
   }
+  const heldText = await page.$eval('#outbox-held', t => t.textContent);
+  ok(/Hal Held/.test(heldText) && /disabled/.test(heldText), 'held candidates are shown with the reason', heldText);
   const lastError = await page.$eval('#health #last-error', e => e.textContent);
   ok(typeof lastError === 'string', 'the connection health shows the last error field');
   await page.screenshot({ path: path.join(shots, 'org.png'), fullPage: true });

@@ -24,6 +24,7 @@ setup_fleet() {
     AC sync jobs --all >/dev/null
     AC jobs activate acme 1001 >/dev/null
     echo '{"id":"c-dead","org":"acme","job":"1001","first_name":"Dana","last_name":"Diaz","email":"dana@example.com","status":"engaged","resume":{"text":"Dana Diaz, welder"}}' > "$T/c.json"
+    echo '{"id":"c-held","org":"acme","job":"1002","first_name":"Hal","last_name":"Held","email":"hal@example.com","status":"engaged","resume":{"text":"Hal Held, machinist"}}' >> "$T/c.json"
     AC candidates import "$T/c.json" >/dev/null
     sb POST /_control/faults '{"path":"/v3/candidates","method":"POST","kind":"422","count":1}' >/dev/null
     AC sync candidates acme >/dev/null
@@ -110,6 +111,10 @@ test_console__token_runs_and_audit_for_the_org_page() {
     call GET /v1/orgs/acme/audit
     expect_status 200
     [[ $(jqb '[.items[].action] | join(" ")') == *"job.activate"* ]] || fail "audit: $BODY"
+    call GET /v1/orgs/acme/held
+    expect_status 200
+    expect_eq "c-held 1002" "$(jqb '[.items[] | "\(.candidate) \(.job)"] | join(",")')" "held candidates"
+    [[ $(jqb ".items[0].reason") == *"pushed when it is activated"* ]] || fail "hold reason: $BODY"
     local scoped
     scoped=$(new_token acme-only --org acme)
     call GET /v1/orgs/bolt/runs "" "$scoped"

@@ -266,16 +266,12 @@ async function orgPage(slug, params) {
       api('GET', base + '/connection').catch(e => (e.status === 404 ? null : Promise.reject(e))),
       api('GET', base + '/runs' + qs({ limit: 20 })),
       api('GET', base + '/jobs' + qs({ limit: PAGE, state: jobState, cursor: jobsAfter })),
-      api('GET', base + '/outbox' + qs({ state: 'pending', limit: PAGE })),
+      api('GET', base + '/held' + qs({ limit: PAGE })),
       api('GET', base + '/outbox' + qs({ state: 'dead', limit: PAGE })),
       api('GET', base + '/audit' + qs({ limit: 20 })),
     ]);
   } catch (e) { return failed(e); }
   say('');
-  /* Held pushes wait for their job to be active again (or for a person);
-   * the rest of the pending ones are simply queued. */
-  held.items = held.items.filter(p => p.held);
-
   const conn = health
     ? h('div', { class: 'card', id: 'health' }, h('dl', { class: 'facts' },
         h('dt', {}, 'ATS'), h('dd', {}, health.connector),
@@ -306,11 +302,12 @@ async function orgPage(slug, params) {
       location.hash = '#/org/' + enc(slug) + qs({ jobs: ev.target.value });
     } }, ['', 'disabled', 'active', 'archived'].map(v => h('option', { value: v, selected: v === jobState }, v || 'any')));
 
-  const outboxRows = (list, kind) => list.items.map(p => h('tr', { 'data-push': p.id },
-    td('Candidate', p.candidate),
+  const outboxRows = (list, kind) => list.items.map(p => h('tr', { 'data-push': p.id ?? p.candidate },
+    td('Candidate', [p.first_name, p.last_name].filter(Boolean).join(' ') || p.candidate,
+       h('div', { class: 'muted' }, p.candidate)),
     td('Job', p.job),
-    td('Attempts', String(p.attempts ?? 0)),
-    td('Reason', p.last_error || (p.held ? 'held until its job is active' : '–')),
+    td('Attempts', p.attempts === undefined ? '–' : String(p.attempts)),
+    td('Reason', p.last_error || p.reason || '–'),
     td('Action', kind === 'dead' && !ro
       ? h('button', { type: 'button', 'data-action': 'retry', onclick: ev => retry(ev.target, slug, p) }, 'Retry')
       : '')));
