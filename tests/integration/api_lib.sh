@@ -13,9 +13,12 @@ AC() { "$ATSB" -c "${API_CONF:-$TEST_CONF}" --db "$T/db" --plugin-dir "$PLUGINS"
 # start_api: `atsbridge serve` on 127.0.0.1:0; sets $API (base URL), $API_PID.
 start_api() {
     : > "$T/api.out"
-    AC serve --listen 127.0.0.1:0 > "$T/api.out" 2> "$T/api.err" &
+    # The binary itself in the background (not the AC function, whose
+    # subshell would take the signals meant for the server).
+    "$ATSB" -c "${API_CONF:-$TEST_CONF}" --db "$T/db" --plugin-dir "$PLUGINS" \
+        serve --listen 127.0.0.1:0 > "$T/api.out" 2>> "$T/api.err" &
     API_PID=$!
-    trap 'kill $API_PID ${SB_PID:-} ${DPID:-} 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+    trap 'kill $API_PID ${SB_PID:-} ${DPID:-} ${HOOK_PID:-} 2>/dev/null || true; wait 2>/dev/null || true' EXIT
     local i
     for i in $(seq 1 100); do
         API=$(sed -n 's/^listening on //p' "$T/api.out")
@@ -26,8 +29,8 @@ start_api() {
 }
 
 stop_api() {
-    kill -TERM "$API_PID" 2>/dev/null || true
-    wait "$API_PID" 2>/dev/null || true
+    kill -TERM "$API_PID"
+    wait "$API_PID" || fail "serve exit status $?: $(cat "$T/api.err")"
 }
 
 # new_token NAME [token create options]: prints the token (its last line).
