@@ -230,6 +230,10 @@ int store_cand_set_hold(store *st, int64_t id, const char *reason, atsb_error *e
 /* Replace (or with content NULL, delete) the stored resume. */
 int store_cand_set_resume(store *st, int64_t id, const char *file_name, const char *mime,
                           const void *content, size_t len, atsb_error *err);
+/* The stored resume's name, type and size, without its bytes;
+ * ATSB_ERR_NOT_FOUND when none. */
+int store_cand_resume_info(store *st, int64_t id, char **file_name, char **mime, size_t *len,
+                           atsb_error *err);
 /* ATSB_ERR_NOT_FOUND when none; *content malloc'd. */
 int store_cand_get_resume(store *st, int64_t id, char **file_name, char **mime,
                           unsigned char **content, size_t *len, atsb_error *err);

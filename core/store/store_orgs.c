@@ -35,9 +35,9 @@ static void org_from_row(sqlite3_stmt *s, store_org *o)
 int store_org_get(store *st, const char *slug, store_org *out, atsb_error *err)
 {
     sqlite3_stmt *s = NULL;
-    int rc = store_prepare(st, &s,
-                           "SELECT id, slug, name, trigger_status, created_at, "
-                           "coalesce(jobs_interval_s, 0) FROM orgs WHERE slug = ?1", err);
+    int rc = store_cached(st, &s,
+                          "SELECT id, slug, name, trigger_status, created_at, "
+                          "coalesce(jobs_interval_s, 0) FROM orgs WHERE slug = ?1", err);
     if (rc)
         return rc;
     store_bind_text(s, 1, slug);
@@ -49,7 +49,7 @@ int store_org_get(store *st, const char *slug, store_org *out, atsb_error *err)
                      "no organisation \"%s\" (create it with: atsbridge org add %s)", slug, slug);
     else
         rc = store_fail(st, err, "get org");
-    sqlite3_finalize(s);
+    store_cached_done(st, s);
     return rc;
 }
 

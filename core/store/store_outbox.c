@@ -232,12 +232,24 @@ int store_push_each_for_cand(store *st, int64_t cand_id, store_push_cb cb, void 
                              atsb_error *err)
 {
     sqlite3_stmt *s = NULL;
-    int rc = store_prepare(st, &s, "SELECT " PUSH_COLS PUSH_FROM "WHERE p.candidate_id = ?1 "
-                           "ORDER BY p.id", err);
+    int rc = store_cached(st, &s, "SELECT " PUSH_COLS PUSH_FROM "WHERE p.candidate_id = ?1 "
+                          "ORDER BY p.id", err);
     if (rc)
         return rc;
     sqlite3_bind_int64(s, 1, cand_id);
-    return each(st, s, cb, payload, err);
+    int step;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        store_push p;
+        push_from_row(s, &p);
+        rc = cb(&p, payload);
+        store_push_free(&p);
+        if (rc)
+            break;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = store_fail(st, err, "list outbox");
+    store_cached_done(st, s);
+    return rc;
 }
 
 int store_push_page(store *st, int64_t org_id, const char *state, int64_t after, int limit,

@@ -93,6 +93,11 @@ test_api__a_repeated_put_is_a_no_op() {
     expect_status 200
     expect_eq updated "$(jqb .result)" "a change is applied"
     expect_eq Diaz-Ruiz "$(jqb .last_name)" "last name"
+    # Prefer: return=minimal answers the outcome alone (held: job 1001 is
+    # not active here).
+    BODY=$(curl -sS -X PUT -H "Authorization: Bearer $TOK" -H 'Content-Type: application/json' \
+           -H 'Prefer: return=minimal' --data "${CAND/Diaz\"/Diaz-Ruiz\"}" "$API/v1/orgs/acme/candidates/c-1")
+    expect_eq '{"id":"c-1","result":"unchanged","queued":false,"held":true}' "$BODY" "minimal answer"
 }
 
 test_api__the_feed_long_polls_and_its_cursor_survives_a_restart() {
