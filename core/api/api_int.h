@@ -165,7 +165,7 @@ int api_h_openapi(api_req *r);
 int api_h_metrics(api_req *r);
 
 /* Org summary as GET /v1/orgs lists it (health, counts). */
-json_object *api_org_json(store *st, const store_org *o);
+json_object *api_org_json(api_req *r, const store_org *o);
 json_object *api_job_json(const store_job *j);
 json_object *api_push_json(const store_push *p);
 json_object *api_run_json(const store_run *run);

@@ -8,8 +8,9 @@
 
 #include "cands/cand_status.h"
 
-json_object *api_org_json(store *st, const store_org *o)
+json_object *api_org_json(api_req *r, const store_org *o)
 {
+    store *st = r->st;
     json_object *j = json_object_new_object();
     json_object_object_add(j, "slug", json_object_new_string(o->slug));
     json_object_object_add(j, "name", json_object_new_string(o->name));
@@ -26,6 +27,15 @@ json_object *api_org_json(store *st, const store_org *o)
         json_object_object_add(conn, "circuit",
                                json_object_new_string(c.retry_at > time_now() ? "open" : "closed"));
         json_object_object_add(conn, "last_sync_at", api_time_json(c.last_sync_at));
+        /* When the daemon syncs next: paused needs a person; an open
+         * circuit waits for retry_at; else the interval after the last
+         * sync (the daemon adds a stable per-org offset of up to 10 min). */
+        int64_t interval = o->jobs_interval_s > 0 ? o->jobs_interval_s
+                                                  : r->srv->cfg->jobs_interval_s;
+        int64_t next = !str_eq(c.state, "ok") ? 0
+                     : c.retry_at > time_now() ? c.retry_at
+                     : c.last_sync_at ? c.last_sync_at + interval : time_now();
+        json_object_object_add(conn, "next_sync_at", api_time_json(next));
         json_object_object_add(conn, "last_error", api_str_json(c.last_error));
         store_conn_free(&c);
     }
@@ -49,7 +59,7 @@ json_object *api_org_json(store *st, const store_org *o)
 }
 
 typedef struct list_ctx {
-    store *st;
+    api_req *r;
     json_object *arr;
     char last[64];
     int n;
@@ -58,7 +68,7 @@ typedef struct list_ctx {
 static int add_org(const store_org *o, void *payload)
 {
     list_ctx *l = payload;
-    json_object_array_add(l->arr, api_org_json(l->st, o));
+    json_object_array_add(l->arr, api_org_json(l->r, o));
     str_copy(l->last, sizeof(l->last), o->slug);
     l->n++;
     return 0;
@@ -70,7 +80,7 @@ int api_h_orgs_list(api_req *r)
     if (limit < 0)
         return 0;
     const char *after = api_query(r, "cursor");
-    list_ctx l = { r->st, json_object_new_array(), "", 0 };
+    list_ctx l = { r, json_object_new_array(), "", 0 };
     atsb_error err = ATSB_ERROR_INIT;
     int rc;
     if (r->tok.org_id) {
@@ -100,7 +110,7 @@ int api_h_org_get(api_req *r)
     store_org o;
     if (api_org(r, &o) < 0)
         return 0;
-    return api_json_reply(r, 200, api_org_json(r->st, &o));
+    return api_json_reply(r, 200, api_org_json(r, &o));
 }
 
 static const char *const ORG_FIELDS[] = { "slug", "name", "trigger_status", "jobs_interval_s",
@@ -186,7 +196,7 @@ int api_h_orgs_create(api_req *r)
         goto done;
     store_org_get(r->st, slug, &o, NULL);
     snprintf(r->location, sizeof(r->location), "/v1/orgs/%s", o.slug);
-    api_json_reply(r, 201, api_org_json(r->st, &o));
+    api_json_reply(r, 201, api_org_json(r, &o));
 done:
     json_object_put(body);
     return 0;
@@ -204,7 +214,7 @@ int api_h_org_patch(api_req *r)
                                                 NULL };
     if (api_json_only(r, body, PATCH_FIELDS) == 0 && apply_fields(r, body, &o) == 0) {
         store_org_get(r->st, o.slug, &o, NULL);
-        api_json_reply(r, 200, api_org_json(r->st, &o));
+        api_json_reply(r, 200, api_org_json(r, &o));
     }
     json_object_put(body);
     return 0;
