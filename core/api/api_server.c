@@ -100,6 +100,8 @@ static enum MHD_Result reply(api_req *r)
         MHD_add_response_header(resp, "Location", r->location);
     if (r->www_auth)
         MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"atsbridge\"");
+    log_debug("api", "%s %s -> %d%s%s", r->method, r->url, r->status,
+              r->authed ? " token " : "", r->authed ? r->tok.name : "");
     int cls = r->status / 100;
     pthread_mutex_lock(&r->srv->stat_lock);
     r->srv->requests[cls >= 1 && cls <= 5 ? cls : 0]++;

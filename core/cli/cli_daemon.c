@@ -20,6 +20,7 @@ static const char USAGE[] =
     "SIGTERM/SIGINT finish or roll back the page or push in flight and exit;\n"
     "SIGHUP reloads the config and rescans the plugin directory.\n"
     "--once exits when nothing is due (for scripts and the demo).\n"
+    "With api.listen set it also serves the platform API (atsbridge serve).\n"
     "\n"
     "resume clears needs_attention and the circuit breaker for ORG after its\n"
     "problem was fixed.\n";

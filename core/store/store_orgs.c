@@ -134,15 +134,28 @@ int store_org_page(store *st, const char *after, int limit, store_org_cb cb, voi
 
 int store_org_delete(store *st, int64_t org_id, atsb_error *err)
 {
-    sqlite3_stmt *s = NULL;
-    int rc = store_prepare(st, &s, "DELETE FROM orgs WHERE id = ?1", err);
+    /* Its feed events and webhook cursor go with it (they have no foreign
+     * key: an event must outlive nothing else); its tokens cascade. */
+    static const char *const SQL[] = { "DELETE FROM events WHERE org_id = ?1",
+                                       "DELETE FROM webhook_cursors WHERE org_id = ?1",
+                                       "DELETE FROM orgs WHERE id = ?1" };
+    int rc = store_begin(st, err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(s, 1, org_id);
-    if (sqlite3_step(s) != SQLITE_DONE)
-        rc = store_fail(st, err, "delete org");
-    else if (sqlite3_changes(sqlite3_db_handle(s)) == 0)
-        rc = err_set(err, ATSB_ERR_NOT_FOUND, "no such organisation");
-    sqlite3_finalize(s);
-    return rc;
+    for (size_t i = 0; i < ARRAY_LEN(SQL) && !rc; i++) {
+        sqlite3_stmt *s = NULL;
+        if ((rc = store_prepare(st, &s, SQL[i], err)))
+            break;
+        sqlite3_bind_int64(s, 1, org_id);
+        if (sqlite3_step(s) != SQLITE_DONE)
+            rc = store_fail(st, err, "delete org");
+        else if (i == ARRAY_LEN(SQL) - 1 && sqlite3_changes(sqlite3_db_handle(s)) == 0)
+            rc = err_set(err, ATSB_ERR_NOT_FOUND, "no such organisation");
+        sqlite3_finalize(s);
+    }
+    if (rc) {
+        store_rollback(st);
+        return rc;
+    }
+    return store_commit(st, err);
 }

@@ -65,6 +65,21 @@ test_api_auth__an_org_scoped_token_sees_only_its_org() {
     expect_eq qualified "$(jqb .trigger_status)" "trigger"
 }
 
+test_api_auth__deleting_an_org_takes_its_tokens_with_it() {
+    setup_two_orgs
+    local scoped; scoped=$(new_token beta-app --org beta)
+    call DELETE /v1/orgs/beta "" "$scoped"
+    expect_problem 403 org-scoped-token
+    call DELETE /v1/orgs/beta
+    expect_status 204
+    call GET /v1/orgs/beta
+    expect_problem 404 not-found
+    call GET /v1/orgs "" "$scoped"
+    expect_problem 401 unauthorized
+    call GET /v1/orgs
+    expect_eq acme "$(jqb '[.items[].slug] | join(",")')" "orgs left"
+}
+
 test_api_auth__a_read_only_token_only_reads() {
     setup_two_orgs
     local ro; ro=$(new_token watcher --read-only)
