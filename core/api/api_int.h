@@ -149,6 +149,7 @@ int api_h_conn_get(api_req *r);
 int api_h_conn_put(api_req *r);
 int api_h_conn_delete(api_req *r);
 int api_h_conn_check(api_req *r);
+int api_h_conn_resume(api_req *r);
 int api_h_jobs_list(api_req *r);
 int api_h_job_get(api_req *r);
 int api_h_job_activate(api_req *r);

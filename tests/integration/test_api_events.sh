@@ -86,7 +86,9 @@ test_api_events__every_kind_of_change_is_in_the_feed() {
     c=$(jqb .next_cursor)
     call GET /v1/orgs/acme/connection
     expect_eq needs_attention "$(jqb .state)" "health"
-    AC resume acme > /dev/null
+    call POST /v1/orgs/acme/connection/resume
+    expect_status 200
+    expect_eq ok "$(jqb .state)" "resumed"
     types_after "$c"
     expect_eq connection.recovered "$TYPES" "recovered"
     # Every type, with stable increasing ids and the org on each.
