@@ -60,6 +60,7 @@ json_object *api_org_json(api_req *r, const store_org *o)
 
 typedef struct list_ctx {
     api_req *r;
+    int64_t only;   /* an org-scoped token's org; 0: every org */
     json_object *arr;
     char last[64];
     int n;
@@ -68,6 +69,8 @@ typedef struct list_ctx {
 static int add_org(const store_org *o, void *payload)
 {
     list_ctx *l = payload;
+    if (l->only && o->id != l->only)
+        return 0;
     json_object_array_add(l->arr, api_org_json(l->r, o));
     str_copy(l->last, sizeof(l->last), o->slug);
     l->n++;
@@ -80,19 +83,23 @@ int api_h_orgs_list(api_req *r)
     if (limit < 0)
         return 0;
     const char *after = api_query(r, "cursor");
-    list_ctx l = { r, json_object_new_array(), "", 0 };
+    const char *health = api_query(r, "health");
+    if (health && !str_eq(health, "ok") && !str_eq(health, "needs_attention") &&
+        !str_eq(health, "paused") && !str_eq(health, "unconnected"))
+        return api_problem(r, 400, "bad-parameter", "health",
+                           "parameter health: expected ok, needs_attention, paused or unconnected");
+    list_ctx l = { r, 0, json_object_new_array(), "", 0 };
     atsb_error err = ATSB_ERROR_INIT;
     int rc;
     if (r->tok.org_id) {
-        store_org o;
-        if (store_org_get(r->st, r->tok.org_slug, &o, NULL) == ATSB_OK &&
-            (!after || strcmp(o.slug, after) > 0))
-            add_org(&o, &l);
-        rc = 0;
+        /* One org at most: scan for it, the health filter applied. */
+        l.only = r->tok.org_id;
+        rc = after && *after ? 0 : store_org_page(r->st, NULL, health, 1 << 30, add_org, &l, &err);
     } else {
         /* The cursor is the last slug of the page: slugs are unique and
          * ordered, so a page never repeats or skips an org. */
-        rc = store_org_page(r->st, after && *after ? after : NULL, limit, add_org, &l, &err);
+        rc = store_org_page(r->st, after && *after ? after : NULL, health, limit, add_org, &l,
+                            &err);
     }
     if (rc) {
         json_object_put(l.arr);

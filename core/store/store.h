@@ -347,9 +347,11 @@ int store_webhook_each_due(store *st, int64_t now, store_id_cb cb, void *payload
 int store_webhook_backlog(store *st, int64_t *out, atsb_error *err);
 
 /* ---- pages and counts for the API (store_api.c) ---- */
-/* Orgs with slug > after (NULL: from the start), by slug. */
-int store_org_page(store *st, const char *after, int limit, store_org_cb cb, void *payload,
-                   atsb_error *err);
+/* Orgs with slug > after (NULL: from the start), by slug.  health NULL:
+ * every org; "unconnected": those without a connection; else the
+ * connection's state (ok, needs_attention, paused). */
+int store_org_page(store *st, const char *after, const char *health, int limit,
+                   store_org_cb cb, void *payload, atsb_error *err);
 /* Jobs with id > after, by id; state NULL: every state. */
 int store_job_page(store *st, int64_t org_id, const char *state, int64_t after, int limit,
                    store_job_cb cb, void *payload, atsb_error *err);

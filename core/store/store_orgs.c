@@ -117,18 +117,22 @@ int store_org_set_jobs_interval(store *st, int64_t org_id, int64_t seconds, atsb
     return store_step_done(st, s, "set jobs interval", err);
 }
 
-int store_org_page(store *st, const char *after, int limit, store_org_cb cb, void *payload,
-                   atsb_error *err)
+int store_org_page(store *st, const char *after, const char *health, int limit,
+                   store_org_cb cb, void *payload, atsb_error *err)
 {
     sqlite3_stmt *s = NULL;
     int rc = store_prepare(st, &s,
-                           "SELECT id, slug, name, trigger_status, created_at, "
-                           "coalesce(jobs_interval_s, 0) FROM orgs WHERE ?1 IS NULL OR slug > ?1 "
-                           "ORDER BY slug LIMIT ?2", err);
+                           "SELECT o.id, o.slug, o.name, o.trigger_status, o.created_at, "
+                           "coalesce(o.jobs_interval_s, 0) FROM orgs o "
+                           "LEFT JOIN connections c ON c.org_id = o.id "
+                           "WHERE (?1 IS NULL OR o.slug > ?1) AND (?2 IS NULL "
+                           "OR (?2 = 'unconnected' AND c.id IS NULL) OR c.state = ?2) "
+                           "ORDER BY o.slug LIMIT ?3", err);
     if (rc)
         return rc;
     store_bind_text(s, 1, after);
-    sqlite3_bind_int(s, 2, limit);
+    store_bind_text(s, 2, health);
+    sqlite3_bind_int(s, 3, limit);
     return org_rows(st, s, cb, payload, err);
 }
 

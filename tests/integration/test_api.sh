@@ -132,6 +132,40 @@ test_api__the_feed_long_polls_and_its_cursor_survives_a_restart() {
     expect_eq "$id" "$(jqb '.events[0].id')" "same event after a restart"
 }
 
+test_api__orgs_page_by_slug_with_their_overview() {
+    start_sandbox
+    api_conf
+    TOK=$(new_token console)
+    start_api
+    local o
+    for o in e-five a-one d-four b-two c-three; do
+        call POST /v1/orgs "{\"slug\":\"$o\"}"
+        expect_status 201
+    done
+    call PUT /v1/orgs/c-three/connection "$(gh_settings)"
+    call POST /v1/orgs/c-three/syncs
+    wait_run c-three "$(jqb .run_id)" > /dev/null
+    local next="" slugs=""
+    while :; do
+        call GET "/v1/orgs?limit=2${next:+&cursor=$next}"
+        expect_status 200
+        slugs="$slugs$(jqb '[.items[].slug] | join(" ")') "
+        next=$(jqb '.next_cursor // empty')
+        [ -n "$next" ] || break
+    done
+    expect_eq "a-one b-two c-three d-four e-five " "$slugs" "pages"
+    call GET '/v1/orgs?health=ok'
+    expect_eq c-three "$(jqb '[.items[].slug] | join(" ")')" "connected"
+    expect_eq 6 "$(jqb '.items[0].jobs.disabled')" "jobs by state"
+    expect_eq 0 "$(jqb '.items[0].outbox.dead')" "dead letters"
+    expect_eq ok "$(jqb '.items[0].connection.state')" "health"
+    [ "$(jqb '.items[0].connection.next_sync_at')" != null ] || fail "no next sync: $BODY"
+    call GET '/v1/orgs?health=unconnected'
+    expect_eq 4 "$(jqb '.items | length')" "unconnected"
+    call GET '/v1/orgs?health=sick'
+    expect_problem 400 bad-parameter health
+}
+
 test_api__the_daemon_serves_the_api_when_api_listen_is_set() {
     api_conf 'api: { listen = "127.0.0.1:0"; };'
     TOK=$(new_token platform)

@@ -50,6 +50,10 @@ test_api_auth__an_org_scoped_token_sees_only_its_org() {
     call GET /v1/orgs "" "$scoped"
     expect_status 200
     expect_eq acme "$(jqb '[.items[].slug] | join(",")')" "orgs listed"
+    call GET '/v1/orgs?health=unconnected' "" "$scoped"
+    expect_eq acme "$(jqb '[.items[].slug] | join(",")')" "filtered, scoped"
+    call GET '/v1/orgs?health=ok' "" "$scoped"
+    expect_eq 0 "$(jqb '.items | length')" "acme is not connected"
     call GET /v1/orgs/beta "" "$scoped"
     expect_problem 404 not-found
     call GET /v1/orgs/beta/jobs "" "$scoped"
