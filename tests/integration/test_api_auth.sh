@@ -98,7 +98,7 @@ test_api_auth__a_read_only_token_only_reads() {
 }
 
 test_api_auth__each_token_is_rate_limited_with_retry_after() {
-    setup_two_orgs 'api: { rate_limit = 2; rate_burst = 3; };'
+    setup_two_orgs 'api: { rate_limit = 1; rate_burst = 3; };'
     local other; other=$(new_token other)
     local i codes=""
     for i in 1 2 3 4; do
