@@ -97,10 +97,138 @@ void pt_plain_free(pdf_ctx *c)
 
 /* One character of the block: its glyph, advance and bytes. */
 typedef struct plain_char_t {
+    gunichar u;
     unsigned glyph;
     int width;
     int off, len;
 } pchar;
+
+/* UAX #14 line breaking as pango 1.50 implements it (its "Example 7"
+ * tailoring of LB13 and LB25 included), for the classes plain text has:
+ * the rules of other classes cannot apply.  Every character of plain text
+ * is a grapheme of its own (no marks, joiners or controls). */
+enum { LB_OTHER, LB_NUMERIC, LB_NUMERIC_CLOSE };
+
+static GUnicodeBreakType plain_class(gunichar u, int *ok)
+{
+    GUnicodeBreakType t = g_unichar_break_type(u);
+    switch ((int)t) {
+    case G_UNICODE_BREAK_AMBIGUOUS:
+    case G_UNICODE_BREAK_UNKNOWN:
+        return G_UNICODE_BREAK_ALPHABETIC; /* LB1 */
+    case G_UNICODE_BREAK_ALPHABETIC:
+    case G_UNICODE_BREAK_NUMERIC:
+    case G_UNICODE_BREAK_SPACE:
+    case G_UNICODE_BREAK_INFIX_SEPARATOR:
+    case G_UNICODE_BREAK_EXCLAMATION:
+    case G_UNICODE_BREAK_HYPHEN:
+    case G_UNICODE_BREAK_SYMBOL:
+    case G_UNICODE_BREAK_OPEN_PUNCTUATION:
+    case G_UNICODE_BREAK_CLOSE_PUNCTUATION:
+    case G_UNICODE_BREAK_CLOSE_PARANTHESIS:
+    case G_UNICODE_BREAK_QUOTATION:
+    case G_UNICODE_BREAK_BEFORE_AND_AFTER:
+    case G_UNICODE_BREAK_AFTER:
+    case G_UNICODE_BREAK_BEFORE:
+    case G_UNICODE_BREAK_NON_BREAKING_GLUE:
+    case G_UNICODE_BREAK_PREFIX:
+    case G_UNICODE_BREAK_POSTFIX:
+    case G_UNICODE_BREAK_INSEPARABLE:
+    case G_UNICODE_BREAK_NON_STARTER:
+        return t;
+    default:
+        *ok = 0;
+        return t;
+    }
+}
+
+#define IS(x, a) ((x) == G_UNICODE_BREAK_##a)
+#define IS2(x, a, b) (IS(x, a) || IS(x, b))
+
+/* Whether a line may break before character i; prev is the class before
+ * it, row the last one that is not a space, lb the numeric state. */
+static int plain_break_before(GUnicodeBreakType prev, GUnicodeBreakType row, GUnicodeBreakType t,
+                              GUnicodeBreakType next, int lb)
+{
+    if (IS(t, SPACE))
+        return 0; /* LB7 */
+    if (IS(t, NON_BREAKING_GLUE) && !IS(prev, SPACE) && !IS2(prev, AFTER, HYPHEN))
+        return 0; /* LB12a */
+    if (IS(prev, NON_BREAKING_GLUE))
+        return 0; /* LB12 */
+    if (IS(t, EXCLAMATION) ||
+        (!IS(prev, NUMERIC) && (IS2(t, CLOSE_PUNCTUATION, CLOSE_PARANTHESIS) || IS2(t, INFIX_SEPARATOR, SYMBOL))))
+        return 0; /* LB13 */
+    if (IS(row, OPEN_PUNCTUATION))
+        return 0; /* LB14 */
+    if (IS(row, QUOTATION) && IS(t, OPEN_PUNCTUATION))
+        return 0; /* LB15 */
+    if (IS2(row, CLOSE_PUNCTUATION, CLOSE_PARANTHESIS) && IS(t, NON_STARTER))
+        return 0; /* LB16 */
+    if (IS(row, BEFORE_AND_AFTER) && IS(t, BEFORE_AND_AFTER))
+        return 0; /* LB17 */
+    if (IS(prev, SPACE))
+        return 1; /* LB18 */
+    if (IS(prev, QUOTATION) || IS(t, QUOTATION))
+        return 0; /* LB19 */
+    if (IS2(t, AFTER, HYPHEN) || IS(t, NON_STARTER) || IS(prev, BEFORE))
+        return 0; /* LB21 */
+    if (IS(t, INSEPARABLE))
+        return 0; /* LB22 */
+    if ((IS(prev, ALPHABETIC) && IS(t, NUMERIC)) || (IS(prev, NUMERIC) && IS(t, ALPHABETIC)))
+        return 0; /* LB23 */
+    if ((IS2(prev, PREFIX, POSTFIX) && IS(t, ALPHABETIC)) || (IS(prev, ALPHABETIC) && IS2(t, PREFIX, POSTFIX)))
+        return 0; /* LB24 */
+    if ((IS2(prev, PREFIX, POSTFIX) && IS(t, NUMERIC)) ||
+        (IS2(prev, PREFIX, POSTFIX) && IS2(t, OPEN_PUNCTUATION, HYPHEN) && IS(next, NUMERIC)) ||
+        (IS2(prev, OPEN_PUNCTUATION, HYPHEN) && IS(t, NUMERIC)) ||
+        (IS(prev, NUMERIC) && (IS2(t, NUMERIC, SYMBOL) || IS(t, INFIX_SEPARATOR))) ||
+        (lb == LB_NUMERIC && (IS2(t, NUMERIC, SYMBOL) || IS(t, INFIX_SEPARATOR) ||
+                              IS2(t, CLOSE_PUNCTUATION, CLOSE_PARANTHESIS))) ||
+        ((lb == LB_NUMERIC || lb == LB_NUMERIC_CLOSE) && IS2(t, POSTFIX, PREFIX)))
+        return 0; /* LB25 */
+    if (IS(prev, ALPHABETIC) && IS(t, ALPHABETIC))
+        return 0; /* LB28 */
+    if (IS(prev, INFIX_SEPARATOR) && IS(t, ALPHABETIC))
+        return 0; /* LB29 */
+    if ((IS2(prev, ALPHABETIC, NUMERIC) && IS(t, OPEN_PUNCTUATION)) ||
+        (IS(prev, CLOSE_PARANTHESIS) && IS2(t, ALPHABETIC, NUMERIC)))
+        return 0; /* LB30 (none of these characters is East Asian wide) */
+    return 1; /* LB31 */
+}
+
+int pt_plain_breaks(const gunichar *u, int n, PangoLogAttr *la)
+{
+    int ok = 1, lb = LB_OTHER;
+    GUnicodeBreakType prev = G_UNICODE_BREAK_UNKNOWN, prev_prev = G_UNICODE_BREAK_UNKNOWN;
+    GUnicodeBreakType t = n ? plain_class(u[0], &ok) : G_UNICODE_BREAK_MANDATORY;
+    for (int i = 0; i < n && ok; i++) {
+        /* The next class as pango sees it: a newline or the paragraph's
+         * end after the last character, neither of them numeric. */
+        GUnicodeBreakType next = i + 1 < n ? plain_class(u[i + 1], &ok) : G_UNICODE_BREAK_MANDATORY;
+        GUnicodeBreakType row = IS(prev, SPACE) ? prev_prev : prev;
+        if (IS(row, UNKNOWN))
+            row = G_UNICODE_BREAK_ALPHABETIC;
+        memset(&la[i], 0, sizeof(la[i]));
+        la[i].is_cursor_position = 1;
+        la[i].is_char_break = 1;
+        la[i].is_white = g_unichar_isspace(u[i]) != 0;
+        la[i].is_line_break = i > 0 && plain_break_before(prev, row, t, next, lb); /* LB2 */
+        int cls = IS(t, NUMERIC) ? LB_NUMERIC
+                  : IS2(t, CLOSE_PUNCTUATION, CLOSE_PARANTHESIS) && lb == LB_NUMERIC ? LB_NUMERIC_CLOSE
+                                                                                      : LB_OTHER;
+        if (!(IS2(t, NUMERIC, SYMBOL) || IS(t, INFIX_SEPARATOR)) || lb != LB_NUMERIC)
+            lb = cls;
+        if (!IS(t, SPACE) || !IS(prev, SPACE)) {
+            prev_prev = prev;
+            prev = t;
+        }
+        t = next;
+    }
+    if (ok)
+        memset(&la[n], 0, sizeof(la[n]));
+    return ok ? 0 : -1;
+}
 
 /* Draw one paragraph, chars [0, n) of `ch` (offsets in text; the
  * paragraph's `plen` bytes at para, with the newline ending it if any),
@@ -113,12 +241,20 @@ static void plain_paragraph(pdf_ctx *c, const char *text, const char *para, int 
     int *w = n <= 256 ? stack_w : g_new(int, n);
     for (int i = 0; i < n; i++)
         w[i] = ch[i].width;
-    /* Pango's break opportunities, computed as its layout does: for the
-     * paragraph with its newline. */
-    int n_la = g_utf8_strlen(para, plen) + 1;
+    /* Break opportunities: ours where every character's line breaking
+     * class is one plain_breaks knows, else pango's, computed as its
+     * layout does (for the paragraph with its newline). */
+    int n_la = n + 1;
     PangoLogAttr stack_la[257];
     PangoLogAttr *la = n_la <= 257 ? stack_la : g_new(PangoLogAttr, n_la);
-    pango_get_log_attrs(para, plen, 0, pango_context_get_language(c->pc), la, n_la);
+    gunichar stack_u[256];
+    gunichar *u = n <= 256 ? stack_u : g_new(gunichar, n);
+    for (int i = 0; i < n; i++)
+        u[i] = ch[i].u;
+    if (pt_plain_breaks(u, n, la) != 0)
+        pango_get_log_attrs(para, plen, 0, pango_context_get_language(c->pc), la, n_la);
+    if (u != stack_u)
+        g_free(u);
     pt_breaks br;
     pt_find_breaks(w, n, la, n_la, &br);
 
@@ -194,6 +330,7 @@ int pt_plain_block(pdf_ctx *c, const char *text, const pt_head *head, const char
                 ch = nc;
                 cap *= 2;
             }
+            ch[n].u = u;
             ch[n].glyph = glyph;
             ch[n].width = hb_font_get_glyph_h_advance(f->hb, glyph);
             ch[n].off = (int)(p - text);

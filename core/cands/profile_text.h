@@ -111,6 +111,10 @@ void pt_block(pdf_ctx *c, const char *what, const char *text, const pt_head *hea
 int pt_plain_block(pdf_ctx *c, const char *text, const pt_head *head, const char *font,
                    double r, double g, double b);
 void pt_plain_free(pdf_ctx *c);
+/* Pango's break opportunities (is_line_break, is_cursor_position,
+ * is_white) for a paragraph of n plain characters, into la[0..n]; -1 when
+ * one of them has a line breaking class this does not decide. */
+int pt_plain_breaks(const gunichar *u, int n, PangoLogAttr *la);
 
 /* Greedy line breaking of a paragraph of n characters of logical widths
  * w (pango units) into lines of TEXT_W, at pango's break opportunities la

@@ -123,11 +123,60 @@ static void test_profile_plain__leaves_other_text_to_pango(void **state)
     sb_free(&a);
 }
 
+/* The plain path's own line breaking gives pango's break opportunities:
+ * random paragraphs of plain characters of every line breaking class,
+ * each compared with pango_get_log_attrs. */
+static void test_profile_plain__breaks_where_pango_breaks(void **state)
+{
+    (void)state;
+    static const gunichar palette[] = {
+        'a', 'Z', 0xe9, 0x141, '0', '7', ' ', ' ', ' ', 0xa0, ',', '.', ':', ';', '!', '?', '-',
+        '/', '(', ')', '[', ']', '{', '}', '"', '\'', '$', '+', '%', '#', '@', '&', '*', '=', '<',
+        '>', '|', '~', '^', '_', '`', '\\', 0xa1, 0xa2, 0xa3, 0xa7, 0xab, 0xb0, 0xb1, 0xb4, 0xb7,
+        0xbb, 0xbf, 0xd7, 0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015, 0x2018, 0x2019,
+        0x201a, 0x201c, 0x201d, 0x201e, 0x2020, 0x2022, 0x2024, 0x2026, 0x2027, 0x2030, 0x2032,
+        0x2039, 0x203a, 0x203c, 0x2044, 0x2047, 0x2053,
+    };
+    const int n_palette = (int)(sizeof(palette) / sizeof(palette[0]));
+    GRand *rng = g_rand_new_with_seed(18);
+    int ours = 0;
+    for (int round = 0; round < 20000; round++) {
+        int n = g_rand_int_range(rng, 1, 24);
+        gunichar u[24];
+        char text[24 * 6 + 1];
+        int len = 0;
+        for (int i = 0; i < n; i++) {
+            /* Runs of one class are common in text: repeat sometimes. */
+            u[i] = i && g_rand_int_range(rng, 0, 3) == 0 ? u[i - 1]
+                                                          : palette[g_rand_int_range(rng, 0, n_palette)];
+            len += g_unichar_to_utf8(u[i], text + len);
+        }
+        text[len] = '\0';
+        PangoLogAttr want[25], got[25];
+        pango_get_log_attrs(text, len, 0, pango_language_get_default(), want, n + 1);
+        if (pt_plain_breaks(u, n, got) != 0)
+            continue; /* a class it leaves to pango */
+        ours++;
+        for (int i = 0; i < n; i++)
+            if (want[i].is_line_break != got[i].is_line_break ||
+                want[i].is_cursor_position != got[i].is_cursor_position ||
+                want[i].is_white != got[i].is_white)
+                fail_msg("\"%s\" at character %d (U+%04X): pango says break %d, grapheme %d, "
+                         "white %d; ours %d %d %d", text, i, (unsigned)u[i], want[i].is_line_break,
+                         want[i].is_cursor_position, want[i].is_white, got[i].is_line_break,
+                         got[i].is_cursor_position, got[i].is_white);
+    }
+    g_rand_free(rng);
+    /* Most of them are ours (the palette is mostly of classes it knows). */
+    assert_true(ours > 10000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_profile_plain__draws_what_pango_draws),
         cmocka_unit_test(test_profile_plain__leaves_other_text_to_pango),
+        cmocka_unit_test(test_profile_plain__breaks_where_pango_breaks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
