@@ -31,6 +31,37 @@ static int plain_char(gunichar u)
            (u >= 0x2010 && u <= 0x2027) || (u >= 0x2030 && u <= 0x205e);
 }
 
+/* Each character's glyph and advance, looked up once per font: harfbuzz's
+ * cmap and hmtx lookups cost about 400 instructions a character, and a
+ * profile draws thousands of characters from a few dozen.  Indexed by
+ * cache_slot; glyph 0 is not looked up yet (a missing character is not
+ * cached: the block goes to pango). */
+struct pt_glyph {
+    unsigned glyph;
+    int width;
+};
+#define PLAIN_CACHE (0x180 + 0x50)
+
+static int cache_slot(gunichar u)
+{
+    return u < 0x180 ? (int)u : (int)(u - 0x2010 + 0x180);
+}
+
+static int plain_glyph(pt_plain_font *f, gunichar u, unsigned *glyph, int *width)
+{
+    struct pt_glyph *slot = &f->glyphs[cache_slot(u)];
+    if (!slot->glyph) {
+        hb_codepoint_t g;
+        if (!hb_font_get_nominal_glyph(f->hb, u, &g) || !g)
+            return -1;
+        slot->glyph = g;
+        slot->width = hb_font_get_glyph_h_advance(f->hb, g);
+    }
+    *glyph = slot->glyph;
+    *width = slot->width;
+    return 0;
+}
+
 static gboolean take_first(PangoFontset *fs, PangoFont *font, gpointer data)
 {
     (void)fs;
@@ -57,12 +88,14 @@ static void plain_font_load(pdf_ctx *c, pt_plain_font *f)
     pango_fontset_foreach(fs, take_first, &f->font);
     g_object_unref(fs);
     hb_codepoint_t space;
-    if (!f->font || !PANGO_IS_CAIRO_FONT(f->font) || !(f->hb = pango_font_get_hb_font(f->font)) ||
+    if (!f->font || !PANGO_IS_CAIRO_FONT(f->font) || !(f->glyphs = g_try_new0(struct pt_glyph, PLAIN_CACHE)) || !(f->hb = pango_font_get_hb_font(f->font)) ||
         !(f->scaled = pango_cairo_font_get_scaled_font(PANGO_CAIRO_FONT(f->font))) ||
         !hb_font_get_nominal_glyph(f->hb, ' ', &space)) {
         if (f->font)
             g_object_unref(f->font);
         f->font = NULL;
+        g_free(f->glyphs);
+        f->glyphs = NULL;
         return;
     }
     /* Pango measures a line by its glyphs' logical rectangles, which for
@@ -89,9 +122,11 @@ static pt_plain_font *plain_font(pdf_ctx *c, const char *name)
 
 void pt_plain_free(pdf_ctx *c)
 {
-    for (int i = 0; i < c->n_plain; i++)
+    for (int i = 0; i < c->n_plain; i++) {
         if (c->plain[i].font)
             g_object_unref(c->plain[i].font);
+        g_free(c->plain[i].glyphs);
+    }
     c->n_plain = 0;
 }
 
@@ -316,9 +351,10 @@ int pt_plain_block(pdf_ctx *c, const char *text, const pt_head *head, const char
             if (p == text || p[1] == '\n' || !p[1])
                 goto done;
         } else {
-            const pt_plain_font *f = head && (size_t)(p - text) < head->len ? hf : body;
-            hb_codepoint_t glyph;
-            if (!plain_char(u) || !hb_font_get_nominal_glyph(f->hb, u, &glyph))
+            pt_plain_font *f = head && (size_t)(p - text) < head->len ? hf : body;
+            unsigned glyph;
+            int width;
+            if (!plain_char(u) || plain_glyph(f, u, &glyph, &width))
                 goto done;
             if (n == cap) {
                 pchar *nc = g_try_new(pchar, (gsize)cap * 2);
@@ -332,7 +368,7 @@ int pt_plain_block(pdf_ctx *c, const char *text, const pt_head *head, const char
             }
             ch[n].u = u;
             ch[n].glyph = glyph;
-            ch[n].width = hb_font_get_glyph_h_advance(f->hb, glyph);
+            ch[n].width = width;
             ch[n].off = (int)(p - text);
             ch[n].len = clen;
             n++;
