@@ -105,6 +105,7 @@ int main(int argc, char **argv)
 {
     if (argc == 2 && !strcmp(argv[1], "__profile-child"))
         return profile_child_main();
+    profile_malloc_policy(); /* the render child's, see profile.h */
     /* A third argument renders only that case COUNT times after the
      * warm-up, for instruction counts: valgrind --tool=callgrind
      * profile_bench R.pdf 1 full, then 21 full; the difference / 20 is
