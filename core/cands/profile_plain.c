@@ -8,10 +8,11 @@
  * harfbuzz gives every character its nominal glyph at its advance) and
  * measuring lines (every glyph of a font has the same logical height).
  * Here each character gets its glyph and advance from the same harfbuzz
- * font pango shapes with, and the same cairo font draws it; only pango's
- * break opportunities are still asked for.  The result is the PDF the
- * layout path writes, byte for byte (tests/unit/test_profile_plain.c);
- * any text this path cannot vouch for goes to pango. */
+ * font pango shapes with, the same cairo font draws it, and the break
+ * opportunities are pango's rules applied to the few line breaking
+ * classes plain text has.  The result is the PDF the layout path writes,
+ * byte for byte (tests/unit/test_profile_plain.c); any text this path
+ * cannot vouch for goes to pango. */
 #include "cands/profile_text.h"
 
 #include <glib.h>
@@ -31,9 +32,9 @@ static int plain_char(gunichar u)
            (u >= 0x2010 && u <= 0x2027) || (u >= 0x2030 && u <= 0x205e);
 }
 
-/* Each character's glyph and advance, looked up once per font: harfbuzz's
- * cmap and hmtx lookups cost about 400 instructions a character, and a
- * profile draws thousands of characters from a few dozen.  Indexed by
+/* Each character's glyph and advance, looked up once per font and
+ * profile: harfbuzz's cmap and hmtx lookups cost about 400 instructions a
+ * character, and a profile draws thousands of characters from a few dozen.  Indexed by
  * cache_slot; glyph 0 is not looked up yet (a missing character is not
  * cached: the block goes to pango). */
 struct pt_glyph {

@@ -52,7 +52,7 @@ typedef struct pt_plain_font {
     hb_font_t *hb;
     cairo_scaled_font_t *scaled;
     int ascent, height;    /* of a line, pango units, as pango measures it */
-    struct pt_glyph *glyphs; /* PT_PLAIN_CACHE characters' glyphs, filled as met */
+    struct pt_glyph *glyphs; /* profile_plain.c's glyph cache, filled as met */
 } pt_plain_font;
 
 typedef struct pdf_ctx {

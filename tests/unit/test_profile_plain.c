@@ -107,7 +107,7 @@ static void test_profile_plain__leaves_other_text_to_pango(void **state)
 {
     (void)state;
     const block blocks[] = {
-        { "\u674e \u5c0f\u9f8d", PT_FONT("Bold 20"), 0 },  /* Han */
+        { "\u0418\u0432\u0430\u043d \u041f\u0435\u0442\u0440\u043e\u0432", PT_FONT("Bold 20"), 0 }, /* Cyrillic */
         { "\u05e9\u05dc\u05d5\u05dd", PT_FONT("10"), 0 },   /* Hebrew */
         { "cafe\u0301", PT_FONT("10"), 0 },           /* a combining mark */
         { "\u2605\u2605\u2606", PT_FONT("22"), 0 },         /* stars */
