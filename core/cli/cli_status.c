@@ -87,10 +87,10 @@ static int org_cb(const store_org *o, void *payload)
         str_copy(next, sizeof(next), "-");
     else if (!str_eq(c.state, "ok"))
         str_copy(next, sizeof(next), "paused until resumed");
-    else if (!c.last_sync_at || c.last_sync_at + interval <= time_now())
+    else if (c.jobs_due_at <= time_now())
         str_copy(next, sizeof(next), "due now");
     else
-        iso(c.last_sync_at + interval, next, sizeof(next));
+        iso(c.jobs_due_at, next, sizeof(next));
     if (has && c.retry_at > time_now()) {
         char until[32];
         iso(c.retry_at, until, sizeof(until));

@@ -25,15 +25,12 @@ typedef enum daemon_due {
     DAEMON_DUE_PUSH     /* drain the candidate outbox */
 } daemon_due;
 
-/* What the scheduler knows of one org. */
+/* What the scheduler knows of one org (its connection row). */
 typedef struct daemon_org_view {
     const char *conn_state;     /* "ok", "needs_attention", ... */
     int64_t retry_at;           /* circuit breaker: no try before (0: closed) */
-    int64_t last_sync_at;       /* last job sync (0: never) */
-    int64_t org_interval_s;     /* the org's own job-sync interval (<= 0: none) */
-    int64_t default_interval_s; /* sync.jobs_interval */
-    int64_t spread_s;           /* the org's stable offset within the interval */
-    int64_t pending_pushes;     /* outbox rows due now */
+    int64_t jobs_due_at;        /* next job sync (sched_jobs_due_at; 0: never synced) */
+    int64_t push_due_at;        /* earliest pending push (STORE_PUSH_HELD: none) */
 } daemon_org_view;
 
 /* Pure: which task, if any, org v is due for at now. */

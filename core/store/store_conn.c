@@ -86,7 +86,7 @@ int store_conn_get(store *st, int64_t org_id, store_conn *out, atsb_error *err)
     int rc = store_prepare(st, &s,
                            "SELECT id, org_id, connector, state, last_error, created_at, "
                            "last_sync_at, last_full_sync_at, sync_watermark, failures, retry_at, "
-                           "check_result, checked_at "
+                           "check_result, checked_at, jobs_due_at, push_due_at, lease_owner, lease_until "
                            "FROM connections WHERE org_id = ?1", err);
     if (rc)
         return rc;
@@ -114,6 +114,10 @@ int store_conn_get(store *st, int64_t org_id, store_conn *out, atsb_error *err)
     out->retry_at = sqlite3_column_int64(s, 10);
     out->check_result = store_col_dup(s, 11);
     out->checked_at = sqlite3_column_int64(s, 12);
+    out->jobs_due_at = sqlite3_column_int64(s, 13);
+    out->push_due_at = sqlite3_column_int64(s, 14);
+    store_col_copy(s, 15, out->lease_owner, sizeof(out->lease_owner));
+    out->lease_until = sqlite3_column_int64(s, 16);
     sqlite3_finalize(s);
 
     if ((rc = store_prepare(st, &s,

@@ -128,11 +128,12 @@ int store_run_each(store *st, int64_t org_id, int limit, store_run_cb cb, void *
 }
 
 int store_conn_mark_synced(store *st, int64_t org_id, int64_t watermark, int full,
-                           atsb_error *err)
+                           int64_t next_due, atsb_error *err)
 {
     sqlite3_stmt *s = NULL;
     int rc = store_prepare(st, &s,
                            "UPDATE connections SET last_sync_at = ?2, sync_watermark = ?2, "
+                           "jobs_due_at = ?4, "
                            "last_full_sync_at = CASE WHEN ?3 THEN ?2 ELSE last_full_sync_at END, "
                            "state = CASE WHEN state = 'needs_attention' THEN 'ok' ELSE state END, "
                            "last_error = NULL WHERE org_id = ?1", err);
@@ -141,5 +142,6 @@ int store_conn_mark_synced(store *st, int64_t org_id, int64_t watermark, int ful
     sqlite3_bind_int64(s, 1, org_id);
     sqlite3_bind_int64(s, 2, watermark);
     sqlite3_bind_int(s, 3, full);
+    sqlite3_bind_int64(s, 4, next_due);
     return store_step_done(st, s, "mark connection synced", err);
 }

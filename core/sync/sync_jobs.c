@@ -9,6 +9,7 @@
 #include "sync/location.h"
 #include "base/log.h"
 #include "sync/runstate.h"
+#include "sync/schedule.h"
 #include "sync/synclock.h"
 #include "base/util.h"
 
@@ -377,7 +378,8 @@ finish:
                                     err)))
             /* The watermark is the run's start: anything changed while we
              * paged through is picked up next time. */
-            rc = store_conn_mark_synced(st, org->id, started, full, err);
+            rc = store_conn_mark_synced(st, org->id, started, full,
+                                        sched_org_jobs_due_at(org, cfg, started), err);
     }
     res->counts = pc.counts;
 done:
