@@ -227,7 +227,9 @@ int daemon_run(const daemon_opts *opts, atsb_error *err)
     log_info("daemon", "started: %d workers, job sync every %lds, store %s, plugins %s (%zu loaded)",
              n_workers, d.current->cfg.jobs_interval_s, d.current->cfg.store_path,
              d.current->cfg.plugins_dir, d.current->reg.n_plugins);
-    double tick = opts->tick_s > 0 ? opts->tick_s : 0.5;
+    /* A tick that finds the store unchanged costs one PRAGMA, so it can be
+     * short: work queued by another process is noticed within it. */
+    double tick = opts->tick_s > 0 ? opts->tick_s : 0.25;
     int idle_rounds = 0;
     while (!runstate_stop_requested()) {
         if (g_reload) {

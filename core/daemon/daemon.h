@@ -11,7 +11,7 @@ typedef struct daemon_opts {
     const char *config_path;   /* for SIGHUP reloads; NULL: default search */
     const char *db_path;       /* --db override */
     const char *plugin_dir;    /* --plugin-dir override */
-    double tick_s;             /* scheduler period, default 0.5 s */
+    double tick_s;             /* scheduler period, default 0.25 s */
     int exit_when_idle;        /* --once: stop when nothing is due (tests, demo) */
 } daemon_opts;
 
