@@ -160,6 +160,9 @@ int cmd_sync(cli_ctx *ctx, int argc, char **argv)
     memset(&s, 0, sizeof(s));
     s.ctx = ctx;
     s.candidates = str_eq(argv[1], "candidates");
+    /* By hand, the whole listing at once (it resumes a pass the daemon
+     * paused between turns). */
+    s.opts.whole_pass = 1;
     int all = 0, json = 0;
     const char *slug = NULL;
     for (int i = 2; i < argc; i++) {

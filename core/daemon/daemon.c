@@ -110,10 +110,13 @@ static int run_task(daemon_state *d, store *st, task *t)
     atsb_error err = ATSB_ERROR_INIT;
     int rc;
     if (t->kind == TASK_JOBS) {
-        sync_jobs_opts o = { 0, 0, 0 };
+        sync_jobs_opts o = { 0, 0, 0, 0 };
         sync_jobs_result r;
         rc = sync_jobs_org(st, &t->ps->reg, &t->ps->cfg, &t->org, &o, &r, &err);
-        if (!rc)
+        if (!rc && r.yielded)
+            log_info("daemon", "%s: job sync paused after %lld pages (its turn is over); it "
+                     "goes on at the org's next turn", t->org.slug, (long long)r.pages);
+        else if (!rc)
             log_info("daemon", "%s: %s job sync: created %lld, updated %lld, archived %lld, "
                      "non-US %lld, unknown location %lld", t->org.slug,
                      r.full ? "full" : "incremental", (long long)r.counts.created,

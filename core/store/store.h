@@ -65,6 +65,13 @@ typedef struct store_conn {
     int64_t push_due_at;     /* next outbox row due (STORE_PUSH_HELD: none) */
     char lease_owner[128];   /* the daemon running its task ("": none) */
     int64_t lease_until;
+    /* A job listing paused between turns (pass_run_id 0: none): resumed
+     * from pass_cursor, in the same run, by whoever syncs the org next. */
+    int64_t pass_run_id;
+    char *pass_cursor;
+    int64_t pass_started_at;
+    int pass_full;
+    int64_t pass_pages;
     store_setting *settings;
     size_t n_settings;
 } store_conn;
@@ -162,7 +169,7 @@ typedef struct store_run {
     int64_t id;
     char kind[16];
     int full_pass;
-    char status[16];          /* running | ok | failed | interrupted | cancelled */
+    char status[16];          /* running | paused | ok | failed | interrupted | cancelled */
     int64_t started_at, finished_at, duration_ms;
     store_run_counts counts;
     char *error_message;
@@ -181,7 +188,18 @@ typedef int (*store_run_cb)(const store_run *run, void *payload);
 int store_run_each(store *st, int64_t org_id, int limit, store_run_cb cb, void *payload,
                    atsb_error *err);
 
-/* After a successful job sync: the next incremental run asks for changes
+/* Where org's paused job listing goes on: its run, the connector's cursor,
+ * the pass's start and kind, the pages it committed.  Caller's txn (the page's, so a committed
+ * page and its cursor are one).  store_pass_clear forgets it. */
+int store_pass_save(store *st, int64_t org_id, int64_t run_id, const char *cursor,
+                    int64_t started_at, int full, int64_t pages, atsb_error *err);
+int store_pass_clear(store *st, int64_t org_id, atsb_error *err);
+/* A paused run goes on: running again, its counts so far into *c. */
+int store_run_resume(store *st, int64_t run_id, store_run_counts *c, atsb_error *err);
+/* A paused run that will not go on (a new full pass replaces it). */
+int store_run_abandon(store *st, int64_t run_id, atsb_error *err);
+
+/* After a successful job sync (which also ends a paused listing): the next incremental run asks for changes
  * since watermark; full marks a full pass; the next job sync is due at
  * next_due (sched_jobs_due_at). */
 int store_conn_mark_synced(store *st, int64_t org_id, int64_t watermark, int full,

@@ -133,13 +133,21 @@ static const char *const MIGRATIONS[] = {
      * below in the very transaction that changes the outbox; 9999-12-31
      * when nothing is pending), when it yielded its last turn (so an org
      * with a long backlog queues behind orgs that were due before), and
-     * the lease of the daemon running its task.  connections_due indexes
+     * the lease of the daemon running its task, and where a job listing
+     * that yielded its turn goes on.  connections_due indexes
      * the one expression the scheduler asks for, only for rows it may run. */
     ("ALTER TABLE connections ADD COLUMN jobs_due_at INTEGER NOT NULL DEFAULT 0;"
      "ALTER TABLE connections ADD COLUMN push_due_at INTEGER NOT NULL DEFAULT 253402214400;"
      "ALTER TABLE connections ADD COLUMN turn_at INTEGER NOT NULL DEFAULT 0;"
      "ALTER TABLE connections ADD COLUMN lease_owner TEXT;"
      "ALTER TABLE connections ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;"
+     /* A job listing that yielded its turn: its run, the connector's cursor
+      * after the last committed page, and the pass's start and kind. */
+     "ALTER TABLE connections ADD COLUMN pass_run_id INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE connections ADD COLUMN pass_cursor TEXT;"
+     "ALTER TABLE connections ADD COLUMN pass_started_at INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE connections ADD COLUMN pass_full INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE connections ADD COLUMN pass_pages INTEGER NOT NULL DEFAULT 0;"
      "UPDATE connections SET jobs_due_at = last_sync_at, push_due_at = coalesce("
      "  (SELECT min(next_attempt_at) FROM candidate_pushes p"
      "   WHERE p.org_id = connections.org_id AND p.state = 'pending'), 253402214400);"

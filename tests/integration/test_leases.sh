@@ -12,16 +12,6 @@ daemon() { # daemon NAME: start one on the shared store; its pid in $NAME_PID
     eval "${1}_PID=$!"
 }
 
-wait_for() { # wait_for SECONDS CMD...
-    local limit=$1 i
-    shift
-    for i in $(seq 1 $((limit * 10))); do
-        "$@" && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
 ok_runs() { # ok_runs: "org:count" of ok job runs, one line per org
     "$ATSB" --db "$T/db" status --runs 20 --json |
         jq -r '.[] | "\(.org):\([.runs[] | select(.status == "ok")] | length)"'
