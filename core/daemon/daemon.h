@@ -31,6 +31,7 @@ typedef struct daemon_org_view {
     int64_t retry_at;           /* circuit breaker: no try before (0: closed) */
     int64_t jobs_due_at;        /* next job sync (sched_jobs_due_at; 0: never synced) */
     int64_t push_due_at;        /* earliest pending push (STORE_PUSH_HELD: none) */
+    int listing_paused;         /* a job listing yielded its turn and goes on */
 } daemon_org_view;
 
 /* Pure: which task, if any, org v is due for at now. */

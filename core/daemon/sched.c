@@ -28,7 +28,11 @@ daemon_due daemon_next_due(const daemon_org_view *v, int64_t now)
     /* needs_attention waits for a person; an open breaker for its time. */
     if (!str_eq(v->conn_state, "ok") || v->retry_at > now)
         return DAEMON_DUE_PAUSED;
-    /* One task per org at a time; the job sync first, then the outbox. */
+    /* One task per org at a time; the job sync first, then the outbox,
+     * except between the turns of a long listing: the org's own candidates
+     * do not wait for all of it. */
+    if (v->listing_paused && v->push_due_at <= now)
+        return DAEMON_DUE_PUSH;
     if (v->jobs_due_at <= now)
         return DAEMON_DUE_JOBS;
     return v->push_due_at <= now ? DAEMON_DUE_PUSH : DAEMON_DUE_NONE;
@@ -246,7 +250,8 @@ static int claim(daemon_state *d, store *st, int64_t now, int free_slots)
     }
     int queued = 0;
     for (size_t i = 0; i < n; i++) {
-        daemon_org_view v = { "ok", rows[i].retry_at, rows[i].jobs_due_at, rows[i].push_due_at };
+        daemon_org_view v = { "ok", rows[i].retry_at, rows[i].jobs_due_at, rows[i].push_due_at,
+                              rows[i].listing_paused };
         daemon_due due = daemon_next_due(&v, now);
         pthread_mutex_lock(&d->lock);
         int fresh = !idset_has(&d->busy, rows[i].org.id) &&

@@ -216,6 +216,7 @@ typedef struct store_sched_row {
     int64_t jobs_due_at;
     int64_t push_due_at;     /* STORE_PUSH_HELD: nothing pending */
     int64_t retry_at;
+    int listing_paused;      /* a job listing waits for its next turn */
 } store_sched_row;
 
 /* In one write transaction (so nothing read is stale): up to limit

@@ -14,7 +14,7 @@ static int claim_rows(store *st, const char *owner, int64_t now, int64_t lease_u
     sqlite3_stmt *s = NULL, *u = NULL;
     int rc = store_prepare(st, &s,
                            "SELECT " STORE_ORG_COLS ", c.last_sync_at, c.jobs_due_at, "
-                           "c.push_due_at, c.retry_at FROM connections c "
+                           "c.push_due_at, c.retry_at, c.pass_run_id > 0 FROM connections c "
                            "JOIN orgs o ON o.id = c.org_id WHERE c.state = 'ok' AND " DUE
                            " <= ?1 AND (c.lease_owner IS NULL OR c.lease_until < ?1) "
                            "ORDER BY " DUE ", c.turn_at, c.org_id LIMIT ?2", err);
@@ -30,6 +30,7 @@ static int claim_rows(store *st, const char *owner, int64_t now, int64_t lease_u
         r->jobs_due_at = sqlite3_column_int64(s, 7);
         r->push_due_at = sqlite3_column_int64(s, 8);
         r->retry_at = sqlite3_column_int64(s, 9);
+        r->listing_paused = sqlite3_column_int(s, 10);
         (*n)++;
     }
     if (step != SQLITE_DONE)

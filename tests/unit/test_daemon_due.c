@@ -24,20 +24,24 @@ typedef struct due_case {
 #define HELD STORE_PUSH_HELD
 
 static const due_case due_cases[] = {
-    { "never synced: jobs now", { "ok", 0, 0, HELD }, DAEMON_DUE_JOBS },
-    { "job sync not yet due, nothing pending: nothing", { "ok", 0, NOW + 60, HELD },
+    { "never synced: jobs now", { "ok", 0, 0, HELD, 0 }, DAEMON_DUE_JOBS },
+    { "job sync not yet due, nothing pending: nothing", { "ok", 0, NOW + 60, HELD, 0 },
       DAEMON_DUE_NONE },
-    { "job sync due this second: jobs", { "ok", 0, NOW, HELD }, DAEMON_DUE_JOBS },
-    { "pushes due, jobs not: push", { "ok", 0, NOW + H, NOW - 5 }, DAEMON_DUE_PUSH },
-    { "push due this second: push", { "ok", 0, NOW + H, NOW }, DAEMON_DUE_PUSH },
-    { "pushes waiting for a retry: nothing", { "ok", 0, NOW + H, NOW + 30 }, DAEMON_DUE_NONE },
-    { "held pushes only: nothing", { "ok", 0, NOW + H, HELD }, DAEMON_DUE_NONE },
-    { "jobs and pushes due: jobs first", { "ok", 0, NOW - 1, NOW - 5 }, DAEMON_DUE_JOBS },
-    { "breaker open: paused", { "ok", NOW + 30, 0, NOW - 5 }, DAEMON_DUE_PAUSED },
-    { "breaker time reached: due again", { "ok", NOW, 0, HELD }, DAEMON_DUE_JOBS },
-    { "breaker time passed, pushes due", { "ok", NOW - 1, NOW + H, NOW - 1 }, DAEMON_DUE_PUSH },
-    { "needs_attention: paused", { "needs_attention", 0, 0, NOW - 5 }, DAEMON_DUE_PAUSED },
-    { "paused by hand: paused", { "paused", 0, 0, HELD }, DAEMON_DUE_PAUSED },
+    { "job sync due this second: jobs", { "ok", 0, NOW, HELD, 0 }, DAEMON_DUE_JOBS },
+    { "pushes due, jobs not: push", { "ok", 0, NOW + H, NOW - 5, 0 }, DAEMON_DUE_PUSH },
+    { "push due this second: push", { "ok", 0, NOW + H, NOW, 0 }, DAEMON_DUE_PUSH },
+    { "pushes waiting for a retry: nothing", { "ok", 0, NOW + H, NOW + 30, 0 }, DAEMON_DUE_NONE },
+    { "held pushes only: nothing", { "ok", 0, NOW + H, HELD, 0 }, DAEMON_DUE_NONE },
+    { "jobs and pushes due: jobs first", { "ok", 0, NOW - 1, NOW - 5, 0 }, DAEMON_DUE_JOBS },
+    { "between a listing's turns, pushes due: push", { "ok", 0, NOW - 1, NOW - 5, 1 },
+      DAEMON_DUE_PUSH },
+    { "between a listing's turns, no push due: jobs", { "ok", 0, NOW - 1, NOW + 5, 1 },
+      DAEMON_DUE_JOBS },
+    { "breaker open: paused", { "ok", NOW + 30, 0, NOW - 5, 0 }, DAEMON_DUE_PAUSED },
+    { "breaker time reached: due again", { "ok", NOW, 0, HELD, 0 }, DAEMON_DUE_JOBS },
+    { "breaker time passed, pushes due", { "ok", NOW - 1, NOW + H, NOW - 1, 0 }, DAEMON_DUE_PUSH },
+    { "needs_attention: paused", { "needs_attention", 0, 0, NOW - 5, 0 }, DAEMON_DUE_PAUSED },
+    { "paused by hand: paused", { "paused", 0, 0, HELD, 0 }, DAEMON_DUE_PAUSED },
 };
 
 static void test_daemon__next_due_table(void **state)
