@@ -196,11 +196,11 @@ void sched_reconfigured(daemon_state *d, store *st)
 
 /* ---- queueing and leases ---- */
 
-static void enqueue(daemon_state *d, task_kind kind, const store_org *org)
+static int enqueue(daemon_state *d, task_kind kind, const store_org *org)
 {
     task *t = calloc(1, sizeof(*t));
     if (!t)
-        return;
+        return -1;
     t->kind = kind;
     t->org = *org;
     pthread_mutex_lock(&d->lock);
@@ -214,6 +214,7 @@ static void enqueue(daemon_state *d, task_kind kind, const store_org *org)
     d->queued++;
     pthread_cond_signal(&d->cond);
     pthread_mutex_unlock(&d->lock);
+    return 0;
 }
 
 static void renew(daemon_state *d, store *st, int64_t now)
@@ -258,11 +259,16 @@ static int claim(daemon_state *d, store *st, int64_t now, int free_slots)
                     (due == DAEMON_DUE_JOBS || due == DAEMON_DUE_PUSH) &&
                     idset_add(&d->busy, rows[i].org.id) == 0;
         pthread_mutex_unlock(&d->lock);
+        if (fresh && enqueue(d, due == DAEMON_DUE_JOBS ? TASK_JOBS : TASK_PUSH, &rows[i].org)) {
+            pthread_mutex_lock(&d->lock);
+            idset_del(&d->busy, rows[i].org.id);
+            pthread_mutex_unlock(&d->lock);
+            fresh = 0;
+        }
         if (!fresh) {
             store_sched_release(st, rows[i].org.id, d->owner, -1, NULL);
             continue;
         }
-        enqueue(d, due == DAEMON_DUE_JOBS ? TASK_JOBS : TASK_PUSH, &rows[i].org);
         queued++;
     }
     free(rows);
@@ -288,17 +294,19 @@ void sched_tick(daemon_state *d, store *st, int *idle)
         return;
     }
     d->last_dv = dv;
-    int queued = free_slots > 0 ? claim(d, st, now, free_slots) : 0;
+    /* A read first: the claim takes the write lock, which only due rows
+     * are worth. */
     int64_t due = 0, next = 0;
     atsb_error err = ATSB_ERROR_INIT;
     if (store_sched_peek(st, now, 1, &due, &next, &err)) {
         log_error("daemon", "%s", err.message);
         due = 1;
     }
-    /* Still due after claiming: running here or elsewhere, or waiting for a
-     * slot; a finished task commits (the store changes), a lost lease
-     * only runs out, so look again soon. */
-    d->look_at = due ? now + POLL_S : next ? next : now + 3600;
+    int queued = due && free_slots > 0 ? claim(d, st, now, free_slots) : 0;
+    /* Claimable rows left (no free slot): a finished task commits, but look
+     * again soon anyway.  Rows leased by a daemon that died become
+     * claimable when their lease runs out: the renewal round looks then. */
+    d->look_at = due ? now + POLL_S : next && next < d->renew_at ? next : d->renew_at;
     *idle = !queued && !inflight && !due;
 }
 

@@ -225,8 +225,8 @@ typedef struct store_sched_row {
  * until lease_until.  *rows malloc'd (free()), *n how many. */
 int store_sched_claim(store *st, const char *owner, int64_t now, int64_t lease_until, int limit,
                       store_sched_row **rows, size_t *n, atsb_error *err);
-/* *due: connections due at now, leased or not (at most limit counted);
- * *next: the earliest due time after now (0: none). */
+/* *due: connections due at now that a claim could take (no live lease; at
+ * most limit counted); *next: the earliest due time after now (0: none). */
 int store_sched_peek(store *st, int64_t now, int limit, int64_t *due, int64_t *next,
                      atsb_error *err);
 /* End owner's lease; turn_at >= 0 also records when the org's turn ended

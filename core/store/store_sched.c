@@ -89,7 +89,8 @@ int store_sched_peek(store *st, int64_t now, int limit, int64_t *due, int64_t *n
     *due = *next = 0;
     int rc = store_prepare(st, &s,
                            "SELECT count(*) FROM (SELECT 1 FROM connections c WHERE "
-                           "c.state = 'ok' AND " DUE " <= ?1 LIMIT ?2)", err);
+                           "c.state = 'ok' AND " DUE " <= ?1 AND (c.lease_owner IS NULL OR "
+                           "c.lease_until < ?1) LIMIT ?2)", err);
     if (rc)
         return rc;
     sqlite3_bind_int64(s, 1, now);
