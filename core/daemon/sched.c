@@ -120,10 +120,11 @@ static int redue_cb(const store_org *o, int64_t last_sync_at, int64_t jobs_due_a
     if (!last_sync_at)
         return 0; /* never synced: due now, or after a failure, already placed */
     int64_t interval = sched_interval(o, r->cfg);
-    int64_t phase = sched_phase(o->slug, interval);
-    /* A due time on this interval's grid of slots was computed with it (a
-     * sync's end, or a failure that waits for the next slot): keep it. */
-    if (jobs_due_at > 0 && (jobs_due_at - phase) % interval == 0)
+    int64_t due = sched_jobs_due_at(last_sync_at, interval, sched_phase(o->slug, interval));
+    /* What the last sync's end wrote under this interval: keep it.  Anything
+     * else was computed under another interval (or before migration 5), or
+     * is a failed sync's wait, which a restart cuts short. */
+    if (jobs_due_at == due)
         return 0;
     if (r->n == r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 1024;
@@ -138,7 +139,7 @@ static int redue_cb(const store_org *o, int64_t last_sync_at, int64_t jobs_due_a
         r->cap = cap;
     }
     r->orgs[r->n] = o->id;
-    r->dues[r->n] = sched_jobs_due_at(last_sync_at, interval, phase);
+    r->dues[r->n] = due;
     r->n++;
     return 0;
 }
