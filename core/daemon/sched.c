@@ -165,8 +165,8 @@ static void recompute_due(daemon_state *d, store *st)
     if (rc)
         log_error("daemon", "scheduling job syncs: %s", err.message);
     else if (r.n)
-        log_info("daemon", "job syncs of %zu orgs placed on the %lds interval", r.n,
-                 d->current->cfg.jobs_interval_s);
+        log_info("daemon", "next job syncs placed on the %lds interval for %zu org%s",
+                 d->current->cfg.jobs_interval_s, r.n, r.n == 1 ? "" : "s");
     d->jobs_interval_s = d->current->cfg.jobs_interval_s;
     d->look_at = 0;
     free(r.orgs);

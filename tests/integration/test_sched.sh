@@ -49,4 +49,31 @@ test_sched__work_queued_by_another_process_is_noticed_within_a_second() {
     wait $DPID || fail "daemon exit status $?"
 }
 
+secs_to_next_sync() { # secs_to_next_sync ORG
+    "$ATSB" --db "$T/db" status "$1" --json | jq '(.[0].next_sync | fromdateiso8601) - now | floor'
+}
+
+test_sched__a_new_interval_at_reload_moves_every_next_sync() {
+    start_sandbox
+    { cat "$TEST_CONF"; printf 'sync: {\n  jobs_interval = "12h";\n};\n'; } > "$T/conf"
+    gh_connect acme
+    run "$ATSB" -c "$T/conf" --db "$T/db" --plugin-dir "$PLUGINS" sync jobs acme
+    expect_rc 0
+    local s
+    s=$(secs_to_next_sync acme)
+    [ "$s" -gt 21600 ] && [ "$s" -le 64800 ] || fail "next sync in $s s on a 12 h interval"
+    "$ATSB" -c "$T/conf" --db "$T/db" --plugin-dir "$PLUGINS" -v daemon > "$T/d.log" 2>&1 &
+    DPID=$!
+    trap 'kill $DPID 2>/dev/null || true; kill $SB_PID 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+    wait_for 5 grep -q "INFO daemon: started" "$T/d.log" || fail "no start: $(cat "$T/d.log")"
+    sed -i 's/"12h"/"1h"/' "$T/conf"
+    kill -HUP $DPID
+    wait_for 5 grep -q "next job syncs placed on the 3600s interval for 1 org$" "$T/d.log" ||
+        fail "not rescheduled: $(cat "$T/d.log")"
+    s=$(secs_to_next_sync acme)
+    [ "$s" -gt 0 ] && [ "$s" -le 5400 ] || fail "next sync in $s s on a 1 h interval"
+    kill -TERM $DPID
+    wait $DPID || fail "daemon exit status $?"
+}
+
 run_tests
