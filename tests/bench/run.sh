@@ -56,3 +56,6 @@ BUILD=$BUILD bash tests/bench/intake.sh ${BENCH_INTAKE:-20000 100000}
 
 echo
 "$BUILD/tests/unit/test_location_corpus" --report
+
+echo
+BUILD=$BUILD bash tests/bench/sched.sh
