@@ -59,3 +59,6 @@ BUILD=$BUILD bash tests/bench/api.sh ${BENCH_API:-5000 20000}
 
 echo
 "$BUILD/tests/unit/test_location_corpus" --report
+
+echo
+BUILD=$BUILD bash tests/bench/sched.sh
