@@ -85,7 +85,7 @@ static int each(store *st, sqlite3_stmt *s, store_push_cb cb, void *payload, ats
     }
     if (!rc && step != SQLITE_DONE)
         rc = store_fail(st, err, "list outbox");
-    sqlite3_finalize(s);
+    store_cached_done(st, s); /* finalizes a statement that is not cached */
     return rc;
 }
 
@@ -237,19 +237,7 @@ int store_push_each_for_cand(store *st, int64_t cand_id, store_push_cb cb, void 
     if (rc)
         return rc;
     sqlite3_bind_int64(s, 1, cand_id);
-    int step;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        store_push p;
-        push_from_row(s, &p);
-        rc = cb(&p, payload);
-        store_push_free(&p);
-        if (rc)
-            break;
-    }
-    if (!rc && step != SQLITE_DONE)
-        rc = store_fail(st, err, "list outbox");
-    store_cached_done(st, s);
-    return rc;
+    return each(st, s, cb, payload, err);
 }
 
 int store_push_page(store *st, int64_t org_id, const char *state, int64_t after, int limit,
