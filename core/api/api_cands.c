@@ -256,10 +256,12 @@ int api_h_outbox_retry(api_req *r)
         return 0;
     store_push p;
     atsb_error err = ATSB_ERROR_INIT;
-    if (str_to_long(r->params[1], &id) < 0 || store_push_get(r->st, id, &p, NULL) ||
-        p.org_id != o.id)
+    int found = str_to_long(r->params[1], &id) == 0 && store_push_get(r->st, id, &p, NULL) == 0;
+    int64_t owner = found ? p.org_id : 0;
+    if (found)
+        store_push_free(&p);
+    if (!found || owner != o.id)
         return api_problem(r, 404, "not-found", NULL, "no outbox entry \"%s\"", r->params[1]);
-    store_push_free(&p);
     int rc = store_push_requeue(r->st, id, &err);
     if (rc == ATSB_ERR_NOT_FOUND)
         return api_problem(r, 409, "conflict", NULL,

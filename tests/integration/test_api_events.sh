@@ -71,6 +71,10 @@ test_api_events__every_kind_of_change_is_in_the_feed() {
     expect_eq pending "$(jqb .state)" "retried"
     call POST "/v1/orgs/acme/outbox/$entry/retry"
     expect_problem 409 conflict
+    # Another organisation's path never reaches acme's entry.
+    call POST /v1/orgs '{"slug":"beta"}'
+    call POST "/v1/orgs/beta/outbox/$entry/retry"
+    expect_problem 404 not-found
     AC sync candidates acme > /dev/null
     types_after "$c"
     expect_eq candidate.pushed "$TYPES" "pushed"
