@@ -184,10 +184,11 @@ demo:
 bench:
 	$(ensure_deps)
 	@$(MAKE) --no-print-directory all $(BUILD)/tests/bench/download $(BUILD)/tests/bench/rusage \
-	  $(BUILD)/tests/bench/profile_bench
+	  $(BUILD)/tests/bench/profile_bench $(BUILD)/tests/bench/sched_seed
 	@BUILD=$(BUILD) bash tests/bench/run.sh
 
-$(BUILD)/tests/bench/profile_bench: $(BUILD)/obj/tests/bench/profile_bench.o $(CORE_LIB_OBJS)
+$(BUILD)/tests/bench/profile_bench $(BUILD)/tests/bench/sched_seed: $(BUILD)/tests/bench/%: \
+  $(BUILD)/obj/tests/bench/%.o $(CORE_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(HOST_LIBS)

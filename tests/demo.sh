@@ -18,7 +18,8 @@ say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
     --record-dir "$DEMO/ats-received" > "$DEMO/sandbox.out" 2> "$DEMO/sandbox.log" &
 SBPID=$!
 DPID=
-cleanup() { [ -n "$DPID" ] && kill "$DPID" 2>/dev/null; kill "$SBPID" 2>/dev/null; wait 2>/dev/null || true; }
+APID=
+cleanup() { [ -n "$DPID" ] && kill "$DPID" 2>/dev/null; [ -n "$APID" ] && kill "$APID" 2>/dev/null; kill "$SBPID" 2>/dev/null; wait 2>/dev/null || true; }
 trap cleanup EXIT
 for _ in $(seq 1 100); do SB=$(sed -n 's/^listening on //p' "$DEMO/sandbox.out"); [ -n "$SB" ] && break; sleep 0.05; done
 [ -n "$SB" ] || { echo "demo: the sandbox ATS did not start: $(cat "$DEMO/sandbox.log")" >&2; exit 1; }
@@ -96,6 +97,7 @@ done
 kill -TERM "$DPID"
 wait "$DPID" || { echo "demo: the daemon did not stop cleanly: $(tail -3 "$DEMO/daemon.log")" >&2; exit 1; }
 DPID=
+APID=
 grep -q "INFO daemon: stopped" "$DEMO/daemon.log" || { echo "demo: the daemon did not log its stop" >&2; exit 1; }
 A outbox list | sed 's/^/  /'
 
@@ -115,7 +117,25 @@ echo "  Greenhouse application: job $(echo "$rec" | jq -r '[.applications[] | se
 say "7. Health"
 A status | sed 's/^/  /'
 
-say "8. The admin console and the platform API"
+say "8. The same through the platform API (what the sourcing side calls)"
+TOKEN=$(A token create demo-$$ | tail -n 1)
+: > "$DEMO/api.out"
+"$BUILD/atsbridge" -c conf/demo.conf --db "$DB" --plugin-dir "$BUILD/plugins" serve --listen 127.0.0.1:0 \
+    > "$DEMO/api.out" 2> "$DEMO/api.log" &
+APID=$!
+for _ in $(seq 1 100); do API=$(sed -n 's/^listening on //p' "$DEMO/api.out"); [ -n "$API" ] && break; sleep 0.05; done
+echo "  curl -H 'Authorization: Bearer atsb_...' $API/v1/orgs/acme/candidates/ff-1001"
+curl -sS -H "Authorization: Bearer $TOKEN" "$API/v1/orgs/acme/candidates/ff-1001" |
+    jq '{id, status, pushes: [.pushes[] | {job, state, remote_candidate_id, remote_application_id}]}' | sed 's/^/    /'
+echo "  and the change feed (GET /v1/events), by type:"
+curl -sS -H "Authorization: Bearer $TOKEN" "$API/v1/events?limit=1000" |
+    jq -r '.events | group_by(.type)[] | "    \(.[0].type): \(length)"'
+kill -TERM "$APID"
+wait "$APID" || true
+APID=
+A token revoke "demo-$$" > /dev/null
+
+say "9. The admin console"
 TOKEN=$(A token create demo-admin | tail -n 1)
 : > "$DEMO/serve.out"
 "$BUILD/atsbridge" -c conf/demo.conf --db "$DB" --plugin-dir "$BUILD/plugins" serve \

@@ -68,6 +68,16 @@ run_tests() {
     done
 }
 
+wait_for() { # wait_for SECONDS CMD...: until CMD succeeds, polled every 0.1 s
+    local limit=$1 i
+    shift
+    for i in $(seq 1 $((limit * 10))); do
+        "$@" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
 # ---- the sandbox ATS ----
 SANDBOX="$BUILD/atsbridge-sandbox"
 TEST_CONF="$ROOT/tests/fixtures/test.conf"

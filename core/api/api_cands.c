@@ -67,10 +67,9 @@ static int reply_cand(api_req *r, const store_org *o, const char *id, int status
                                json_object_new_int((int)json_object_array_length(v)));
     json_object_put(data);
     char *name = NULL, *mime = NULL;
-    unsigned char *bytes = NULL;
     size_t len = 0;
     json_object *resume = NULL;
-    if (store_cand_get_resume(r->st, c.id, &name, &mime, &bytes, &len, NULL) == ATSB_OK) {
+    if (store_cand_resume_info(r->st, c.id, &name, &mime, &len, NULL) == ATSB_OK) {
         resume = json_object_new_object();
         json_object_object_add(resume, "filename", json_object_new_string(name));
         json_object_object_add(resume, "mime_type", json_object_new_string(mime));
@@ -78,7 +77,6 @@ static int reply_cand(api_req *r, const store_org *o, const char *id, int status
     }
     free(name);
     free(mime);
-    free(bytes);
     json_object_object_add(j, "resume", resume);
     json_object_object_add(j, "held", api_str_json(c.hold_reason));
     json_object *pushes = json_object_new_array();
@@ -156,8 +154,20 @@ int api_h_cand_put(api_req *r)
         api_fail(r, rc, err.message);
         goto done;
     }
-    reply_cand(r, &o, id, u.created ? 201 : 200,
-               u.created ? "created" : u.unchanged ? "unchanged" : "updated");
+    const char *result = u.created ? "created" : u.unchanged ? "unchanged" : "updated";
+    /* RFC 7240: a bulk loader that only needs the outcome skips the
+     * read-back of the whole candidate. */
+    const char *prefer = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Prefer");
+    if (prefer && strstr(prefer, "return=minimal")) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "id", json_object_new_string(id));
+        json_object_object_add(j, "result", json_object_new_string(result));
+        json_object_object_add(j, "queued", json_object_new_boolean(u.queued));
+        json_object_object_add(j, "held", json_object_new_boolean(u.held));
+        api_json_reply(r, u.created ? 201 : 200, j);
+    } else {
+        reply_cand(r, &o, id, u.created ? 201 : 200, result);
+    }
 done:
     cand_rec_free(&rec);
     json_object_put(body);
@@ -246,10 +256,12 @@ int api_h_outbox_retry(api_req *r)
         return 0;
     store_push p;
     atsb_error err = ATSB_ERROR_INIT;
-    if (str_to_long(r->params[1], &id) < 0 || store_push_get(r->st, id, &p, NULL) ||
-        p.org_id != o.id)
+    int found = str_to_long(r->params[1], &id) == 0 && store_push_get(r->st, id, &p, NULL) == 0;
+    int64_t owner = found ? p.org_id : 0;
+    if (found)
+        store_push_free(&p);
+    if (!found || owner != o.id)
         return api_problem(r, 404, "not-found", NULL, "no outbox entry \"%s\"", r->params[1]);
-    store_push_free(&p);
     int rc = store_push_requeue(r->st, id, &err);
     if (rc == ATSB_ERR_NOT_FOUND)
         return api_problem(r, 409, "conflict", NULL,

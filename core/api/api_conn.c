@@ -71,6 +71,7 @@ static json_object *conn_json(api_req *r, const store_org *o, const store_conn *
     json_object_object_add(j, "check", api_str_json(c->check_result));
     json_object_object_add(j, "checked_at", api_time_json(c->checked_at));
     json_object_object_add(j, "last_sync_at", api_time_json(c->last_sync_at));
+    json_object_object_add(j, "next_sync_at", api_time_json(api_next_sync_at(r, o, c)));
     json_object_object_add(j, "last_full_sync_at", api_time_json(c->last_full_sync_at));
     json_object *set = json_object_new_object();
     for (size_t i = 0; i < c->n_settings; i++)
@@ -192,4 +193,28 @@ int api_h_conn_delete(api_req *r)
     store_audit(r->st, o.id, "disconnect", "api", NULL, NULL);
     r->status = 204;
     return 0;
+}
+
+int api_h_conn_resume(api_req *r)
+{
+    store_org o;
+    if (api_org(r, &o) < 0)
+        return 0;
+    store_conn c;
+    atsb_error err = ATSB_ERROR_INIT;
+    int rc = store_conn_get(r->st, o.id, &c, &err);
+    if (rc)
+        return api_fail(r, rc, err.message);
+    store_conn_free(&c);
+    /* The same as `atsbridge resume`: after the cause was fixed, the
+     * daemon syncs and pushes again at once. */
+    if ((rc = store_begin(r->st, &err)) ||
+        (rc = store_conn_set_state(r->st, o.id, "ok", NULL, &err)) ||
+        (rc = store_conn_set_breaker(r->st, o.id, 0, 0, NULL, &err)) ||
+        (rc = store_audit(r->st, o.id, "connection.resumed", "api", NULL, &err)) ||
+        (rc = store_commit(r->st, &err))) {
+        store_rollback(r->st);
+        return api_fail(r, rc, err.message);
+    }
+    return reply_conn(r, &o, 200);
 }

@@ -150,6 +150,7 @@ int api_h_conn_get(api_req *r);
 int api_h_conn_put(api_req *r);
 int api_h_conn_delete(api_req *r);
 int api_h_conn_check(api_req *r);
+int api_h_conn_resume(api_req *r);
 int api_h_jobs_list(api_req *r);
 int api_h_job_get(api_req *r);
 int api_h_job_activate(api_req *r);
@@ -172,8 +173,10 @@ int api_h_held_list(api_req *r);
 /* One word for a connection's health, as GET /v1/orgs?health= filters:
  * "needs_attention" (its state is not ok), "circuit_open", "ok". */
 const char *api_health(const store_conn *c);
+/* When the org's next job sync is due (0: none, it waits for a person). */
+int64_t api_next_sync_at(api_req *r, const store_org *o, const store_conn *c);
 /* Org summary as GET /v1/orgs lists it (health, counts). */
-json_object *api_org_json(store *st, const store_org *o);
+json_object *api_org_json(api_req *r, const store_org *o);
 json_object *api_job_json(const store_job *j);
 json_object *api_push_json(const store_push *p);
 json_object *api_run_json(const store_run *run);

@@ -134,7 +134,8 @@ static void *sync_thread(void *arg)
     store *st = NULL;
     int rc = store_open(&st, j->srv->cfg->store_path, &err);
     if (!rc) {
-        sync_jobs_opts o = { j->full, 0, 0 };
+        /* Started by a person (or the platform): the whole pass, like the CLI. */
+        sync_jobs_opts o = { j->full, 0, 0, 1 };
         sync_jobs_result res;
         rc = sync_jobs_org(st, j->srv->reg, j->srv->cfg, &j->org, &o, &res, &err);
         if (rc && rc != CORE_ERR_BUSY)

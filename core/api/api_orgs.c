@@ -10,13 +10,28 @@
 
 const char *api_health(const store_conn *c)
 {
+    if (str_eq(c->state, "paused"))
+        return "paused";
     if (!str_eq(c->state, "ok"))
         return "needs_attention";
     return c->retry_at > time_now() ? "circuit_open" : "ok";
 }
 
-json_object *api_org_json(store *st, const store_org *o)
+int64_t api_next_sync_at(api_req *r, const store_org *o, const store_conn *c)
 {
+    /* The daemon's own schedule (jobs_due_at, kept by the scheduler) once
+     * it has one; before that, the interval after the last sync. */
+    if (!str_eq(c->state, "ok"))
+        return 0;
+    int64_t interval = o->jobs_interval_s > 0 ? o->jobs_interval_s : r->srv->cfg->jobs_interval_s;
+    int64_t next = c->jobs_due_at ? c->jobs_due_at
+                 : c->last_sync_at ? c->last_sync_at + interval : time_now();
+    return next > c->retry_at ? next : c->retry_at;
+}
+
+json_object *api_org_json(api_req *r, const store_org *o)
+{
+    store *st = r->st;
     json_object *j = json_object_new_object();
     json_object_object_add(j, "slug", json_object_new_string(o->slug));
     json_object_object_add(j, "name", json_object_new_string(o->name));
@@ -35,6 +50,8 @@ json_object *api_org_json(store *st, const store_org *o)
         json_object_object_add(conn, "circuit",
                                json_object_new_string(c.retry_at > time_now() ? "open" : "closed"));
         json_object_object_add(conn, "last_sync_at", api_time_json(c.last_sync_at));
+        json_object_object_add(conn, "next_sync_at",
+                               api_time_json(api_next_sync_at(r, o, &c)));
         json_object_object_add(conn, "last_error", api_str_json(c.last_error));
         store_conn_free(&c);
     }
@@ -59,7 +76,8 @@ json_object *api_org_json(store *st, const store_org *o)
 }
 
 typedef struct list_ctx {
-    store *st;
+    api_req *r;
+    int64_t only;   /* an org-scoped token's org; 0: every org */
     json_object *arr;
     char last[64];
     int n;
@@ -68,7 +86,9 @@ typedef struct list_ctx {
 static int add_org(const store_org *o, void *payload)
 {
     list_ctx *l = payload;
-    json_object_array_add(l->arr, api_org_json(l->st, o));
+    if (l->only && o->id != l->only)
+        return 0;
+    json_object_array_add(l->arr, api_org_json(l->r, o));
     str_copy(l->last, sizeof(l->last), o->slug);
     l->n++;
     return 0;
@@ -95,13 +115,13 @@ static int add_totals(api_req *r, json_object *out)
 /* GET /v1/orgs[?q=TEXT][&health=H][&cursor=SLUG][&limit=N][&totals=1] */
 int api_h_orgs_list(api_req *r)
 {
-    static const char *const HEALTH[] = { "ok", "needs_attention", "circuit_open",
+    static const char *const HEALTH[] = { "ok", "needs_attention", "paused", "circuit_open",
                                           "not_connected", NULL };
     int limit = api_query_limit(r, 50, 500);
     if (limit < 0)
         return 0;
     store_org_filter f = { api_query(r, "cursor"), api_query(r, "q"), api_query(r, "health"),
-                           time_now(), limit };
+                           r->tok.org_id, time_now(), limit };
     if (f.query && strlen(f.query) > 200)
         return api_problem(r, 400, "bad-parameter", "q", "parameter q: at most 200 bytes");
     if (f.health && *f.health) {
@@ -110,26 +130,19 @@ int api_h_orgs_list(api_req *r)
             i++;
         if (!HEALTH[i])
             return api_problem(r, 400, "bad-parameter", "health",
-                               "parameter health: expected ok, needs_attention, circuit_open or "
-                               "not_connected");
+                               "parameter health: expected ok, needs_attention, paused, "
+                               "circuit_open or not_connected");
     }
     const char *totals = api_query(r, "totals");
-    list_ctx l = { r->st, json_object_new_array(), "", 0 };
+    list_ctx l = { r, r->tok.org_id, json_object_new_array(), "", 0 };
     atsb_error err = ATSB_ERROR_INIT;
-    int rc;
-    if (r->tok.org_id) {
-        /* An org-scoped token sees its own org and nothing about others. */
-        store_org o;
-        if (store_org_get(r->st, r->tok.org_slug, &o, NULL) == ATSB_OK &&
-            (!f.after || strcmp(o.slug, f.after) > 0))
-            add_org(&o, &l);
-        rc = 0;
+    /* An org-scoped token sees its own org (filtered like any other) and
+     * nothing about the others, not even their number.  The cursor is the
+     * last slug of the page: slugs are unique and ordered, so a page never
+     * repeats or skips an org. */
+    if (r->tok.org_id)
         totals = NULL;
-    } else {
-        /* The cursor is the last slug of the page: slugs are unique and
-         * ordered, so a page never repeats or skips an org. */
-        rc = store_org_search(r->st, &f, add_org, &l, &err);
-    }
+    int rc = store_org_search(r->st, &f, add_org, &l, &err);
     if (rc) {
         json_object_put(l.arr);
         return api_fail(r, rc, err.message);
@@ -150,7 +163,7 @@ int api_h_org_get(api_req *r)
     store_org o;
     if (api_org(r, &o) < 0)
         return 0;
-    return api_json_reply(r, 200, api_org_json(r->st, &o));
+    return api_json_reply(r, 200, api_org_json(r, &o));
 }
 
 static const char *const ORG_FIELDS[] = { "slug", "name", "trigger_status", "jobs_interval_s",
@@ -236,7 +249,7 @@ int api_h_orgs_create(api_req *r)
         goto done;
     store_org_get(r->st, slug, &o, NULL);
     snprintf(r->location, sizeof(r->location), "/v1/orgs/%s", o.slug);
-    api_json_reply(r, 201, api_org_json(r->st, &o));
+    api_json_reply(r, 201, api_org_json(r, &o));
 done:
     json_object_put(body);
     return 0;
@@ -254,7 +267,7 @@ int api_h_org_patch(api_req *r)
                                                 NULL };
     if (api_json_only(r, body, PATCH_FIELDS) == 0 && apply_fields(r, body, &o) == 0) {
         store_org_get(r->st, o.slug, &o, NULL);
-        api_json_reply(r, 200, api_org_json(r->st, &o));
+        api_json_reply(r, 200, api_org_json(r, &o));
     }
     json_object_put(body);
     return 0;

@@ -19,6 +19,7 @@ const api_route API_ROUTES[] = {
     { "PUT", "/v1/orgs/{org}/connection", api_h_conn_put, WRITE },
     { "DELETE", "/v1/orgs/{org}/connection", api_h_conn_delete, WRITE },
     { "POST", "/v1/orgs/{org}/connection/check", api_h_conn_check, WRITE },
+    { "POST", "/v1/orgs/{org}/connection/resume", api_h_conn_resume, WRITE },
     { "GET", "/v1/orgs/{org}/jobs", api_h_jobs_list, READ },
     { "GET", "/v1/orgs/{org}/jobs/{job}", api_h_job_get, READ },
     { "POST", "/v1/orgs/{org}/jobs/{job}/activate", api_h_job_activate, WRITE },

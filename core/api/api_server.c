@@ -119,6 +119,8 @@ static enum MHD_Result reply(api_req *r)
         MHD_add_response_header(resp, "Location", r->location);
     if (r->www_auth)
         MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"atsbridge\"");
+    log_debug("api", "%s %s -> %d%s%s", r->method, r->url, r->status,
+              r->authed ? " token " : "", r->authed ? r->tok.name : "");
     int cls = r->status / 100;
     pthread_mutex_lock(&r->srv->stat_lock);
     r->srv->requests[cls >= 1 && cls <= 5 ? cls : 0]++;
@@ -144,11 +146,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         r->url = url;
         sb_init(&r->body);
         *con_cls = r;
-        /* Refuse an announced oversized body before reading any of it. */
+        /* Refuse an announced oversized body before reading any of it:
+         * answered now, MHD reads no body and closes the connection. */
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
         long n;
-        if (cl && str_to_long(cl, &n) == 0 && n > s->cfg->api_max_body)
+        if (cl && str_to_long(cl, &n) == 0 && n > s->cfg->api_max_body) {
             r->too_large = 1;
+            api_problem(r, 413, "body-too-large", NULL,
+                        "the request body is larger than api.max_body_bytes (%ld bytes)",
+                        s->cfg->api_max_body);
+            return reply(r);
+        }
         return MHD_YES;
     }
     if (*upload_size) {

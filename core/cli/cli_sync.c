@@ -70,9 +70,20 @@ typedef struct all_state {
 static int push_one_org(all_state *s, const store_org *o)
 {
     atsb_error err = ATSB_ERROR_INIT;
-    sync_cands_result r;
-    int rc = sync_cands_org(s->ctx->st, &s->ctx->reg, &s->ctx->cfg, o, s->opts.wait_for_lock,
-                            &r, &err);
+    sync_cands_result r = { 0 }, turn;
+    int rc;
+    /* By hand, the whole backlog: turn after turn (the daemon instead
+     * lets other orgs go between turns). */
+    do {
+        rc = sync_cands_org(s->ctx->st, &s->ctx->reg, &s->ctx->cfg, o, s->opts.wait_for_lock,
+                            &turn, &err);
+        r.pushed += turn.pushed;
+        r.found += turn.found;
+        r.retrying += turn.retrying;
+        r.dead += turn.dead;
+        r.held += turn.held;
+        r.due += turn.due;
+    } while (!rc && turn.more && !runstate_stop_requested());
     if (s->arr) {
         json_object *x = json_object_new_object();
         json_object_object_add(x, "org", json_object_new_string(o->slug));
@@ -149,6 +160,9 @@ int cmd_sync(cli_ctx *ctx, int argc, char **argv)
     memset(&s, 0, sizeof(s));
     s.ctx = ctx;
     s.candidates = str_eq(argv[1], "candidates");
+    /* By hand, the whole listing at once (it resumes a pass the daemon
+     * paused between turns). */
+    s.opts.whole_pass = 1;
     int all = 0, json = 0;
     const char *slug = NULL;
     for (int i = 2; i < argc; i++) {

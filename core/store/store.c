@@ -23,6 +23,40 @@ int store_prepare(store *st, sqlite3_stmt **out, const char *sql, atsb_error *er
     return ATSB_OK;
 }
 
+int store_cached(store *st, sqlite3_stmt **out, const char *sql, atsb_error *err)
+{
+    int i;
+    for (i = 0; i < STORE_CACHE && st->cache_sql[i]; i++)
+        if (st->cache_sql[i] == sql) {
+            *out = st->cache[i];
+            return ATSB_OK;
+        }
+    int rc = store_prepare(st, out, sql, err);
+    if (!rc && i < STORE_CACHE) {
+        st->cache_sql[i] = sql;
+        st->cache[i] = *out;
+    }
+    return rc;
+}
+
+void store_cached_done(store *st, sqlite3_stmt *s)
+{
+    for (int i = 0; i < STORE_CACHE && st->cache_sql[i]; i++)
+        if (st->cache[i] == s) {
+            sqlite3_reset(s);
+            sqlite3_clear_bindings(s);
+            return;
+        }
+    sqlite3_finalize(s);
+}
+
+int store_cached_step_done(store *st, sqlite3_stmt *s, const char *what, atsb_error *err)
+{
+    int rc = sqlite3_step(s) == SQLITE_DONE ? ATSB_OK : store_fail(st, err, what);
+    store_cached_done(st, s);
+    return rc;
+}
+
 int store_step_done(store *st, sqlite3_stmt *s, const char *what, atsb_error *err)
 {
     int rc = sqlite3_step(s) == SQLITE_DONE ? ATSB_OK : store_fail(st, err, what);
@@ -139,6 +173,8 @@ void store_close(store *st)
 {
     if (!st)
         return;
+    for (int i = 0; i < STORE_CACHE && st->cache_sql[i]; i++)
+        sqlite3_finalize(st->cache[i]);
     if (st->db)
         sqlite3_close_v2(st->db);
     free(st->path);

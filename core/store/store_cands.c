@@ -44,15 +44,15 @@ int store_cand_upsert(store *st, int64_t org_id, const store_cand_fields *f, int
                       int *created, atsb_error *err)
 {
     sqlite3_stmt *s = NULL;
-    int rc = store_prepare(st, &s, "SELECT id FROM candidates WHERE org_id = ?1 AND ext_id = ?2",
-                           err);
+    int rc = store_cached(st, &s, "SELECT id FROM candidates WHERE org_id = ?1 AND ext_id = ?2",
+                          err);
     if (rc)
         return rc;
     sqlite3_bind_int64(s, 1, org_id);
     store_bind_text(s, 2, f->ext_id);
     int step = sqlite3_step(s);
     int64_t existing = step == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-    sqlite3_finalize(s);
+    store_cached_done(st, s);
     if (step != SQLITE_ROW && step != SQLITE_DONE)
         return store_fail(st, err, "look up candidate");
     const char *sql = existing
@@ -62,7 +62,7 @@ int store_cand_upsert(store *st, int64_t org_id, const store_cand_fields *f, int
         : "INSERT INTO candidates(org_id, ext_id, job_remote_id, status, first_name, last_name, "
           "email, phone, profile_url, data, created_at, updated_at) "
           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)";
-    if ((rc = store_prepare(st, &s, sql, err)))
+    if ((rc = store_cached(st, &s, sql, err)))
         return rc;
     sqlite3_bind_int64(s, 1, existing ? existing : org_id);
     store_bind_text(s, 2, f->ext_id);
@@ -81,7 +81,7 @@ int store_cand_upsert(store *st, int64_t org_id, const store_cand_fields *f, int
         *id = existing ? existing : sqlite3_last_insert_rowid(st->db);
         *created = !existing;
     }
-    sqlite3_finalize(s);
+    store_cached_done(st, s);
     return rc;
 }
 
@@ -89,7 +89,7 @@ static int get_one(store *st, const char *sql, int64_t a, const char *b, store_c
                    const char *what, atsb_error *err)
 {
     sqlite3_stmt *s = NULL;
-    int rc = store_prepare(st, &s, sql, err);
+    int rc = store_cached(st, &s, sql, err);
     if (rc)
         return rc;
     sqlite3_bind_int64(s, 1, a);
@@ -102,7 +102,7 @@ static int get_one(store *st, const char *sql, int64_t a, const char *b, store_c
         rc = err_set(err, ATSB_ERR_NOT_FOUND, "no candidate \"%s\"", what);
     else
         rc = store_fail(st, err, "get candidate");
-    sqlite3_finalize(s);
+    store_cached_done(st, s);
     return rc;
 }
 
@@ -188,13 +188,13 @@ int store_cand_held_page(store *st, int64_t org_id, int64_t after, int limit, st
 static int exec_id_text(store *st, const char *sql, int64_t id, const char *v, atsb_error *err)
 {
     sqlite3_stmt *s = NULL;
-    int rc = store_prepare(st, &s, sql, err);
+    int rc = store_cached(st, &s, sql, err);
     if (rc)
         return rc;
     sqlite3_bind_int64(s, 1, id);
     store_bind_text(s, 2, v);
     sqlite3_bind_int64(s, 3, time_now());
-    return store_step_done(st, s, "update candidate", err);
+    return store_cached_step_done(st, s, "update candidate", err);
 }
 
 int store_cand_set_status(store *st, int64_t id, const char *status, atsb_error *err)
@@ -214,7 +214,7 @@ int store_cand_set_resume(store *st, int64_t id, const char *file_name, const ch
                           const void *content, size_t len, atsb_error *err)
 {
     sqlite3_stmt *s = NULL;
-    int rc = store_prepare(st, &s,
+    int rc = store_cached(st, &s,
                            content ? "INSERT OR REPLACE INTO candidate_resumes(candidate_id, "
                                      "file_name, mime_type, content) VALUES (?1, ?2, ?3, ?4)"
                                    : "DELETE FROM candidate_resumes WHERE candidate_id = ?1",
@@ -227,7 +227,7 @@ int store_cand_set_resume(store *st, int64_t id, const char *file_name, const ch
         store_bind_text(s, 3, mime);
         sqlite3_bind_blob64(s, 4, content, (sqlite3_uint64)len, SQLITE_TRANSIENT);
     }
-    return store_step_done(st, s, "store resume", err);
+    return store_cached_step_done(st, s, "store resume", err);
 }
 
 int store_cand_get_resume(store *st, int64_t id, char **file_name, char **mime,
@@ -237,7 +237,7 @@ int store_cand_get_resume(store *st, int64_t id, char **file_name, char **mime,
     *content = NULL;
     *len = 0;
     sqlite3_stmt *s = NULL;
-    int rc = store_prepare(st, &s,
+    int rc = store_cached(st, &s,
                            "SELECT file_name, mime_type, content FROM candidate_resumes "
                            "WHERE candidate_id = ?1", err);
     if (rc)
@@ -261,6 +261,32 @@ int store_cand_get_resume(store *st, int64_t id, char **file_name, char **mime,
     } else {
         rc = store_fail(st, err, "read resume");
     }
-    sqlite3_finalize(s);
+    store_cached_done(st, s);
+    return rc;
+}
+
+int store_cand_resume_info(store *st, int64_t id, char **file_name, char **mime, size_t *len,
+                           atsb_error *err)
+{
+    *file_name = *mime = NULL;
+    *len = 0;
+    sqlite3_stmt *s = NULL;
+    int rc = store_cached(st, &s,
+                          "SELECT file_name, mime_type, length(content) FROM candidate_resumes "
+                          "WHERE candidate_id = ?1", err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    int step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        *file_name = store_col_dup(s, 0);
+        *mime = store_col_dup(s, 1);
+        *len = (size_t)sqlite3_column_int64(s, 2);
+    } else if (step == SQLITE_DONE) {
+        rc = ATSB_ERR_NOT_FOUND;
+    } else {
+        rc = store_fail(st, err, "read resume");
+    }
+    store_cached_done(st, s);
     return rc;
 }

@@ -51,9 +51,9 @@ int store_job_get(store *st, int64_t org_id, const char *remote_id, store_job *o
                   atsb_error *err)
 {
     sqlite3_stmt *s = NULL;
-    int rc = store_prepare(st, &s,
-                           "SELECT " JOB_COLS " FROM jobs WHERE org_id = ?1 AND remote_id = ?2",
-                           err);
+    int rc = store_cached(st, &s,
+                          "SELECT " JOB_COLS " FROM jobs WHERE org_id = ?1 AND remote_id = ?2",
+                          err);
     if (rc)
         return rc;
     sqlite3_bind_int64(s, 1, org_id);
@@ -65,7 +65,7 @@ int store_job_get(store *st, int64_t org_id, const char *remote_id, store_job *o
         rc = err_set(err, ATSB_ERR_NOT_FOUND, "no job with ATS id \"%s\"", remote_id);
     else
         rc = store_fail(st, err, "get job");
-    sqlite3_finalize(s);
+    store_cached_done(st, s);
     return rc;
 }
 

@@ -21,35 +21,35 @@ int store_org_add(store *st, const char *slug, const char *name, atsb_error *err
     return rc;
 }
 
-static void org_from_row(sqlite3_stmt *s, store_org *o)
+void store_org_from_row(sqlite3_stmt *s, int col, store_org *o)
 {
     memset(o, 0, sizeof(*o));
-    o->id = sqlite3_column_int64(s, 0);
-    store_col_copy(s, 1, o->slug, sizeof(o->slug));
-    store_col_copy(s, 2, o->name, sizeof(o->name));
-    store_col_copy(s, 3, o->trigger_status, sizeof(o->trigger_status));
-    o->created_at = sqlite3_column_int64(s, 4);
-    o->jobs_interval_s = sqlite3_column_int64(s, 5);
+    o->id = sqlite3_column_int64(s, col);
+    store_col_copy(s, col + 1, o->slug, sizeof(o->slug));
+    store_col_copy(s, col + 2, o->name, sizeof(o->name));
+    store_col_copy(s, col + 3, o->trigger_status, sizeof(o->trigger_status));
+    o->created_at = sqlite3_column_int64(s, col + 4);
+    o->jobs_interval_s = sqlite3_column_int64(s, col + 5);
 }
 
 int store_org_get(store *st, const char *slug, store_org *out, atsb_error *err)
 {
     sqlite3_stmt *s = NULL;
-    int rc = store_prepare(st, &s,
-                           "SELECT id, slug, name, trigger_status, created_at, "
-                           "coalesce(jobs_interval_s, 0) FROM orgs WHERE slug = ?1", err);
+    int rc = store_cached(st, &s,
+                          "SELECT id, slug, name, trigger_status, created_at, "
+                          "coalesce(jobs_interval_s, 0) FROM orgs WHERE slug = ?1", err);
     if (rc)
         return rc;
     store_bind_text(s, 1, slug);
     int step = sqlite3_step(s);
     if (step == SQLITE_ROW)
-        org_from_row(s, out);
+        store_org_from_row(s, 0, out);
     else if (step == SQLITE_DONE)
         rc = err_set(err, ATSB_ERR_NOT_FOUND,
                      "no organisation \"%s\" (create it with: atsbridge org add %s)", slug, slug);
     else
         rc = store_fail(st, err, "get org");
-    sqlite3_finalize(s);
+    store_cached_done(st, s);
     return rc;
 }
 
@@ -60,7 +60,7 @@ static int org_rows(store *st, sqlite3_stmt *s, store_org_cb cb, void *payload,
     int rc = 0, step;
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         store_org o;
-        org_from_row(s, &o);
+        store_org_from_row(s, 0, &o);
         if ((rc = cb(&o, payload)) != 0)
             break;
     }
@@ -117,34 +117,32 @@ int store_org_set_jobs_interval(store *st, int64_t org_id, int64_t seconds, atsb
     return store_step_done(st, s, "set jobs interval", err);
 }
 
-int store_org_page(store *st, const char *after, int limit, store_org_cb cb, void *payload,
-                   atsb_error *err)
-{
-    sqlite3_stmt *s = NULL;
-    int rc = store_prepare(st, &s,
-                           "SELECT id, slug, name, trigger_status, created_at, "
-                           "coalesce(jobs_interval_s, 0) FROM orgs WHERE ?1 IS NULL OR slug > ?1 "
-                           "ORDER BY slug LIMIT ?2", err);
-    if (rc)
-        return rc;
-    store_bind_text(s, 1, after);
-    sqlite3_bind_int(s, 2, limit);
-    return org_rows(st, s, cb, payload, err);
-}
-
 int store_org_delete(store *st, int64_t org_id, atsb_error *err)
 {
-    sqlite3_stmt *s = NULL;
-    int rc = store_prepare(st, &s, "DELETE FROM orgs WHERE id = ?1", err);
+    /* Its feed events and webhook cursor go with it (they have no foreign
+     * key: an event must outlive nothing else); its tokens cascade. */
+    static const char *const SQL[] = { "DELETE FROM events WHERE org_id = ?1",
+                                       "DELETE FROM webhook_cursors WHERE org_id = ?1",
+                                       "DELETE FROM orgs WHERE id = ?1" };
+    int rc = store_begin(st, err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(s, 1, org_id);
-    if (sqlite3_step(s) != SQLITE_DONE)
-        rc = store_fail(st, err, "delete org");
-    else if (sqlite3_changes(sqlite3_db_handle(s)) == 0)
-        rc = err_set(err, ATSB_ERR_NOT_FOUND, "no such organisation");
-    sqlite3_finalize(s);
-    return rc;
+    for (size_t i = 0; i < ARRAY_LEN(SQL) && !rc; i++) {
+        sqlite3_stmt *s = NULL;
+        if ((rc = store_prepare(st, &s, SQL[i], err)))
+            break;
+        sqlite3_bind_int64(s, 1, org_id);
+        if (sqlite3_step(s) != SQLITE_DONE)
+            rc = store_fail(st, err, "delete org");
+        else if (i == ARRAY_LEN(SQL) - 1 && sqlite3_changes(sqlite3_db_handle(s)) == 0)
+            rc = err_set(err, ATSB_ERR_NOT_FOUND, "no such organisation");
+        sqlite3_finalize(s);
+    }
+    if (rc) {
+        store_rollback(st);
+        return rc;
+    }
+    return store_commit(st, err);
 }
 
 int store_org_search(store *st, const store_org_filter *f, store_org_cb cb, void *payload,
@@ -152,7 +150,8 @@ int store_org_search(store *st, const store_org_filter *f, store_org_cb cb, void
 {
     sqlite3_stmt *s = NULL;
     /* Health as the overview shows it: no connection; waiting for a person
-     * (any state but ok); ok but its circuit breaker open; ok. */
+     * (needs_attention) or paused by one; ok but its circuit breaker open;
+     * ok. */
     int rc = store_prepare(st, &s,
         "SELECT o.id, o.slug, o.name, o.trigger_status, o.created_at, "
         "coalesce(o.jobs_interval_s, 0) FROM orgs o LEFT JOIN connections c ON c.org_id = o.id "
@@ -161,9 +160,10 @@ int store_org_search(store *st, const store_org_filter *f, store_org_cb cb, void
         "     OR instr(lower(o.name), lower(?2)) > 0) "
         "AND (?3 IS NULL "
         "     OR (?3 = 'not_connected' AND c.id IS NULL) "
-        "     OR (?3 = 'needs_attention' AND c.state <> 'ok') "
+        "     OR (?3 IN ('needs_attention', 'paused') AND c.state = ?3) "
         "     OR (?3 = 'circuit_open' AND c.state = 'ok' AND c.retry_at > ?4) "
         "     OR (?3 = 'ok' AND c.state = 'ok' AND c.retry_at <= ?4)) "
+        "AND (?6 = 0 OR o.id = ?6) "
         "ORDER BY o.slug LIMIT ?5", err);
     if (rc)
         return rc;
@@ -172,6 +172,7 @@ int store_org_search(store *st, const store_org_filter *f, store_org_cb cb, void
     store_bind_text(s, 3, f->health && *f->health ? f->health : NULL);
     sqlite3_bind_int64(s, 4, f->now);
     sqlite3_bind_int(s, 5, f->limit);
+    sqlite3_bind_int64(s, 6, f->only_org);
     return org_rows(st, s, cb, payload, err);
 }
 

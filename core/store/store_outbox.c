@@ -85,7 +85,7 @@ static int each(store *st, sqlite3_stmt *s, store_push_cb cb, void *payload, ats
     }
     if (!rc && step != SQLITE_DONE)
         rc = store_fail(st, err, "list outbox");
-    sqlite3_finalize(s);
+    store_cached_done(st, s); /* finalizes a statement that is not cached */
     return rc;
 }
 
@@ -232,8 +232,8 @@ int store_push_each_for_cand(store *st, int64_t cand_id, store_push_cb cb, void 
                              atsb_error *err)
 {
     sqlite3_stmt *s = NULL;
-    int rc = store_prepare(st, &s, "SELECT " PUSH_COLS PUSH_FROM "WHERE p.candidate_id = ?1 "
-                           "ORDER BY p.id", err);
+    int rc = store_cached(st, &s, "SELECT " PUSH_COLS PUSH_FROM "WHERE p.candidate_id = ?1 "
+                          "ORDER BY p.id", err);
     if (rc)
         return rc;
     sqlite3_bind_int64(s, 1, cand_id);

@@ -52,8 +52,8 @@ int store_token_add(store *st, const char *name, const char *public_id, const ch
 int store_token_find(store *st, const char *public_id, store_token *out, atsb_error *err)
 {
     sqlite3_stmt *s = NULL;
-    int rc = store_prepare(st, &s, "SELECT " TOKEN_COLS TOKEN_FROM "WHERE t.public_id = ?1",
-                           err);
+    int rc = store_cached(st, &s, "SELECT " TOKEN_COLS TOKEN_FROM "WHERE t.public_id = ?1",
+                          err);
     if (rc)
         return rc;
     store_bind_text(s, 1, public_id);
@@ -64,7 +64,7 @@ int store_token_find(store *st, const char *public_id, store_token *out, atsb_er
         rc = err_set(err, ATSB_ERR_NOT_FOUND, "no such token");
     else
         rc = store_fail(st, err, "find token");
-    sqlite3_finalize(s);
+    store_cached_done(st, s);
     return rc;
 }
 

@@ -55,4 +55,10 @@ echo
 BUILD=$BUILD bash tests/bench/intake.sh ${BENCH_INTAKE:-20000 100000}
 
 echo
+BUILD=$BUILD bash tests/bench/api.sh ${BENCH_API:-5000 20000}
+
+echo
 "$BUILD/tests/unit/test_location_corpus" --report
+
+echo
+BUILD=$BUILD bash tests/bench/sched.sh

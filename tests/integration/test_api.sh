@@ -93,6 +93,11 @@ test_api__a_repeated_put_is_a_no_op() {
     expect_status 200
     expect_eq updated "$(jqb .result)" "a change is applied"
     expect_eq Diaz-Ruiz "$(jqb .last_name)" "last name"
+    # Prefer: return=minimal answers the outcome alone (held: job 1001 is
+    # not active here).
+    BODY=$(curl -sS -X PUT -H "Authorization: Bearer $TOK" -H 'Content-Type: application/json' \
+           -H 'Prefer: return=minimal' --data "${CAND/Diaz\"/Diaz-Ruiz\"}" "$API/v1/orgs/acme/candidates/c-1")
+    expect_eq '{"id":"c-1","result":"unchanged","queued":false,"held":true}' "$BODY" "minimal answer"
 }
 
 test_api__the_feed_long_polls_and_its_cursor_survives_a_restart() {
@@ -125,6 +130,40 @@ test_api__the_feed_long_polls_and_its_cursor_survives_a_restart() {
     start_api
     call GET "/v1/events?after=$cursor"
     expect_eq "$id" "$(jqb '.events[0].id')" "same event after a restart"
+}
+
+test_api__orgs_page_by_slug_with_their_overview() {
+    start_sandbox
+    api_conf
+    TOK=$(new_token console)
+    start_api
+    local o
+    for o in e-five a-one d-four b-two c-three; do
+        call POST /v1/orgs "{\"slug\":\"$o\"}"
+        expect_status 201
+    done
+    call PUT /v1/orgs/c-three/connection "$(gh_settings)"
+    call POST /v1/orgs/c-three/syncs
+    wait_run c-three "$(jqb .run_id)" > /dev/null
+    local next="" slugs=""
+    while :; do
+        call GET "/v1/orgs?limit=2${next:+&cursor=$next}"
+        expect_status 200
+        slugs="$slugs$(jqb '[.items[].slug] | join(" ")') "
+        next=$(jqb '.next_cursor // empty')
+        [ -n "$next" ] || break
+    done
+    expect_eq "a-one b-two c-three d-four e-five " "$slugs" "pages"
+    call GET '/v1/orgs?health=ok'
+    expect_eq c-three "$(jqb '[.items[].slug] | join(" ")')" "connected"
+    expect_eq 6 "$(jqb '.items[0].jobs.disabled')" "jobs by state"
+    expect_eq 0 "$(jqb '.items[0].outbox.dead')" "dead letters"
+    expect_eq ok "$(jqb '.items[0].connection.state')" "health"
+    [ "$(jqb '.items[0].connection.next_sync_at')" != null ] || fail "no next sync: $BODY"
+    call GET '/v1/orgs?health=not_connected'
+    expect_eq 4 "$(jqb ".items | length")" "not connected"
+    call GET '/v1/orgs?health=sick'
+    expect_problem 400 bad-parameter health
 }
 
 test_api__the_daemon_serves_the_api_when_api_listen_is_set() {

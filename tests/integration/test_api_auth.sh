@@ -50,6 +50,10 @@ test_api_auth__an_org_scoped_token_sees_only_its_org() {
     call GET /v1/orgs "" "$scoped"
     expect_status 200
     expect_eq acme "$(jqb '[.items[].slug] | join(",")')" "orgs listed"
+    call GET '/v1/orgs?health=not_connected' "" "$scoped"
+    expect_eq acme "$(jqb '[.items[].slug] | join(",")')" "filtered, scoped"
+    call GET '/v1/orgs?health=ok' "" "$scoped"
+    expect_eq 0 "$(jqb '.items | length')" "acme is not connected"
     call GET /v1/orgs/beta "" "$scoped"
     expect_problem 404 not-found
     call GET /v1/orgs/beta/jobs "" "$scoped"
@@ -63,6 +67,21 @@ test_api_auth__an_org_scoped_token_sees_only_its_org() {
     call PATCH /v1/orgs/acme '{"trigger_status":"qualified"}' "$scoped"
     expect_status 200
     expect_eq qualified "$(jqb .trigger_status)" "trigger"
+}
+
+test_api_auth__deleting_an_org_takes_its_tokens_with_it() {
+    setup_two_orgs
+    local scoped; scoped=$(new_token beta-app --org beta)
+    call DELETE /v1/orgs/beta "" "$scoped"
+    expect_problem 403 org-scoped-token
+    call DELETE /v1/orgs/beta
+    expect_status 204
+    call GET /v1/orgs/beta
+    expect_problem 404 not-found
+    call GET /v1/orgs "" "$scoped"
+    expect_problem 401 unauthorized
+    call GET /v1/orgs
+    expect_eq acme "$(jqb '[.items[].slug] | join(",")')" "orgs left"
 }
 
 test_api_auth__a_read_only_token_only_reads() {
@@ -79,7 +98,7 @@ test_api_auth__a_read_only_token_only_reads() {
 }
 
 test_api_auth__each_token_is_rate_limited_with_retry_after() {
-    setup_two_orgs 'api: { rate_limit = 2; rate_burst = 3; };'
+    setup_two_orgs 'api: { rate_limit = 1; rate_burst = 3; };'
     local other; other=$(new_token other)
     local i codes=""
     for i in 1 2 3 4; do

@@ -68,6 +68,13 @@ test_api_input__every_bad_input_class_is_refused_and_changes_nothing() {
     # Too large: refused before it is read.
     call PUT /v1/orgs/acme/candidates/c1 "{$GOOD,\"resume\":{\"text\":\"$(head -c 5000 /dev/zero | tr '\0' a)\"}}"
     expect_problem 413 body-too-large
+    # Too large without a Content-Length (chunked): refused once the cap
+    # is passed, nothing beyond it kept.
+    printf '{"job":"%s"}' "$(head -c 6000 /dev/zero | tr '\0' a)" > "$T/big.json"
+    STATUS=$(curl -s -o "$T/.body" -w '%{http_code}' -X PUT -H "Authorization: Bearer $TOK" \
+             -H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked' \
+             --data-binary @"$T/big.json" "$API/v1/orgs/acme/candidates/c1")
+    expect_eq 413 "$STATUS" "chunked body over the cap"
     # Not JSON at all.
     STATUS=$(curl -s -o "$T/.body" -w '%{http_code}' -X PUT -H "Authorization: Bearer $TOK" \
              -H 'Content-Type: text/plain' --data 'hello' "$API/v1/orgs/acme/candidates/c1")

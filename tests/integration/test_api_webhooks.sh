@@ -64,7 +64,7 @@ test_api_webhooks__events_are_signed_delivered_in_order_and_retried() {
     expect_eq $((n + 1)) "$(wc -l < "$T/hook")" "events after a restart"
 }
 
-test_api_webhooks__url_and_secret_are_checked() {
+test_api_webhooks__bad_api_and_webhook_settings_are_named() {
     api_conf 'webhooks: { url = "http://example.com/hook"; secret = "x"; };'
     run "$ATSB" -c "$API_CONF" --db "$T/db" --plugin-dir "$PLUGINS" serve --listen 127.0.0.1:0
     expect_rc 3
@@ -73,6 +73,14 @@ test_api_webhooks__url_and_secret_are_checked() {
     run "$ATSB" -c "$API_CONF" --db "$T/db" org list
     expect_rc 3
     expect_err "webhooks.secret: required"
+    api_conf 'api: { listen = "localhost"; };'
+    run "$ATSB" -c "$API_CONF" --db "$T/db" org list
+    expect_rc 3
+    expect_err 'api.listen: expected HOST:PORT'
+    api_conf 'api: { max_body_bytes = 10; };'
+    run "$ATSB" -c "$API_CONF" --db "$T/db" org list
+    expect_rc 3
+    expect_err 'api.max_body_bytes: 10 is out of range'
 }
 
 run_tests

@@ -9,16 +9,6 @@ start_daemon() { # start_daemon [extra global options]: $DPID, log in $T/daemon.
     trap 'kill $DPID 2>/dev/null || true; kill ${SB_PID:-} 2>/dev/null || true; wait 2>/dev/null || true' EXIT
 }
 
-wait_for() { # wait_for SECONDS CMD...: until CMD succeeds
-    local limit=$1 i
-    shift
-    for i in $(seq 1 $((limit * 10))); do
-        "$@" && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
 outbox_done() { [ "$("$ATSB" --db "$T/db" outbox list --json | jq -r '[.[] | select(.state=="done")] | length')" -ge "${1:-1}" ]; }
 
 test_daemon__pushes_a_newly_engaged_candidate_within_seconds() {
