@@ -45,15 +45,16 @@ function when(ts) {
 /* One word for a connection's health, as the overview filters it. */
 function healthOf(conn) {
   if (!conn) return 'not_connected';
+  if (conn.health) return conn.health;
   if (conn.state !== 'ok') return 'needs_attention';
   if (conn.circuit === 'open') return 'circuit_open';
   return 'ok';
 }
 
 function badge(health) {
-  const text = { ok: 'ok', needs_attention: 'needs attention', circuit_open: 'circuit open',
-                 not_connected: 'not connected' }[health] || health || 'unknown';
-  const cls = { ok: 'ok', needs_attention: 'attention', circuit_open: 'circuit' }[health] || 'none';
+  const text = { ok: 'ok', needs_attention: 'needs attention', paused: 'paused',
+                 circuit_open: 'circuit open', not_connected: 'not connected' }[health] || health || 'unknown';
+  const cls = { ok: 'ok', needs_attention: 'attention', paused: 'attention', circuit_open: 'circuit' }[health] || 'none';
   return h('span', { class: 'badge ' + cls }, text);
 }
 
@@ -161,7 +162,7 @@ async function overview(params) {
 
   const search = h('input', { id: 'q', type: 'search', value: q, placeholder: 'slug or name' });
   const sel = h('select', { id: 'health' },
-    ['', 'ok', 'needs_attention', 'circuit_open', 'not_connected'].map(v =>
+    ['', 'ok', 'needs_attention', 'paused', 'circuit_open', 'not_connected'].map(v =>
       h('option', { value: v, selected: v === health }, v ? v.replace('_', ' ') : 'any')));
   const form = h('form', { class: 'toolbar', role: 'search', onsubmit: ev => {
       ev.preventDefault();
