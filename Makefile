@@ -261,6 +261,14 @@ $(BUILD)/tests/fixtures/%.so: tests/fixtures/connectors/%.c $(SDK_HEADERS) $(BUI
 	$(call say,SO,$@)
 	$(Q)$(CC) $(PLUGIN_CFLAGS) $(PLUGIN_LDFLAGS) -o $@ $< $(JSONC_LIBS)
 
+# A connector that crashes, exits, prints, hangs or eats memory on demand,
+# for the isolation tests; apart from the other fixtures, whose directory the
+# loader tests list.
+$(BUILD)/tests/isolation/rogue.so: tests/fixtures/isolation/rogue.c $(SDK_HEADERS) $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(call say,SO,$@)
+	$(Q)$(CC) $(PLUGIN_CFLAGS) $(PLUGIN_LDFLAGS) -o $@ $< $(JSONC_LIBS)
+
 $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(CORE_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(call say,LINK,$@)
@@ -268,7 +276,7 @@ $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(CORE_LIB_OBJS)
 
 .SECONDARY:
 
-tests-build: $(FIXTURE_SOS) $(UNIT_BINS) $(BUILD)/atsbridge-sandbox $(BUILD)/tests/tools/mkpdf \
+tests-build: $(FIXTURE_SOS) $(BUILD)/tests/isolation/rogue.so $(UNIT_BINS) $(BUILD)/atsbridge-sandbox $(BUILD)/tests/tools/mkpdf \
 	$(KIT_SOS) $(BUILD)/tests/abi/v1_0.so $(BUILD)/tests/abi/v1_1_needs_1_0.so \
 	$(BUILD)/tests/abi/v1_1_needs_1_1.so $(BUILD)/tests/abi/host_1_0 \
 	$(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/replay_%)

@@ -93,6 +93,16 @@ sb() {
     curl -sS -X "$1" "$SB$2" ${3:+-H 'Content-Type: application/json' --data "$3"}
 }
 
+wait_for() { # wait_for SECONDS CMD...: until CMD succeeds
+    local limit=$1 i
+    shift
+    for i in $(seq 1 $((limit * 10))); do
+        "$@" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
 # The CLI against the test config, a per-test store and the built plugins.
 A() { run "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" "$@"; }
 

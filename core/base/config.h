@@ -37,6 +37,12 @@ typedef struct config {
     int profile_max_objects;    /* profile.max_pdf_objects */
     int profile_max_inflate_mb; /* profile.max_inflate_mb */
     int us_territories;       /* location.us_territories: PR, GU, VI, AS, MP count as US */
+    /* Each task (one org's job sync or outbox drain) in a child process
+     * under these limits (daemon/task_run.h). */
+    int isolation;            /* isolation.enabled */
+    int task_max_memory_mb;   /* isolation.max_memory_mb: RLIMIT_AS */
+    int task_max_cpu_s;       /* isolation.max_cpu_s: RLIMIT_CPU */
+    int task_timeout_s;       /* isolation.timeout_s: wall clock, then SIGKILL */
 } config;
 
 /* Load `path` (NULL: the default search, see config_default_path).  On error
@@ -46,6 +52,11 @@ int config_load(config *cfg, const char *path, atsb_error *err);
  * errors.  For the fuzz target and tests. */
 int config_load_string(config *cfg, const char *name, const char *text, atsb_error *err);
 void config_free(config *cfg);
+/* The whole configuration as libconfig text that config_load_string reads
+ * back to the same values (paths already resolved): how an isolated task's
+ * child gets exactly its parent's settings, even after the file changed.
+ * malloc'd; NULL when out of memory. */
+char *config_to_text(const config *cfg);
 /* The file used when -c is not given: $ATSBRIDGE_CONFIG, then
  * <dir of binary>/../conf/atsbridge.conf (an in-tree build), then
  * SYSCONFDIR/atsbridge/atsbridge.conf.  NULL when none exists. */

@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "store/store.h"
 #include "base/log.h"
+#include "daemon/task_run.h"
 #include "sync/runstate.h"
 #include "sync/sync_cands.h"
 #include "sync/sync_jobs.h"
@@ -70,9 +71,10 @@ typedef struct all_state {
 static int push_one_org(all_state *s, const store_org *o)
 {
     atsb_error err = ATSB_ERROR_INIT;
-    sync_cands_result r;
-    int rc = sync_cands_org(s->ctx->st, &s->ctx->reg, &s->ctx->cfg, o, s->opts.wait_for_lock,
-                            &r, &err);
+    task_outcome out;
+    task_run_opts to = { s->ctx->cfg.isolation, s->opts, s->opts.wait_for_lock };
+    int rc = task_run(s->ctx->st, &s->ctx->reg, &s->ctx->cfg, o, TASK_RUN_PUSH, &to, &out, &err);
+    const sync_cands_result r = out.cands;
     if (s->arr) {
         json_object *x = json_object_new_object();
         json_object_object_add(x, "org", json_object_new_string(o->slug));
@@ -101,8 +103,10 @@ static int sync_one(all_state *s, const store_org *o)
     if (s->candidates)
         return push_one_org(s, o);
     atsb_error err = ATSB_ERROR_INIT;
-    sync_jobs_result r;
-    int rc = sync_jobs_org(s->ctx->st, &s->ctx->reg, &s->ctx->cfg, o, &s->opts, &r, &err);
+    task_outcome out;
+    task_run_opts to = { s->ctx->cfg.isolation, s->opts, s->opts.wait_for_lock };
+    int rc = task_run(s->ctx->st, &s->ctx->reg, &s->ctx->cfg, o, TASK_RUN_JOBS, &to, &out, &err);
+    const sync_jobs_result r = out.jobs;
     if (s->arr) {
         json_object *x = json_object_new_object();
         json_object_object_add(x, "org", json_object_new_string(o->slug));

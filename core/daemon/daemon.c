@@ -1,4 +1,5 @@
 #include "daemon/daemon.h"
+#include "daemon/task_run.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -98,6 +99,8 @@ static int pset_load(const daemon_opts *o, pset **out, atsb_error *err)
         free(p->cfg.plugins_dir);
         p->cfg.plugins_dir = str_dup(o->plugin_dir);
     }
+    if (!rc && o->no_isolation)
+        p->cfg.isolation = 0;
     plugin_registry_init(&p->reg);
     if (!rc)
         rc = plugin_registry_load_dir(&p->reg, p->cfg.plugins_dir, err);
@@ -160,30 +163,33 @@ static void breaker(store *st, const store_org *org, int rc, const char *msg)
 static void run_task(daemon_state *d, store *st, task *t)
 {
     atsb_error err = ATSB_ERROR_INIT;
-    int rc;
+    /* In a child process unless isolation is off (task_run.h). */
+    task_run_opts o = { t->ps->cfg.isolation, { 0, 0, 0 }, 0 };
+    task_outcome out;
+    int rc = task_run(st, &t->ps->reg, &t->ps->cfg, &t->org,
+                      t->kind == TASK_JOBS ? TASK_RUN_JOBS : TASK_RUN_PUSH, &o, &out, &err);
     if (t->kind == TASK_JOBS) {
-        sync_jobs_opts o = { 0, 0, 0 };
-        sync_jobs_result r;
-        rc = sync_jobs_org(st, &t->ps->reg, &t->ps->cfg, &t->org, &o, &r, &err);
+        const sync_jobs_result *r = &out.jobs;
         if (!rc)
             log_info("daemon", "%s: %s job sync: created %lld, updated %lld, archived %lld, "
                      "non-US %lld, unknown location %lld", t->org.slug,
-                     r.full ? "full" : "incremental", (long long)r.counts.created,
-                     (long long)r.counts.updated, (long long)r.counts.archived,
-                     (long long)r.counts.non_us, (long long)r.counts.unknown_location);
+                     r->full ? "full" : "incremental", (long long)r->counts.created,
+                     (long long)r->counts.updated, (long long)r->counts.archived,
+                     (long long)r->counts.non_us, (long long)r->counts.unknown_location);
     } else {
-        sync_cands_result r;
-        rc = sync_cands_org(st, &t->ps->reg, &t->ps->cfg, &t->org, 0, &r, &err);
-        if (!rc && (r.pushed || r.found || r.dead || r.retrying))
+        const sync_cands_result *r = &out.cands;
+        if (!rc && (r->pushed || r->found || r->dead || r->retrying))
             log_info("daemon", "%s: candidates pushed %d, already there %d, retrying %d, "
-                     "dead-lettered %d", t->org.slug, r.pushed, r.found, r.retrying, r.dead);
+                     "dead-lettered %d", t->org.slug, r->pushed, r->found, r->retrying, r->dead);
         /* Only a failed drain (not one push) says the connection is sick. */
     }
     if (rc == CORE_ERR_BUSY)
         log_debug("daemon", "%s: busy (a sync started by hand holds it)", t->org.slug);
     else if (rc && rc != ATSB_ERR_CANCELLED)
         log_error("daemon", "%s: %s", t->org.slug, err.message);
-    if (rc != CORE_ERR_BUSY && rc != ATSB_ERR_CANCELLED)
+    /* A child that died during one push failed that push (settled with the
+     * reason); one that died anywhere else counts against the connection. */
+    if (rc != CORE_ERR_BUSY && rc != ATSB_ERR_CANCELLED && !out.push_only)
         breaker(st, &t->org, rc, err.message);
     (void)d;
 }

@@ -11,7 +11,7 @@ test_config__in_tree_default_is_valid_and_annotated() {
                retry_base retry_cap \
                source_name default_trigger profile_url_template resume_dir \
                max_memory_mb timeout_s max_resume_mb max_resume_pages max_page_tree_depth \
-               max_pdf_objects max_inflate_mb us_territories; do
+               max_pdf_objects max_inflate_mb us_territories enabled max_cpu_s; do
         grep -qE "^\s+$key = " "$ROOT/conf/atsbridge.conf" || fail "conf/atsbridge.conf lacks $key"
     done
 }

@@ -9,16 +9,6 @@ start_daemon() { # start_daemon [extra global options]: $DPID, log in $T/daemon.
     trap 'kill $DPID 2>/dev/null || true; kill ${SB_PID:-} 2>/dev/null || true; wait 2>/dev/null || true' EXIT
 }
 
-wait_for() { # wait_for SECONDS CMD...: until CMD succeeds
-    local limit=$1 i
-    shift
-    for i in $(seq 1 $((limit * 10))); do
-        "$@" && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
 outbox_done() { [ "$("$ATSB" --db "$T/db" outbox list --json | jq -r '[.[] | select(.state=="done")] | length')" -ge "${1:-1}" ]; }
 
 test_daemon__pushes_a_newly_engaged_candidate_within_seconds() {
@@ -52,10 +42,13 @@ test_daemon__sigterm_mid_sync_loses_nothing() {
     A org show acme >/dev/null
     # The daemon syncs with the connector's default pages of 500: use the
     # store to see what was committed before the signal.
-    local t0=$SECONDS
+    local t0=$SECONDS kids k
+    # The sync runs in a task process (isolation.enabled), which must stop too.
+    kids=$(pgrep -P $DPID) || fail "no task process is running"
     kill -TERM $DPID
     wait $DPID || fail "daemon exit status $?"
     [ $((SECONDS - t0)) -le 4 ] || fail "took $((SECONDS - t0)) s to stop"
+    for k in $kids; do kill -0 "$k" 2>/dev/null && fail "task process $k outlived the daemon"; done
     A status acme --json
     expect_eq cancelled "$(echo "$OUT" | jq -r '.[0].runs[0].status')" "the interrupted run"
     sb DELETE /_control/faults >/dev/null
