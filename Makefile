@@ -45,7 +45,7 @@ PKG_CONFIG ?= pkg-config
 # The public SDK: what a connector may include, and what make install ships.
 SDK_HEADERS := sdk/include/atsbridge/connector.h sdk/include/atsbridge/connector_util.h
 
-PKGS := libcurl json-c libconfig sqlite3 pangocairo cairo-pdf libqpdf
+PKGS := libcurl json-c libconfig sqlite3 pangocairo cairo-pdf libqpdf libsystemd
 # libgeonames (GPL-3) is used only by a build-time tool that extracts its
 # CC-BY city data; atsbridge itself never links it.
 GEN_PKGS := geonames
@@ -59,7 +59,7 @@ FONT_PROBES := 'DejaVu Sans' 'Noto Sans Thai' 'Noto Sans CJK SC' 'Noto Color Emo
 DEB_PKGS := build-essential pkg-config clang valgrind jq curl \
             libcurl4-openssl-dev libjson-c-dev libconfig-dev libsqlite3-dev \
             libmicrohttpd-dev libcmocka-dev libcairo2-dev libpango1.0-dev \
-            libqpdf-dev poppler-utils libxml2-dev $(FONT_PKGS) \
+            libqpdf-dev poppler-utils libxml2-dev libsystemd-dev $(FONT_PKGS) \
             libgeonames-dev libgeonames-common scdoc
 
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
@@ -277,6 +277,7 @@ $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(CORE_LIB_OBJS)
 .SECONDARY:
 
 tests-build: $(FIXTURE_SOS) $(BUILD)/tests/isolation/rogue.so $(UNIT_BINS) $(BUILD)/atsbridge-sandbox $(BUILD)/tests/tools/mkpdf \
+	$(BUILD)/tests/tools/notify_sink \
 	$(KIT_SOS) $(BUILD)/tests/abi/v1_0.so $(BUILD)/tests/abi/v1_1_needs_1_0.so \
 	$(BUILD)/tests/abi/v1_1_needs_1_1.so $(BUILD)/tests/abi/host_1_0 \
 	$(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/replay_%)

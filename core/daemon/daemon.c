@@ -1,4 +1,5 @@
 #include "daemon/daemon.h"
+#include "daemon/notify.h"
 #include "daemon/task_run.h"
 
 #include <pthread.h>
@@ -365,11 +366,13 @@ int daemon_run(const daemon_opts *opts, atsb_error *err)
     log_info("daemon", "started: %d workers, job sync every %lds, store %s, plugins %s (%zu loaded)",
              n_workers, d.current->cfg.jobs_interval_s, d.current->cfg.store_path,
              d.current->cfg.plugins_dir, d.current->reg.n_plugins);
+    notify_ready(n_workers, (int)d.current->reg.n_plugins);
     double tick = opts->tick_s > 0 ? opts->tick_s : 0.5;
     int idle_rounds = 0;
     while (!runstate_stop_requested()) {
         if (g_reload) {
             g_reload = 0;
+            notify_reloading();
             pset *fresh = NULL;
             atsb_error rerr = ATSB_ERROR_INIT;
             if (pset_load(opts, &fresh, &rerr) == ATSB_OK) {
@@ -384,6 +387,7 @@ int daemon_run(const daemon_opts *opts, atsb_error *err)
                 log_error("daemon", "reload failed, keeping the running configuration: %s",
                           rerr.message);
             }
+            notify_ready(n_workers, (int)d.current->reg.n_plugins);
         }
         sched s = { &d, st, 0, 0 };
         atsb_error serr = ATSB_ERROR_INIT;
@@ -392,6 +396,7 @@ int daemon_run(const daemon_opts *opts, atsb_error *err)
         pthread_mutex_lock(&d.lock);
         int active = d.running || d.head;
         pthread_mutex_unlock(&d.lock);
+        notify_tick(s.queued, active);
         if (opts->exit_when_idle) {
             idle_rounds = (!s.queued && !active && !s.pending_work) ? idle_rounds + 1 : 0;
             if (idle_rounds >= 2)
@@ -399,6 +404,7 @@ int daemon_run(const daemon_opts *opts, atsb_error *err)
         }
         sleep_s(tick);
     }
+    notify_stopping();
     log_info("daemon", "stopping: finishing the page or push in flight");
     pthread_mutex_lock(&d.lock);
     d.stopping = 1;
