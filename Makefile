@@ -177,10 +177,12 @@ demo:
 bench:
 	$(ensure_deps)
 	@$(MAKE) --no-print-directory all $(BUILD)/tests/bench/download $(BUILD)/tests/bench/rusage \
-	  $(BUILD)/tests/bench/profile_bench
+	  $(BUILD)/tests/bench/profile_bench $(BUILD)/tests/bench/task_bench
 	@BUILD=$(BUILD) bash tests/bench/run.sh
 
-$(BUILD)/tests/bench/profile_bench: $(BUILD)/obj/tests/bench/profile_bench.o $(CORE_LIB_OBJS)
+# Benchmarks that call into the host's code.
+BENCH_HOST := $(BUILD)/tests/bench/profile_bench $(BUILD)/tests/bench/task_bench
+$(BENCH_HOST): $(BUILD)/tests/bench/%: $(BUILD)/obj/tests/bench/%.o $(CORE_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(HOST_LIBS)

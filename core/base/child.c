@@ -234,10 +234,19 @@ static int ran_out_of_memory(int status, long max_rss_mb, const child_limits *li
     if (lim->memory_mb <= 0)
         return 0;
 #ifdef UNDER_ASAN
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 1 && max_rss_mb >= lim->memory_mb)
-        return 1;
-#endif
+    /* ASan's own memory makes half the limit common: only a child that
+     * reached it (allocations then fail) counts. */
+    return (WIFEXITED(status) && WEXITSTATUS(status) == 1 && max_rss_mb >= lim->memory_mb) ||
+           (WIFSIGNALED(status) && max_rss_mb >= lim->memory_mb);
+#else
     return WIFSIGNALED(status) && max_rss_mb * 2 >= lim->memory_mb;
+#endif
+}
+
+int child_end_oom(const child_end *e, const child_limits *lim)
+{
+    return (WIFEXITED(e->status) && WEXITSTATUS(e->status) == CHILD_EXIT_OOM) ||
+           ran_out_of_memory(e->status, e->max_rss_mb, lim);
 }
 
 int child_end_error(const child_end *e, const child_limits *lim, const char *what,
@@ -253,8 +262,7 @@ int child_end_error(const child_end *e, const child_limits *lim, const char *wha
     if (xcpu)
         return err_set(err, ATSB_ERR_TRANSIENT, "%s used more than %ld s of CPU time (%s)%s",
                        what, lim->cpu_s, lim->cpu_setting, sfx);
-    if ((WIFEXITED(status) && WEXITSTATUS(status) == CHILD_EXIT_OOM) ||
-        ran_out_of_memory(status, e->max_rss_mb, lim))
+    if (child_end_oom(e, lim))
         return err_set(err, ATSB_ERR_PERMANENT, "%s exceeded %ld MiB of memory (%s)%s", what,
                        lim->memory_mb, lim->memory_setting ? lim->memory_setting : "memory limit",
                        sfx);

@@ -72,6 +72,8 @@ typedef struct child_end {
 void child_reap(pid_t pid, int kill_it, child_end *e);
 /* 1 when pid ended (e filled), 0 when it still runs, -1 on error. */
 int child_poll_reap(pid_t pid, child_end *e);
+/* Whether it ran out of memory, as far as its end tells. */
+int child_end_oom(const child_end *e, const child_limits *lim);
 /* The precise error for a child that did not exit 0 (or timed out), as
  * child_run words it, with suffix (e.g. " during push_candidate") after. */
 int child_end_error(const child_end *e, const child_limits *lim, const char *what,

@@ -314,6 +314,15 @@ static int apply_doc(config *cfg, config_t *lc, const char *file, atsb_error *er
                      "%s: http.backoff_base_ms must not exceed http.backoff_cap_ms", file);
         goto done;
     }
+    /* A task's profile renders are its children: they cannot have more
+     * address space than the task (a hard limit is inherited). */
+    if (cfg->isolation && cfg->task_max_memory_mb < cfg->profile_max_memory_mb) {
+        rc = err_set(err, ATSB_ERR_CONFIG,
+                     "%s: isolation.max_memory_mb (%d) must not be below profile.max_memory_mb "
+                     "(%d): a task's profile renders run within its limit", file,
+                     cfg->task_max_memory_mb, cfg->profile_max_memory_mb);
+        goto done;
+    }
 done:
     return rc;
 }

@@ -66,6 +66,7 @@ typedef struct all_state {
     sync_jobs_opts opts;
     json_object *arr;
     int worst;
+    task_worker *worker;  /* the process the orgs' syncs run in, one by one */
 } all_state;
 
 static int push_one_org(all_state *s, const store_org *o)
@@ -73,7 +74,8 @@ static int push_one_org(all_state *s, const store_org *o)
     atsb_error err = ATSB_ERROR_INIT;
     task_outcome out;
     task_run_opts to = { s->ctx->cfg.isolation, s->opts, s->opts.wait_for_lock };
-    int rc = task_run(s->ctx->st, &s->ctx->reg, &s->ctx->cfg, o, TASK_RUN_PUSH, &to, &out, &err);
+    int rc = task_run(s->worker, s->ctx->st, &s->ctx->reg, &s->ctx->cfg, o, TASK_RUN_PUSH, &to,
+                      &out, &err);
     const sync_cands_result r = out.cands;
     if (s->arr) {
         json_object *x = json_object_new_object();
@@ -105,7 +107,8 @@ static int sync_one(all_state *s, const store_org *o)
     atsb_error err = ATSB_ERROR_INIT;
     task_outcome out;
     task_run_opts to = { s->ctx->cfg.isolation, s->opts, s->opts.wait_for_lock };
-    int rc = task_run(s->ctx->st, &s->ctx->reg, &s->ctx->cfg, o, TASK_RUN_JOBS, &to, &out, &err);
+    int rc = task_run(s->worker, s->ctx->st, &s->ctx->reg, &s->ctx->cfg, o, TASK_RUN_JOBS, &to,
+                      &out, &err);
     const sync_jobs_result r = out.jobs;
     if (s->arr) {
         json_object *x = json_object_new_object();
@@ -194,19 +197,18 @@ int cmd_sync(cli_ctx *ctx, int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     s.arr = json ? json_object_new_array() : NULL;
+    s.worker = ctx->cfg.isolation ? task_worker_new() : NULL;
     if (all) {
         rc = store_org_each(ctx->st, sync_all_cb, &s, &err);
-        if (rc < 0) {
-            json_object_put(s.arr);
-            return cli_fail(&err);
-        }
     } else {
         store_org o;
-        if ((rc = store_org_get(ctx->st, slug, &o, &err))) {
-            json_object_put(s.arr);
-            return cli_fail(&err);
-        }
-        sync_one(&s, &o);
+        if (!(rc = store_org_get(ctx->st, slug, &o, &err)))
+            sync_one(&s, &o);
+    }
+    task_worker_free(s.worker);
+    if (rc < 0 || (!all && rc)) {
+        json_object_put(s.arr);
+        return cli_fail(&err);
     }
     if (json)
         cli_print_json(s.arr);

@@ -161,13 +161,13 @@ static void breaker(store *st, const store_org *org, int rc, const char *msg)
     store_conn_free(&c);
 }
 
-static void run_task(daemon_state *d, store *st, task *t)
+static void run_task(daemon_state *d, store *st, task_worker *tw, task *t)
 {
     atsb_error err = ATSB_ERROR_INIT;
     /* In a child process unless isolation is off (task_run.h). */
     task_run_opts o = { t->ps->cfg.isolation, { 0, 0, 0 }, 0 };
     task_outcome out;
-    int rc = task_run(st, &t->ps->reg, &t->ps->cfg, &t->org,
+    int rc = task_run(tw, st, &t->ps->reg, &t->ps->cfg, &t->org,
                       t->kind == TASK_JOBS ? TASK_RUN_JOBS : TASK_RUN_PUSH, &o, &out, &err);
     if (t->kind == TASK_JOBS) {
         const sync_jobs_result *r = &out.jobs;
@@ -200,6 +200,8 @@ static void *worker(void *arg)
     daemon_state *d = arg;
     store *st = NULL;
     char *st_path = NULL;
+    /* This thread's task process (isolation.enabled), started on demand. */
+    task_worker *tw = task_worker_new();
     for (;;) {
         pthread_mutex_lock(&d->lock);
         while (!d->head && !d->stopping)
@@ -227,7 +229,7 @@ static void *worker(void *arg)
                 log_error("daemon", "%s", err.message);
         }
         if (st && !runstate_stop_requested())
-            run_task(d, st, t);
+            run_task(d, st, tw, t);
 
         pthread_mutex_lock(&d->lock);
         set_busy(d, t->org.id, 0);
@@ -237,6 +239,7 @@ static void *worker(void *arg)
         pset_release(d, t->ps);
         free(t);
     }
+    task_worker_free(tw);
     store_close(st);
     free(st_path);
     return NULL;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,7 +38,7 @@ static int run_here(store *st, const plugin_registry *reg, const config *cfg,
 
 /* One child's output stream, cut into lines for the log. */
 typedef struct stream {
-    int fd;
+    int *fd;                /* the worker's; closed here at EOF */
     int is_stdout;
     char buf[LINE_MAX_BYTES + 1];
     size_t len;
@@ -76,12 +77,24 @@ static void relay_line(const child_run_ctx *c, const stream *s, char *line)
              s->is_stdout ? "stdout" : "stderr", line);
 }
 
-/* Read what is there; 0 at EOF. */
+static void flush_partial(const child_run_ctx *c, stream *s)
+{
+    if (s->len) {
+        s->buf[s->len] = '\0';
+        relay_line(c, s, s->buf);
+        s->len = 0;
+    }
+}
+
+/* Read what is there: 1 when something was read, 0 at EOF (the descriptor
+ * is then closed), -1 when nothing is there now. */
 static int pump(const child_run_ctx *c, stream *s)
 {
-    ssize_t n = read(s->fd, s->buf + s->len, LINE_MAX_BYTES - s->len);
+    if (*s->fd < 0)
+        return 0;
+    ssize_t n = read(*s->fd, s->buf + s->len, LINE_MAX_BYTES - s->len);
     if (n < 0 && (errno == EINTR || errno == EAGAIN))
-        return 1;
+        return -1;
     if (n > 0)
         s->len += (size_t)n;
     char *start = s->buf, *nl;
@@ -94,12 +107,14 @@ static int pump(const child_run_ctx *c, stream *s)
     s->len -= (size_t)(start - s->buf);
     memmove(s->buf, start, s->len);
     /* A full buffer without a newline, or the last words before EOF. */
-    if (s->len == LINE_MAX_BYTES || (n <= 0 && s->len)) {
-        s->buf[s->len] = '\0';
-        relay_line(c, s, s->buf);
-        s->len = 0;
+    if (s->len == LINE_MAX_BYTES || n <= 0)
+        flush_partial(c, s);
+    if (n <= 0) {
+        close(*s->fd);
+        *s->fd = -1;
+        return 0;
     }
-    return n > 0;
+    return 1;
 }
 
 /* The job for the child: its header, our configuration, the connector file. */
@@ -125,17 +140,21 @@ static int build_job(const config *cfg, const store_org *org, task_run_kind kind
     return job->oom ? err_set(err, ATSB_ERR_INTERNAL, "out of memory") : ATSB_OK;
 }
 
-typedef struct task_child {
+/* The worker process and the plugin files it was told to load, so a file
+ * replaced in place (then SIGHUP) gets a fresh worker. */
+typedef struct loaded_file {
+    char *path;
+    struct stat id;
+} loaded_file;
+
+struct task_worker {
     pid_t pid;
-    int in_fd, mark_fd;
-    int out[2], errp[2], rep[2];
+    int job_fd, out_fd, err_fd, rep_fd;
     volatile taskmark_page *mark;
+    loaded_file *files;
+    size_t n_files;
     child_end end;
-    int stop_sent;
-    task_reply reply;
-    size_t reply_len;
-    int reply_overflow;
-} task_child;
+};
 
 static void close_fd(int *fd)
 {
@@ -144,111 +163,215 @@ static void close_fd(int *fd)
     *fd = -1;
 }
 
-static int start_child(task_child *tc, const strbuf *job, const child_limits *lim,
-                       atsb_error *err)
+task_worker *task_worker_new(void)
 {
-    int rc = child_input_memfd(job->data, job->len, "task", &tc->in_fd, err);
-    if (rc)
-        return rc;
-    tc->mark_fd = memfd_create("atsbridge-taskmark", MFD_CLOEXEC);
-    if (tc->mark_fd < 0 || ftruncate(tc->mark_fd, sizeof(taskmark_page)) != 0 ||
-        pipe2(tc->out, O_CLOEXEC) != 0 || pipe2(tc->errp, O_CLOEXEC) != 0 ||
-        pipe2(tc->rep, O_CLOEXEC) != 0)
-        return err_set(err, ATSB_ERR_TRANSIENT, "task: cannot set up a child: %s",
-                       strerror(errno));
-    void *m = mmap(NULL, sizeof(taskmark_page), PROT_READ | PROT_WRITE, MAP_SHARED,
-                   tc->mark_fd, 0);
-    if (m == MAP_FAILED)
-        return err_set(err, ATSB_ERR_TRANSIENT, "task: cannot map the shared page: %s",
-                       strerror(errno));
-    tc->mark = m;
+    task_worker *w = calloc(1, sizeof(*w));
+    if (w) {
+        w->pid = -1;
+        w->job_fd = w->out_fd = w->err_fd = w->rep_fd = -1;
+    }
+    return w;
+}
+
+/* Forget the process (already reaped, or to be killed). */
+static void worker_reset(task_worker *w)
+{
+    if (w->pid > 0)
+        child_reap(w->pid, 1, &w->end);
+    w->pid = -1;
+    close_fd(&w->job_fd);
+    close_fd(&w->out_fd);
+    close_fd(&w->err_fd);
+    close_fd(&w->rep_fd);
+    if (w->mark)
+        munmap((void *)w->mark, sizeof(taskmark_page));
+    w->mark = NULL;
+    for (size_t i = 0; i < w->n_files; i++)
+        free(w->files[i].path);
+    free(w->files);
+    w->files = NULL;
+    w->n_files = 0;
+}
+
+void task_worker_free(task_worker *w)
+{
+    if (!w)
+        return;
+    if (w->pid > 0) {
+        /* Stdin closed: it exits between tasks; give it a moment. */
+        close_fd(&w->job_fd);
+        for (int i = 0; i < 200; i++) {
+            int r = child_poll_reap(w->pid, &w->end);
+            if (r != 0) {
+                w->pid = -1;
+                break;
+            }
+            struct timespec ts = { 0, 5 * 1000000 };
+            nanosleep(&ts, NULL);
+        }
+    }
+    worker_reset(w);
+    free(w);
+}
+
+static int worker_start(task_worker *w, const child_limits *lim, atsb_error *err)
+{
+    int job[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 }, rep[2] = { -1, -1 };
+    int mark_fd = memfd_create("atsbridge-taskmark", MFD_CLOEXEC);
+    int rc = ATSB_OK;
+    if (mark_fd < 0 || ftruncate(mark_fd, sizeof(taskmark_page)) != 0 ||
+        pipe2(job, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 ||
+        pipe2(errp, O_CLOEXEC) != 0 || pipe2(rep, O_CLOEXEC) != 0) {
+        rc = err_set(err, ATSB_ERR_TRANSIENT, "task: cannot set up a worker: %s",
+                     strerror(errno));
+        goto done;
+    }
+    void *m = mmap(NULL, sizeof(taskmark_page), PROT_READ | PROT_WRITE, MAP_SHARED, mark_fd, 0);
+    if (m == MAP_FAILED) {
+        rc = err_set(err, ATSB_ERR_TRANSIENT, "task: cannot map the shared page: %s",
+                     strerror(errno));
+        goto done;
+    }
+    w->mark = m;
     char *exe = child_self_exe();
-    if (!exe)
-        return err_set(err, ATSB_ERR_INTERNAL, "task: cannot find our own executable");
+    if (!exe) {
+        rc = err_set(err, ATSB_ERR_INTERNAL, "task: cannot find our own executable");
+        goto done;
+    }
     const char *argv[] = { exe, "__task-child", NULL };
-    const int fds[TASK_NFDS] = { tc->in_fd, tc->out[1], tc->errp[1], tc->rep[1], tc->mark_fd };
-    rc = child_spawn(argv, fds, TASK_NFDS, lim, "task", &tc->pid, err);
+    const int fds[TASK_NFDS] = { job[0], out[1], errp[1], rep[1], mark_fd };
+    /* The CPU and wall-clock limits are per task (cpu_budget in the child,
+     * supervise here), not for the worker's life. */
+    child_limits spawn = *lim;
+    spawn.timeout_s = spawn.cpu_s = 0;
+    rc = child_spawn(argv, fds, TASK_NFDS, &spawn, "task", &w->pid, err);
     free(exe);
-    close_fd(&tc->out[1]);
-    close_fd(&tc->errp[1]);
-    close_fd(&tc->rep[1]);
-    close_fd(&tc->in_fd);
+    if (!rc) {
+        w->job_fd = job[1];
+        w->out_fd = out[0];
+        w->err_fd = errp[0];
+        w->rep_fd = rep[0];
+        job[1] = out[0] = errp[0] = rep[0] = -1;
+        /* Leftover output after a reply is drained without blocking. */
+        fcntl(w->out_fd, F_SETFL, O_NONBLOCK);
+        fcntl(w->err_fd, F_SETFL, O_NONBLOCK);
+    }
+done:
+    for (int i = 0; i < 2; i++) {
+        close_fd(&job[i]);
+        close_fd(&out[i]);
+        close_fd(&errp[i]);
+        close_fd(&rep[i]);
+    }
+    close_fd(&mark_fd);
+    if (rc)
+        worker_reset(w);
     return rc;
 }
 
-static void read_reply(task_child *tc)
+/* Whether the worker may run a task of this connector file: never loaded,
+ * or loaded as it is now. */
+static int worker_knows(task_worker *w, const char *path)
 {
-    char *dst = (char *)&tc->reply + tc->reply_len;
-    char sink[512];
-    size_t room = sizeof(tc->reply) - tc->reply_len;
-    ssize_t n = read(tc->rep[0], room ? dst : sink, room ? room : sizeof(sink));
-    if (n > 0 && room)
-        tc->reply_len += (size_t)n;
-    else if (n > 0)
-        tc->reply_overflow = 1;
-    else if (n == 0 || (errno != EINTR && errno != EAGAIN))
-        close_fd(&tc->rep[0]);
+    struct stat now;
+    if (stat(path, &now) != 0)
+        return 1; /* the child reports it */
+    for (size_t i = 0; i < w->n_files; i++)
+        if (str_eq(w->files[i].path, path))
+            return w->files[i].id.st_dev == now.st_dev && w->files[i].id.st_ino == now.st_ino &&
+                   w->files[i].id.st_size == now.st_size &&
+                   w->files[i].id.st_mtim.tv_sec == now.st_mtim.tv_sec &&
+                   w->files[i].id.st_mtim.tv_nsec == now.st_mtim.tv_nsec;
+    loaded_file *g = realloc(w->files, (w->n_files + 1) * sizeof(*g));
+    if (!g || !(g[w->n_files].path = str_dup(path))) {
+        w->files = g ? g : w->files;
+        return 0;
+    }
+    g[w->n_files].id = now;
+    w->files = g;
+    w->n_files++;
+    return 1;
 }
 
-/* Relay the child's output and collect its reply until it ends, its
- * deadline passes (SIGKILL), or we are asked to stop (SIGTERM passed on). */
-static void supervise(task_child *tc, const child_run_ctx *c, const child_limits *lim)
+typedef struct task_wait {
+    int stop_sent;
+    int dead;               /* the worker ended (end filled) */
+    task_reply reply;
+    size_t reply_len;
+} task_wait;
+
+static void read_reply(task_worker *w, task_wait *tw)
 {
-    stream so = { tc->out[0], 1, { 0 }, 0 }, se = { tc->errp[0], 0, { 0 }, 0 };
+    char *dst = (char *)&tw->reply + tw->reply_len;
+    ssize_t n = read(w->rep_fd, dst, sizeof(tw->reply) - tw->reply_len);
+    if (n > 0)
+        tw->reply_len += (size_t)n;
+    else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+        close_fd(&w->rep_fd);
+}
+
+/* Relay the worker's output and collect its reply until the reply is
+ * complete, the worker ends, its deadline passes (SIGKILL), or we are asked
+ * to stop (SIGTERM passed on, with a grace period). */
+static void supervise(task_worker *w, task_wait *tw, const child_run_ctx *c,
+                      const child_limits *lim)
+{
+    stream so = { &w->out_fd, 1, { 0 }, 0 }, se = { &w->err_fd, 0, { 0 }, 0 };
     int64_t deadline = time_now_ms() + (int64_t)lim->timeout_s * 1000;
-    for (;;) {
+    while (tw->reply_len < sizeof(tw->reply)) {
         int64_t now = time_now_ms();
-        if (!tc->stop_sent && runstate_stop_requested()) {
-            kill(tc->pid, SIGTERM);
-            tc->stop_sent = 1;
+        if (!tw->stop_sent && runstate_stop_requested()) {
+            kill(w->pid, SIGTERM);
+            tw->stop_sent = 1;
             if (deadline > now + STOP_GRACE_MS)
                 deadline = now + STOP_GRACE_MS;
         }
         if (now >= deadline) {
-            tc->end.timed_out = !tc->stop_sent;
-            child_reap(tc->pid, 1, &tc->end);
+            w->end.timed_out = !tw->stop_sent;
+            child_reap(w->pid, 1, &w->end);
+            tw->dead = 1;
             break;
         }
-        int open_fds = so.fd >= 0 || se.fd >= 0 || tc->rep[0] >= 0;
-        if (!open_fds) {
-            /* Every stream closed: it is exiting, or it closed them and
+        if (w->rep_fd < 0) {
+            /* No reply coming: it is dying, or it closed the descriptor and
              * carries on, still under the deadline. */
-            int r = child_poll_reap(tc->pid, &tc->end);
-            if (r != 0)
+            if (child_poll_reap(w->pid, &w->end) != 0) {
+                tw->dead = 1;
                 break;
+            }
             struct timespec ts = { 0, 5 * 1000000 };
             nanosleep(&ts, NULL);
             continue;
         }
-        struct pollfd pf[3] = { { so.fd, POLLIN, 0 }, { se.fd, POLLIN, 0 },
-                                { tc->rep[0], POLLIN, 0 } };
+        struct pollfd pf[3] = { { w->out_fd, POLLIN, 0 }, { w->err_fd, POLLIN, 0 },
+                                { w->rep_fd, POLLIN, 0 } };
         int64_t left = deadline - now;
         int pr = poll(pf, 3, left < 200 ? (int)left : 200);
         if (pr <= 0)
             continue;
-        if (pf[0].revents && !pump(c, &so))
-            so.fd = -1;
-        if (pf[1].revents && !pump(c, &se))
-            se.fd = -1;
+        if (pf[0].revents)
+            pump(c, &so);
+        if (pf[1].revents)
+            pump(c, &se);
         if (pf[2].revents)
-            read_reply(tc);
+            read_reply(w, tw);
     }
-    /* What the child wrote before it was killed. */
-    if (so.fd >= 0)
-        while (pump(c, &so) > 0) {}
-    if (se.fd >= 0)
-        while (pump(c, &se) > 0) {}
+    /* What it wrote before its reply, or before it died. */
+    while (pump(c, &so) == 1) {}
+    while (pump(c, &se) == 1) {}
+    flush_partial(c, &so);
+    flush_partial(c, &se);
 }
 
-/* How the child ended when it sent no reply, as one phrase:
+/* How the worker ended when it sent no reply, as one phrase:
  * "connector workday crashed with SIGSEGV during push_candidate". */
-static void describe_death(const task_child *tc, const child_limits *lim, const char *connector,
+static void describe_death(const task_worker *w, const child_limits *lim, const char *connector,
                            task_run_kind kind, char *out, size_t size)
 {
-    char op[sizeof(tc->mark->op) + 1];
+    char op[sizeof(w->mark->op) + 1];
     size_t i = 0;
-    for (; i < sizeof(tc->mark->op) && tc->mark->op[i]; i++)
-        op[i] = tc->mark->op[i];
+    for (; i < sizeof(w->mark->op) && w->mark->op[i]; i++)
+        op[i] = w->mark->op[i];
     op[i] = '\0';
     char what[128], suffix[64] = "";
     if (op[0]) {
@@ -258,12 +381,12 @@ static void describe_death(const task_child *tc, const child_limits *lim, const 
         snprintf(what, sizeof(what), "the %s task", kind == TASK_RUN_JOBS ? "job sync" : "push");
     }
     atsb_error e = ATSB_ERROR_INIT;
-    int st = tc->end.status;
-    if (!tc->end.timed_out && WIFEXITED(st) && WEXITSTATUS(st) != 127 &&
-        WEXITSTATUS(st) != CHILD_EXIT_OOM)
+    int st = w->end.status;
+    if (!w->end.timed_out && WIFEXITED(st) && WEXITSTATUS(st) != 127 &&
+        !child_end_oom(&w->end, lim))
         snprintf(out, size, "%s called exit(%d)%s", what, WEXITSTATUS(st), suffix);
     else {
-        child_end_error(&tc->end, lim, what, suffix, &e);
+        child_end_error(&w->end, lim, what, suffix, &e);
         str_copy(out, size, e.message);
     }
 }
@@ -297,80 +420,85 @@ static void record_death(store *st, const config *cfg, const store_org *org, tas
     synclock_release(&lk);
 }
 
-static int run_isolated(store *st, const plugin *p, const config *cfg, const store_org *org,
-                        task_run_kind kind, const task_run_opts *o, task_outcome *out,
-                        atsb_error *err)
+static int send_job(task_worker *w, const strbuf *job)
+{
+    for (size_t off = 0; off < job->len;) {
+        ssize_t n = write(w->job_fd, job->data + off, job->len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        off += (size_t)n;
+    }
+    return 0;
+}
+
+static int run_isolated(task_worker *w, store *st, const plugin *p, const config *cfg,
+                        const store_org *org, task_run_kind kind, const task_run_opts *o,
+                        task_outcome *out, atsb_error *err)
 {
     child_limits lim = { cfg->task_max_memory_mb, cfg->task_timeout_s, 0,
                          "isolation.max_memory_mb", "isolation.timeout_s",
                          cfg->task_max_cpu_s, "isolation.max_cpu_s", 1 };
-    task_child tc;
-    memset(&tc, 0, sizeof(tc));
-    tc.pid = -1;
-    tc.in_fd = tc.mark_fd = -1;
-    tc.out[0] = tc.out[1] = tc.errp[0] = tc.errp[1] = tc.rep[0] = tc.rep[1] = -1;
+    /* A connector file replaced since the worker loaded it: a fresh one. */
+    if (w->pid > 0 && !worker_knows(w, p->path))
+        worker_reset(w);
     strbuf job;
     sb_init(&job);
     int rc = build_job(cfg, org, kind, o, p->path, &job, err);
-    if (!rc)
-        rc = start_child(&tc, &job, &lim, err);
+    if (!rc && w->pid <= 0 && !(rc = worker_start(w, &lim, err)))
+        worker_knows(w, p->path);
+    if (!rc) {
+        memset((void *)w->mark, 0, sizeof(*w->mark));
+        memset(&w->end, 0, sizeof(w->end));
+        if (send_job(w, &job) < 0) {
+            /* It died between tasks (killed from outside): start afresh. */
+            worker_reset(w);
+            if (!(rc = worker_start(w, &lim, err))) {
+                worker_knows(w, p->path);
+                if (send_job(w, &job) < 0)
+                    rc = err_set(err, ATSB_ERR_TRANSIENT, "task: cannot reach its worker");
+            }
+        }
+    }
     sb_free(&job);
     if (rc)
-        goto done;
+        return rc;
+    task_wait tw;
+    memset(&tw, 0, sizeof(tw));
     child_run_ctx c = { org, p->desc.name };
-    supervise(&tc, &c, &lim);
-    tc.pid = -1;
-    int exited_0 = !tc.end.timed_out && WIFEXITED(tc.end.status) &&
-                   WEXITSTATUS(tc.end.status) == 0;
-    if (tc.reply_len == sizeof(tc.reply) && !tc.reply_overflow &&
-        memcmp(tc.reply.magic, TASK_REPLY_MAGIC, 8) == 0) {
-        *out = tc.reply.out;
-        *err = tc.reply.err;
-        rc = tc.reply.rc;
-        /* Done, then a crash or a leak report on the way out: the work
-         * stands, but a sanitizer's verdict must not be lost. */
-        if (!exited_0) {
-            char how[256];
-            describe_death(&tc, &lim, p->desc.name, kind, how, sizeof(how));
-            log_error("task", "%s: the task finished, then %s", org->slug, how);
-            if (!rc)
-                rc = err_set(err, ATSB_ERR_INTERNAL, "%s: the task finished, then %s",
-                             org->slug, how);
-        }
-        goto done;
+    supervise(w, &tw, &c, &lim);
+    if (!tw.dead && tw.reply_len == sizeof(tw.reply) &&
+        memcmp(tw.reply.magic, TASK_REPLY_MAGIC, 8) == 0) {
+        *out = tw.reply.out;
+        *err = tw.reply.err;
+        return tw.reply.rc;
     }
     out->died = 1;
-    if (tc.stop_sent) {
+    if (!tw.dead) /* a garbled reply: the worker is not to be trusted */
+        child_reap(w->pid, 1, &w->end);
+    w->pid = -1;
+    if (tw.stop_sent) {
         /* Stopping: the run is marked interrupted and the push resumes at
          * the next start, as after an in-process stop. */
-        rc = err_set(err, ATSB_ERR_CANCELLED, "%s: stopped by a signal", org->slug);
-        goto done;
+        worker_reset(w);
+        return err_set(err, ATSB_ERR_CANCELLED, "%s: stopped by a signal", org->slug);
     }
     char reason[256];
-    describe_death(&tc, &lim, p->desc.name, kind, reason, sizeof(reason));
-    record_death(st, cfg, org, kind, tc.mark->push_id, reason, out);
-    rc = err_set(err, ATSB_ERR_TRANSIENT, "%s: %s failed: %s", org->slug,
-                 kind == TASK_RUN_JOBS ? "job sync" : "candidate push", reason);
-done:
-    if (tc.pid > 0)
-        child_reap(tc.pid, 1, &tc.end);
-    if (tc.mark)
-        munmap((void *)tc.mark, sizeof(taskmark_page));
-    close_fd(&tc.in_fd);
-    close_fd(&tc.mark_fd);
-    for (int i = 0; i < 2; i++) {
-        close_fd(&tc.out[i]);
-        close_fd(&tc.errp[i]);
-        close_fd(&tc.rep[i]);
-    }
-    return rc;
+    describe_death(w, &lim, p->desc.name, kind, reason, sizeof(reason));
+    int64_t push_id = w->mark->push_id;
+    worker_reset(w);
+    record_death(st, cfg, org, kind, push_id, reason, out);
+    return err_set(err, ATSB_ERR_TRANSIENT, "%s: %s failed: %s", org->slug,
+                   kind == TASK_RUN_JOBS ? "job sync" : "candidate push", reason);
 }
 
-int task_run(store *st, const plugin_registry *reg, const config *cfg, const store_org *org,
-             task_run_kind kind, const task_run_opts *opts, task_outcome *out, atsb_error *err)
+int task_run(task_worker *w, store *st, const plugin_registry *reg, const config *cfg,
+             const store_org *org, task_run_kind kind, const task_run_opts *opts,
+             task_outcome *out, atsb_error *err)
 {
     memset(out, 0, sizeof(*out));
-    if (!opts->isolate)
+    if (!opts->isolate || !w)
         return run_here(st, reg, cfg, org, kind, opts, out, err);
     /* No connection or no connector: no connector code would run, and the
      * in-process path words the error. */
@@ -381,5 +509,5 @@ int task_run(store *st, const plugin_registry *reg, const config *cfg, const sto
     store_conn_free(&sc);
     if (!p || !p->path)
         return run_here(st, reg, cfg, org, kind, opts, out, err);
-    return run_isolated(st, p, cfg, org, kind, opts, out, err);
+    return run_isolated(w, st, p, cfg, org, kind, opts, out, err);
 }

@@ -55,4 +55,7 @@ echo
 BUILD=$BUILD bash tests/bench/intake.sh ${BENCH_INTAKE:-20000 100000}
 
 echo
+BUILD=$BUILD bash tests/bench/isolation.sh
+
+echo
 "$BUILD/tests/unit/test_location_corpus" --report

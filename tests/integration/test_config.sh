@@ -53,6 +53,16 @@ test_config__bad_values_rejected() {
     expect_err "$T/bad.conf:1: bogus: unknown setting group"
 }
 
+test_config__task_memory_must_hold_a_profile_render() {
+    printf 'isolation: {\n  max_memory_mb = 256;\n};\n' > "$T/bad.conf"
+    run "$ATSB" -c "$T/bad.conf" org list
+    expect_rc 3
+    expect_err "isolation.max_memory_mb (256) must not be below profile.max_memory_mb (512)"
+    printf 'isolation: {\n  enabled = false;\n  max_memory_mb = 256;\n};\n' > "$T/ok.conf"
+    run "$ATSB" -c "$T/ok.conf" --db "$T/db" org list
+    expect_rc 0
+}
+
 test_config__missing_file_given_with_c_is_an_error() {
     run "$ATSB" -c "$T/none.conf" org list
     expect_rc 3
