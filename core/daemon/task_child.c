@@ -1,5 +1,6 @@
 /* The child side of isolated tasks: `atsbridge __task-child`, a worker
- * process that runs one task per job it reads on stdin until stdin ends.
+ * process that runs one task per job it reads on stdin (a socket) until the
+ * parent closes it.
  * It keeps what costs to set up (the store connection, the connectors it
  * loaded, the location gazetteer) from one task to the next; each task
  * still gets its own connector instance (conn_open/conn_close). */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -198,7 +199,7 @@ void task_worker_free(task_worker *w)
     if (!w)
         return;
     if (w->pid > 0) {
-        /* Stdin closed: it exits between tasks; give it a moment. */
+        /* Its job socket closed: it exits between tasks; give it a moment. */
         close_fd(&w->job_fd);
         for (int i = 0; i < 200; i++) {
             int r = child_poll_reap(w->pid, &w->end);
@@ -219,8 +220,11 @@ static int worker_start(task_worker *w, const child_limits *lim, atsb_error *err
     int job[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 }, rep[2] = { -1, -1 };
     int mark_fd = memfd_create("atsbridge-taskmark", MFD_CLOEXEC);
     int rc = ATSB_OK;
+    /* Jobs go over a socket: a worker that died between tasks is an EPIPE
+     * for send(MSG_NOSIGNAL), not a SIGPIPE that would kill the CLI. */
     if (mark_fd < 0 || ftruncate(mark_fd, sizeof(taskmark_page)) != 0 ||
-        pipe2(job, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 ||
+        socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, job) != 0 ||
+        pipe2(out, O_CLOEXEC) != 0 ||
         pipe2(errp, O_CLOEXEC) != 0 || pipe2(rep, O_CLOEXEC) != 0) {
         rc = err_set(err, ATSB_ERR_TRANSIENT, "task: cannot set up a worker: %s",
                      strerror(errno));
@@ -423,7 +427,7 @@ static void record_death(store *st, const config *cfg, const store_org *org, tas
 static int send_job(task_worker *w, const strbuf *job)
 {
     for (size_t off = 0; off < job->len;) {
-        ssize_t n = write(w->job_fd, job->data + off, job->len - off);
+        ssize_t n = send(w->job_fd, job->data + off, job->len - off, MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
