@@ -71,6 +71,7 @@ push_end() { # push_end ORG: "state: last_error" of the org's one push
 }
 circuit_open() { [[ $("$ATSB" --db "$T/db" status "$1" --json | jq -r '.[0].circuit') == "open until "* ]]; }
 push_state_is() { [[ $(push_end "$1") == "$2"* ]]; }
+outbox_done() { [ "$("$ATSB" --db "$T/db" outbox list --json | jq '[.[] | select(.state == "done")] | length')" -ge "$1" ]; }
 
 test_isolation__a_running_daemon_survives_every_rogue_connector() {
     setup
@@ -168,6 +169,26 @@ test_isolation__stdout_of_a_connector_does_not_corrupt_the_cli() {
     expect_rc 0
     expect_eq ok "$(echo "$OUT" | jq -r '.[0].status')" "the JSON on stdout is intact"
     expect_err "[r1/rogue] wrote to stdout: rogue: debugging output on stdout in list"
+}
+
+test_isolation__a_worker_killed_from_outside_is_replaced() {
+    setup
+    start_sandbox
+    healthy_org
+    cand acme first1 1001 > "$T/first.json"
+    C candidates import "$T/first.json"
+    start_daemon
+    wait_for 20 outbox_done 1 || fail "first not delivered: $(cat "$T/daemon.log")"
+    local kids
+    kids=$(pgrep -P $DPID) || fail "no worker process"
+    kill -KILL $kids
+    cand acme late1 1001 > "$T/late.json"
+    C candidates import "$T/late.json"
+    expect_rc 0
+    wait_for 20 outbox_done 2 || fail "not delivered after the kill: $(cat "$T/daemon.log")"
+    kill -0 $DPID || fail "the daemon died"
+    kill -TERM $DPID
+    wait $DPID || fail "daemon exit status $?"
 }
 
 run_tests
