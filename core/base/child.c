@@ -53,6 +53,19 @@ static const char *const KEEP_ENV[] = {
     "LSAN_OPTIONS=", "UBSAN_OPTIONS=",
 };
 
+/* What a child that keeps our environment still must not get: ASan's
+ * options are rewritten below, and systemd's notification socket and
+ * watchdog are the daemon's alone. */
+static int env_is_ours(const char *e)
+{
+    static const char *const OURS[] = { "ASAN_OPTIONS=", "NOTIFY_SOCKET=", "WATCHDOG_PID=",
+                                        "WATCHDOG_USEC=" };
+    for (size_t k = 0; k < ARRAY_LEN(OURS); k++)
+        if (!strncmp(e, OURS[k], strlen(OURS[k])))
+            return 1;
+    return 0;
+}
+
 static char **child_env(const child_limits *lim, char **asan_opt)
 {
     size_t n = 0, total = 0;
@@ -63,7 +76,7 @@ static char **child_env(const child_limits *lim, char **asan_opt)
     if (!env)
         return NULL;
     for (char **e = environ; e && *e && n + 2 < cap; e++) {
-        if (lim->keep_env && strncmp(*e, "ASAN_OPTIONS=", 13) != 0)
+        if (lim->keep_env && !env_is_ours(*e))
             env[n++] = *e;
         else if (!lim->keep_env)
             for (size_t k = 0; k < ARRAY_LEN(KEEP_ENV); k++)
