@@ -27,8 +27,21 @@ $A sync jobs bench >/dev/null
 $A jobs activate bench 1001 >/dev/null
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+best() { sort -n | head -1; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+# compare NAME FILE-PREFIX TARGET: medians and bests of the two modes.  On a
+# shared machine the median carries the scheduling delay of the two extra
+# wake-ups per task (job, reply) under load; the best of each is the cost
+# of the work itself.
+compare() {
+    local mi ms bi bs
+    mi=$(median < "$W/$2.inproc"); ms=$(median < "$W/$2.isolated")
+    bi=$(best < "$W/$2.inproc"); bs=$(best < "$W/$2.isolated")
+    echo "  $1: in-process ${mi} ms, isolated ${ms} ms (medians): $(ratio "$ms" "$mi")x;" \
+         "best ${bi} vs ${bs} ms: $(ratio "$bs" "$bi")x (target <= $3x)"
+}
 
-echo "bench: isolation (each task in a worker process) against in-process, same work"
+echo "bench: isolation (each task in a worker process) against in-process, same work (load $(cut -d' ' -f1 /proc/loadavg))"
 models=$(TB models 200)
 fork_us=$(sed -n 's/^fork+wait //p' <<< "$models")
 pair_us=$(sed -n 's/^socketpair //p' <<< "$models")
@@ -45,9 +58,7 @@ echo "    task in the thread's worker process (chosen):   ${worker_us} us"
 for _ in $(seq "$ROUNDS"); do
     for mode in inproc isolated; do TB jobs "$mode" 11 | tail -n +2 >> "$W/jobs.$mode"; done
 done
-ji=$(median < "$W/jobs.inproc"); js=$(median < "$W/jobs.isolated")
-echo "  500-job sync (full pass): in-process ${ji} ms, isolated ${js} ms:" \
-     "$(awk -v a="$js" -v b="$ji" 'BEGIN { printf "%.2f", a / b }')x (target <= 1.2x)"
+compare "500-job sync (full pass)" jobs 1.2
 
 # Drains of 100 pushes (each renders a profile PDF), fresh candidates each.
 : > "$W/push.inproc"; : > "$W/push.isolated"
@@ -62,8 +73,6 @@ for _ in $(seq "$ROUNDS"); do
         TB push "$mode" 1 >> "$W/push.$mode"
     done
 done
-pi=$(median < "$W/push.inproc"); ps=$(median < "$W/push.isolated")
-echo "  drain of 100 pushes:      in-process ${pi} ms, isolated ${ps} ms:" \
-     "$(awk -v a="$ps" -v b="$pi" 'BEGIN { printf "%.2f", a / b }')x (target <= 1.1x)"
+compare "drain of 100 pushes" push 1.1
 done_n=$($A outbox list bench --json | jq '[.[] | select(.state == "done")] | length')
 [ "$done_n" -eq $((ROUNDS * 2 * 100)) ] || { echo "isolation bench: $done_n pushes done, expected $((ROUNDS * 200))" >&2; exit 1; }
