@@ -162,6 +162,20 @@ test_isolation__cli_sync_reports_how_the_connector_died() {
         fail "expected a crash in-process, got exit $RC"
 }
 
+test_isolation__a_task_gets_its_cpu_budget_each_time() {
+    setup
+    sed -i 's/timeout_s = 3;/timeout_s = 30;\n  max_cpu_s = 1;/' "$T/c.conf"
+    rogue_org r1 none
+    # The worker's CPU so far does not count against the next task.
+    C sync jobs --all
+    expect_rc 0
+    rogue_org r2 spin_list
+    C sync jobs --all
+    expect_rc 7
+    expect_err "r2: job sync failed: connector rogue used more than 1 s of CPU time (isolation.max_cpu_s) during list_jobs"
+    expect_out "r1: ok"
+}
+
 test_isolation__stdout_of_a_connector_does_not_corrupt_the_cli() {
     setup
     rogue_org r1 stdout_list
