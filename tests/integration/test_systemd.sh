@@ -9,6 +9,7 @@ UNIT="$ROOT/conf/atsbridge.service"
 start_sink() {
     "$SINK" "$T/notify.sock" "$T/notify.log" &
     SINK_PID=$!
+    trap 'kill ${DPID:-} $SINK_PID ${SB_PID:-} 2>/dev/null || true; wait 2>/dev/null || true' EXIT
     for _ in $(seq 50); do [ -S "$T/notify.sock" ] && return 0; sleep 0.1; done
     fail "notify_sink did not start"
 }
@@ -24,7 +25,6 @@ test_systemd__ready_reloading_stopping_and_watchdog() {
     NOTIFY_SOCKET="$T/notify.sock" WATCHDOG_USEC=1000000 \
         "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" daemon > "$T/daemon.log" 2>&1 &
     DPID=$!
-    trap 'kill $DPID $SINK_PID 2>/dev/null || true; kill ${SB_PID:-} 2>/dev/null || true; wait 2>/dev/null || true' EXIT
     wait_for 10 sent "READY=1" || fail "no READY=1: $(cat "$T/notify.log" "$T/daemon.log")"
     grep -q '^STATUS=serving: 4 workers, [0-9]* connectors loaded$' "$T/notify.log" || fail "status: $(cat "$T/notify.log")"
     # Pinged at half the interval while the scheduler runs.
