@@ -177,11 +177,12 @@ demo:
 bench:
 	$(ensure_deps)
 	@$(MAKE) --no-print-directory all $(BUILD)/tests/bench/download $(BUILD)/tests/bench/rusage \
-	  $(BUILD)/tests/bench/profile_bench $(BUILD)/tests/bench/task_bench
+	  $(BUILD)/tests/bench/profile_bench $(BUILD)/tests/bench/sched_seed $(BUILD)/tests/bench/task_bench
 	@BUILD=$(BUILD) bash tests/bench/run.sh
 
 # Benchmarks that call into the host's code.
-BENCH_HOST := $(BUILD)/tests/bench/profile_bench $(BUILD)/tests/bench/task_bench
+BENCH_HOST := $(BUILD)/tests/bench/profile_bench $(BUILD)/tests/bench/sched_seed \
+              $(BUILD)/tests/bench/task_bench
 $(BENCH_HOST): $(BUILD)/tests/bench/%: $(BUILD)/obj/tests/bench/%.o $(CORE_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(call say,LINK,$@)

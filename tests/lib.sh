@@ -65,6 +65,16 @@ run_tests() {
     done
 }
 
+wait_for() { # wait_for SECONDS CMD...: until CMD succeeds, polled every 0.1 s
+    local limit=$1 i
+    shift
+    for i in $(seq 1 $((limit * 10))); do
+        "$@" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
 # ---- the sandbox ATS ----
 SANDBOX="$BUILD/atsbridge-sandbox"
 TEST_CONF="$ROOT/tests/fixtures/test.conf"
@@ -91,16 +101,6 @@ start_sandbox() {
 # sb METHOD PATH [JSON]: call a sandbox endpoint, print the body.
 sb() {
     curl -sS -X "$1" "$SB$2" ${3:+-H 'Content-Type: application/json' --data "$3"}
-}
-
-wait_for() { # wait_for SECONDS CMD...: until CMD succeeds
-    local limit=$1 i
-    shift
-    for i in $(seq 1 $((limit * 10))); do
-        "$@" && return 0
-        sleep 0.1
-    done
-    return 1
 }
 
 # The CLI against the test config, a per-test store and the built plugins.

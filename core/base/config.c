@@ -42,6 +42,9 @@ static const key_spec KEYS[] = {
     { "sync", "workers", K_INT, OFF(workers), 1, 64 },
     { "sync", "max_page_jobs", K_INT, OFF(max_page_jobs), 1, 100000 },
     { "sync", "max_pages", K_INT, OFF(max_pages), 1, 1000000 },
+    { "sync", "lease", K_DURATION, OFF(lease_s), 5, 3600 },
+    { "sync", "push_batch", K_INT, OFF(push_batch), 1, 100000 },
+    { "sync", "pages_per_turn", K_INT, OFF(pages_per_turn), 1, 1000000 },
     { "http", "timeout_ms", K_INT, OFF(http_timeout_ms), 100, 600000 },
     { "http", "max_attempts", K_INT, OFF(http_max_attempts), 1, 20 },
     { "http", "backoff_base_ms", K_INT, OFF(http_backoff_base_ms), 1, 600000 },
@@ -82,6 +85,9 @@ static int set_defaults(config *cfg)
     cfg->workers = 4;
     cfg->max_page_jobs = 1000;
     cfg->max_pages = 10000;
+    cfg->lease_s = 60;
+    cfg->push_batch = 100;
+    cfg->pages_per_turn = 20;
     cfg->http_timeout_ms = 30000;
     cfg->http_max_attempts = 5;
     cfg->http_backoff_base_ms = 500;

@@ -15,6 +15,9 @@ typedef struct config {
     int workers;              /* sync.workers */
     int max_page_jobs;        /* sync.max_page_jobs: jobs one ATS page may hold */
     int max_pages;            /* sync.max_pages: ATS pages one job sync may read */
+    long lease_s;             /* sync.lease: how long a daemon's claim on an org's task lasts unrenewed */
+    int push_batch;           /* sync.push_batch: pushes in one turn of an org's drain */
+    int pages_per_turn;       /* sync.pages_per_turn: job pages in one turn of an org's sync */
     int http_timeout_ms;      /* http.timeout_ms */
     int http_max_attempts;    /* http.max_attempts */
     int http_backoff_base_ms; /* http.backoff_base_ms */

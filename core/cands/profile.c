@@ -116,27 +116,17 @@ static void transcript_block(pdf_ctx *c, const profile_input *in)
             gmtime_r(&t, &tm);
             strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M UTC", &tm);
         }
-        /* Speaker line and message in one layout, the speaker as a
-         * bold run: half the layouts, and layout setup dominates. */
+        /* Speaker line and message in one block, the speaker line in
+         * its own font and colour. */
         char *msg = str_printf("%s%s%s\n%s", m->from ? m->from : "?",
                                ts[0] ? " \u2014 " : "", ts, m->text ? m->text : "");
         if (!msg)
             continue;
-        guint head_len = (guint)strcspn(msg, "\n");
-        PangoAttrList *attrs = pango_attr_list_new();
-        PangoAttribute *a = pango_attr_weight_new(PANGO_WEIGHT_BOLD);
-        a->end_index = head_len;
-        pango_attr_list_insert(attrs, a);
-        a = pango_attr_foreground_new(0x3333, 0x3333, 0x7333);
-        a->end_index = head_len;
-        pango_attr_list_insert(attrs, a);
-        a = pango_attr_size_new(9 * PANGO_SCALE);
-        a->end_index = head_len;
-        pango_attr_list_insert(attrs, a);
+        pt_head head = { strcspn(msg, "\n"), PT_FONT("Bold 9"), 0x3333 / 65535.0, 0x3333 / 65535.0,
+                         0x7333 / 65535.0 };
         char what[48];
         snprintf(what, sizeof(what), "transcript message %zu", i + 1);
-        pt_block(c, what, msg, attrs, F_BODY, 0.1, 0.1, 0.1, 5);
-        pango_attr_list_unref(attrs);
+        pt_block(c, what, msg, &head, F_BODY, 0.1, 0.1, 0.1, 5);
         free(msg);
     }
 }

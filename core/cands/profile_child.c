@@ -4,6 +4,7 @@
  * than a plain fork is in docs/design.md ("Untrusted PDFs run in a child"). */
 #include "cands/profile.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,8 +259,14 @@ static int fail(const atsb_error *e)
     return reply(e->code ? e->code : ATSB_ERR_INTERNAL, 0, e->message, NULL, 0);
 }
 
+void profile_malloc_policy(void)
+{
+    mallopt(M_TRIM_THRESHOLD, 16 << 20);
+}
+
 int profile_child_main(void)
 {
+    profile_malloc_policy();
     strbuf in;
     sb_init(&in);
     char buf[65536];

@@ -35,6 +35,7 @@ void pt_free(pdf_ctx *c)
     sb_free(&c->b_text);
     c->b_glyphs = NULL;
     c->b_clusters = NULL;
+    pt_plain_free(c);
     for (int i = 0; i < c->n_fonts; i++)
         g_object_unref(c->layouts[i]);
     c->n_fonts = 0;
@@ -190,6 +191,23 @@ static int grow(void **p, int *cap, int need, size_t size)
     return 0;
 }
 
+int pt_batch(pdf_ctx *c, cairo_scaled_font_t *sf, double r, double g, double b, int n_glyphs)
+{
+    if (grow((void **)&c->b_glyphs, &c->b_cap_glyphs, c->b_n_glyphs + n_glyphs,
+             sizeof(cairo_glyph_t)) ||
+        grow((void **)&c->b_clusters, &c->b_cap_clusters, c->b_n_clusters + n_glyphs + 1,
+             sizeof(cairo_text_cluster_t)))
+        return -1;
+    if (c->b_font != sf || c->b_rgb[0] != r || c->b_rgb[1] != g || c->b_rgb[2] != b) {
+        pt_flush(c);
+        c->b_font = sf;
+        c->b_rgb[0] = r;
+        c->b_rgb[1] = g;
+        c->b_rgb[2] = b;
+    }
+    return 0;
+}
+
 /* Queue a left-to-right glyph item, its origin at x on the baseline.
  * Clusters are whole graphemes, so a Thai or Devanagari syllable whose
  * marks sit above or below their base is one cluster and cairo writes its
@@ -209,22 +227,12 @@ static void queue_glyphs(pdf_ctx *c, PangoLayout *layout, PangoGlyphItem *gi, do
     cairo_scaled_font_t *sf = unknown ? NULL : pango_cairo_font_get_scaled_font(PANGO_CAIRO_FONT(pf));
     int len = gi->item->length;
     const char *s = text + gi->item->offset;
-    if (!sf || grow((void **)&c->b_glyphs, &c->b_cap_glyphs, c->b_n_glyphs + gs->num_glyphs,
-                    sizeof(cairo_glyph_t)) ||
-        grow((void **)&c->b_clusters, &c->b_cap_clusters, c->b_n_clusters + gs->num_glyphs + 1,
-             sizeof(cairo_text_cluster_t))) {
+    if (!sf || pt_batch(c, sf, r, g, b, gs->num_glyphs)) {
         pt_flush(c);
         cairo_set_source_rgb(c->cr, r, g, b);
         cairo_move_to(c->cr, x, baseline);
         pango_cairo_show_glyph_item(c->cr, text, gi);
         return;
-    }
-    if (c->b_font != sf || c->b_rgb[0] != r || c->b_rgb[1] != g || c->b_rgb[2] != b) {
-        pt_flush(c);
-        c->b_font = sf;
-        c->b_rgb[0] = r;
-        c->b_rgb[1] = g;
-        c->b_rgb[2] = b;
     }
     sb_append(&c->b_text, s, (size_t)len);
     /* Grapheme starts, by byte offset in the item. */
@@ -274,19 +282,63 @@ static void queue_glyphs(pdf_ctx *c, PangoLayout *layout, PangoGlyphItem *gi, do
 }
 
 /* Room for one more line of height h, or a new page. */
-static void make_room(pdf_ctx *c, double h)
+void pt_make_room(pdf_ctx *c, double h)
 {
     if (c->y + h > PAGE_H - MARGIN && c->page_dirty)
         pt_new_page(c);
 }
 
-static void mark_first(pdf_ctx *c, int *first)
+void pt_mark_first(pdf_ctx *c, int *first)
 {
     if (*first) {
         c->first_page = c->page;
         c->first_y = c->y;
         *first = 0;
     }
+}
+
+void pt_find_breaks(const int *w, int n, const PangoLogAttr *la, int n_la, pt_breaks *out)
+{
+    const int limit = (int)(TEXT_W * PANGO_SCALE);
+    out->at = out->stack;
+    out->n = 0;
+    out->cap = (int)G_N_ELEMENTS(out->stack);
+    int x = 0, seg = 0, last_word = -1, last_char = -1;
+    for (int i = 0; i < n; i++) {
+        if (i > seg && i < n_la) {
+            if (la[i].is_line_break)
+                last_word = i;
+            if (la[i].is_cursor_position)
+                last_char = i;
+        }
+        /* Trailing white space hangs past the margin, as pango lets it. */
+        if (x + w[i] > limit && i > seg && !(i < n_la && la[i].is_white)) {
+            int br = last_word > seg ? last_word : last_char > seg ? last_char : i;
+            if (out->n == out->cap) {
+                int *nb = g_new(int, out->cap * 2);
+                memcpy(nb, out->at, sizeof(int) * (size_t)out->cap);
+                if (out->at != out->stack)
+                    g_free(out->at);
+                out->at = nb;
+                out->cap *= 2;
+            }
+            out->at[out->n++] = br;
+            x = 0;
+            for (int k = br; k < i; k++)
+                x += w[k];
+            seg = br;
+            last_word = last_char = -1;
+        }
+        x += w[i];
+    }
+}
+
+void pt_breaks_free(pt_breaks *b)
+{
+    if (b->at != b->stack)
+        g_free(b->at);
+    b->at = b->stack;
+    b->n = 0;
 }
 
 /* Draw one unwrapped left-to-right paragraph line, broken into as many
@@ -306,7 +358,6 @@ static void draw_ltr_line(pdf_ctx *c, PangoLayout *layout, PangoLayoutLine *line
     const char *text = pango_layout_get_text(layout);
     int n_attrs = 0;
     const PangoLogAttr *la = pango_layout_get_log_attrs_readonly(layout, &n_attrs);
-    const int limit = (int)(TEXT_W * PANGO_SCALE);
 
     /* Pass 1: where each output line ends, as a character offset. */
     int line_start = g_utf8_pointer_to_offset(text, text + line->start_index);
@@ -319,43 +370,16 @@ static void draw_ltr_line(pdf_ctx *c, PangoLayout *layout, PangoLayoutLine *line
         int off = g_utf8_pointer_to_offset(text + line->start_index, text + run->item->offset);
         pango_glyph_item_get_logical_widths(run, text, w + off);
     }
-    int breaks_stack[64], n_breaks = 0, cap = 64;
-    int *breaks = breaks_stack;
-    int x = 0, seg = 0, last_word = -1, last_char = -1;
-    for (int i = 0; i < n_chars; i++) {
-        int ci = line_start + i;
-        if (i > seg && ci < n_attrs) {
-            if (la[ci].is_line_break)
-                last_word = i;
-            if (la[ci].is_cursor_position)
-                last_char = i;
-        }
-        /* Trailing white space hangs past the margin, as pango lets it. */
-        if (x + w[i] > limit && i > seg && !(ci < n_attrs && la[ci].is_white)) {
-            int br = last_word > seg ? last_word : last_char > seg ? last_char : i;
-            if (n_breaks == cap) {
-                int *nb = g_new(int, cap * 2);
-                memcpy(nb, breaks, sizeof(int) * (size_t)cap);
-                if (breaks != breaks_stack)
-                    g_free(breaks);
-                breaks = nb;
-                cap *= 2;
-            }
-            breaks[n_breaks++] = br;
-            x = 0;
-            for (int k = br; k < i; k++)
-                x += w[k];
-            seg = br;
-            last_word = last_char = -1;
-        }
-        x += w[i];
-    }
+    pt_breaks br;
+    pt_find_breaks(w, n_chars, la + line_start, n_attrs - line_start, &br);
+    int n_breaks = br.n;
+    const int *breaks = br.at;
 
     /* Pass 2: draw the runs, splitting them at the breaks. */
     int seg_i = 0, seg_end = n_breaks ? breaks[0] : n_chars;
     double pen = 0;
-    make_room(c, h);
-    mark_first(c, first);
+    pt_make_room(c, h);
+    pt_mark_first(c, first);
     for (GSList *l = line->runs; l; l = l->next) {
         PangoGlyphItem *run = pango_glyph_item_copy(l->data);
         double rr = r, gg = g, bb = b;
@@ -372,7 +396,7 @@ static void draw_ltr_line(pdf_ctx *c, PangoLayout *layout, PangoLayoutLine *line
                 c->page_dirty = 1;
                 seg_end = ++seg_i < n_breaks ? breaks[seg_i] : n_chars;
                 pen = 0;
-                make_room(c, h);
+                pt_make_room(c, h);
                 continue;
             }
             queue_glyphs(c, layout, piece, MARGIN + pen, c->y + ascent, rr, gg, bb);
@@ -386,19 +410,45 @@ static void draw_ltr_line(pdf_ctx *c, PangoLayout *layout, PangoLayoutLine *line
     c->page_dirty = 1;
     if (w != stack_w)
         g_free(w);
-    if (breaks != breaks_stack)
-        g_free(breaks);
+    pt_breaks_free(&br);
 }
 
-void pt_block(pdf_ctx *c, const char *what, const char *text, PangoAttrList *attrs,
+/* The head's font and colour as pango attributes over its bytes. */
+static PangoAttrList *head_attrs(const pt_head *head)
+{
+    PangoAttrList *attrs = pango_attr_list_new();
+    if (!head)
+        return attrs;
+    PangoFontDescription *fd = pango_font_description_from_string(head->font);
+    PangoAttribute *a = pango_attr_font_desc_new(fd);
+    pango_font_description_free(fd);
+    a->end_index = (guint)head->len;
+    pango_attr_list_insert(attrs, a);
+    a = pango_attr_foreground_new((guint16)(head->r * 65535.0 + 0.5), (guint16)(head->g * 65535.0 + 0.5),
+                                  (guint16)(head->b * 65535.0 + 0.5));
+    a->end_index = (guint)head->len;
+    pango_attr_list_insert(attrs, a);
+    return attrs;
+}
+
+void pt_block(pdf_ctx *c, const char *what, const char *text, const pt_head *head,
               const char *font, double r, double g, double b, double space_after)
 {
     if (!text || !*text)
         return;
     char *valid = g_utf8_make_valid(text, -1);
+    int flags = scan_text(valid), rtl = flags & TEXT_RTL;
+    /* Most text is plain (Latin, digits, punctuation) and needs none of
+     * pango's itemising, shaping or extents: see profile_plain.c. */
+    if (!(flags & TEXT_COMPLEX) && !c->no_plain && pt_plain_block(c, valid, head, font, r, g, b) == 0) {
+        c->plain_blocks++;
+        pt_flush(c); /* inside the caller's link tag, if any */
+        g_free(valid);
+        c->y += space_after;
+        return;
+    }
     int cached, first = 1;
     PangoLayout *layout = layout_for(c, font, &cached);
-    int flags = scan_text(valid), rtl = flags & TEXT_RTL;
     /* Right-to-left text keeps pango's own wrapping: a wrapped line's runs
      * are reordered for display line by line (UAX #9, L1-L2). */
     pango_layout_set_width(layout, rtl ? (int)(TEXT_W * PANGO_SCALE) : -1);
@@ -407,15 +457,13 @@ void pt_block(pdf_ctx *c, const char *what, const char *text, PangoAttrList *att
      * is a fifth of the cost), and without "fi"/"fl" ligature glyphs the
      * text the ATS extracts from the PDF is the text we wrote.  Required
      * ligatures (Arabic lam-alef) and mark positioning stay on. */
-    PangoAttrList *all = attrs ? pango_attr_list_copy(attrs) : pango_attr_list_new();
+    PangoAttrList *all = head_attrs(head);
     /* Text in Latin-1, Latin Extended-A and punctuation has no combining
      * marks to compose or position and no language forms to pick (the
      * language is unknown): without those lookups harfbuzz shapes it with
      * a tenth fewer instructions. */
     pango_attr_list_insert(all, pango_attr_font_features_new(
-                                    flags & TEXT_COMPLEX ? "kern 0, liga 0, clig 0, calt 0"
-                                                         : "kern 0, liga 0, clig 0, calt 0, "
-                                                           "ccmp 0, locl 0, mark 0, mkmk 0"));
+                                    flags & TEXT_COMPLEX ? PT_FEATURES_COMPLEX : PT_FEATURES_PLAIN));
     pango_layout_set_attributes(layout, all);
     pango_attr_list_unref(all);
     note_unknown(c, layout, what);
@@ -426,8 +474,8 @@ void pt_block(pdf_ctx *c, const char *what, const char *text, PangoAttrList *att
             PangoRectangle logical;
             pango_layout_iter_get_line_extents(it, NULL, &logical);
             double h = (double)logical.height / PANGO_SCALE;
-            make_room(c, h);
-            mark_first(c, &first);
+            pt_make_room(c, h);
+            pt_mark_first(c, &first);
             int baseline = pango_layout_iter_get_baseline(it);
             PangoLayoutLine *line = pango_layout_iter_get_line_readonly(it);
             double line_top = (double)logical.y / PANGO_SCALE;

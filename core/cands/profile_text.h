@@ -29,6 +29,32 @@
 
 #define PT_MAX_FONTS 8
 
+/* The OpenType features pango's shaping runs (no kerning or ligatures;
+ * plain text without mark lookups either), and what the plain-text path
+ * therefore must reproduce: each character's nominal glyph and advance. */
+#define PT_FEATURES_COMPLEX "kern 0, liga 0, clig 0, calt 0"
+#define PT_FEATURES_PLAIN PT_FEATURES_COMPLEX ", ccmp 0, locl 0, mark 0, mkmk 0"
+
+/* A first paragraph set apart (a transcript message's speaker line): its
+ * `len` bytes, which must end at a newline or the text's end, in their own
+ * font and colour. */
+typedef struct pt_head {
+    size_t len;
+    const char *font;
+    double r, g, b;
+} pt_head;
+
+/* A font of the plain-text path (profile_plain.c): the first font pango
+ * would pick for the description, its cairo font and line metrics. */
+typedef struct pt_plain_font {
+    const char *name;
+    PangoFont *font;       /* NULL: the description's first font is not usable */
+    hb_font_t *hb;
+    cairo_scaled_font_t *scaled;
+    int ascent, height;    /* of a line, pango units, as pango measures it */
+    struct pt_glyph *glyphs; /* profile_plain.c's glyph cache, filled as met */
+} pt_plain_font;
+
 typedef struct pdf_ctx {
     cairo_surface_t *surface;
     cairo_t *cr;
@@ -43,7 +69,10 @@ typedef struct pdf_ctx {
     int page_dirty;    /* something drawn on the current page */
     int first_page;    /* page of the last block's first line ... */
     double first_y;    /* ... and its top, for outline entries */
-    PangoFont *emoji_font; /* Symbola, loaded at the first emoji */
+    pt_plain_font plain[PT_MAX_FONTS];
+    int n_plain;
+    int no_plain;      /* tests: lay everything out with pango, to compare */
+    int plain_blocks;  /* blocks the plain-text path drew */
     /* Glyphs waiting to be drawn in one cairo call: a block's lines in one
      * font and colour (pt_flush draws them). */
     cairo_scaled_font_t *b_font;
@@ -68,12 +97,47 @@ void pt_free(pdf_ctx *c);
 void pt_new_page(pdf_ctx *c);
 
 /* Lay out text (never markup: candidate text is data; invalid UTF-8 is
- * replaced) in `font`, with optional attributes over it, and draw it in
- * the colour r,g,b; then leave space_after points.  `what` names the text
- * in the warning logged when some of it has no font ("the name",
- * "transcript message 3"). */
-void pt_block(pdf_ctx *c, const char *what, const char *text, PangoAttrList *attrs,
+ * replaced) in `font`, its first paragraph in head's font and colour if
+ * head is not NULL, and draw it in the colour r,g,b; then leave
+ * space_after points.  `what` names the text in the warning logged when
+ * some of it has no font ("the name", "transcript message 3"). */
+void pt_block(pdf_ctx *c, const char *what, const char *text, const pt_head *head,
               const char *font, double r, double g, double b, double space_after);
+
+/* The two ways a block is laid out, for pt_block: */
+/* Plain text (profile_plain.c): only characters the description's first
+ * font has, in Latin-1, Latin Extended-A or general punctuation, drawn
+ * without pango's layout.  Returns 0 when drawn, 1 when the text is not
+ * plain (nothing drawn). */
+int pt_plain_block(pdf_ctx *c, const char *text, const pt_head *head, const char *font,
+                   double r, double g, double b);
+void pt_plain_free(pdf_ctx *c);
+/* Pango's break opportunities (is_line_break, is_cursor_position,
+ * is_white) for a paragraph of n plain characters, into la[0..n]; -1 when
+ * one of them has a line breaking class this does not decide. */
+int pt_plain_breaks(const gunichar *u, int n, PangoLogAttr *la);
+
+/* Greedy line breaking of a paragraph of n characters of logical widths
+ * w (pango units) into lines of TEXT_W, at pango's break opportunities la
+ * (n_la entries, from the paragraph's first character): at word
+ * boundaries, or any grapheme boundary when a word alone is too long, as
+ * PANGO_WRAP_WORD_CHAR; trailing white space hangs past the margin.
+ * out->at[0..n) are the characters that start a new line. */
+typedef struct pt_breaks {
+    int *at;
+    int n, cap;
+    int stack[64];
+} pt_breaks;
+void pt_find_breaks(const int *w, int n, const PangoLogAttr *la, int n_la, pt_breaks *out);
+void pt_breaks_free(pt_breaks *b);
+
+/* Shared by both: room for a line of height h (a new page if needed), the
+ * position of a block's first line, and queuing shaped glyphs. */
+void pt_make_room(pdf_ctx *c, double h);
+void pt_mark_first(pdf_ctx *c, int *first);
+/* Make glyphs of one font and colour the current batch (flushing another);
+ * 0, or -1 out of memory for n_glyphs more glyphs and clusters. */
+int pt_batch(pdf_ctx *c, cairo_scaled_font_t *sf, double r, double g, double b, int n_glyphs);
 
 /* Height of one line of `font`, to ask whether a heading still fits. */
 double pt_line_height(pdf_ctx *c, const char *font);

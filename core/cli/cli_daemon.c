@@ -12,11 +12,14 @@ static const char USAGE[] =
     "\n"
     "daemon runs in the foreground (systemd: conf/atsbridge.service): every\n"
     "connected org's jobs are synced every sync.jobs_interval (or the org's own\n"
-    "interval, atsbridge org set ORG --jobs-interval 1h), spread so orgs do not\n"
-    "fire together; candidates reaching the trigger are pushed within seconds;\n"
-    "sync.workers orgs are handled in parallel.  A connection whose credentials\n"
-    "fail is paused (needs_attention) until fixed; repeated passing failures\n"
-    "open a circuit breaker that retries with a growing wait.\n"
+    "interval, atsbridge org set ORG --jobs-interval 1h), each org on its own\n"
+    "slot of the interval; candidates reaching the trigger are pushed within\n"
+    "seconds; sync.workers orgs are handled in parallel, each for a bounded turn\n"
+    "(sync.push_batch pushes, sync.pages_per_turn job pages).  Each org's task is\n"
+    "leased in the store (sync.lease), so daemons may share one store.\n"
+    "A connection whose credentials fail is paused (needs_attention) until\n"
+    "fixed; repeated passing failures open a circuit breaker that retries with\n"
+    "a growing wait.\n"
     "SIGTERM/SIGINT finish or roll back the page or push in flight and exit;\n"
     "SIGHUP reloads the config and rescans the plugin directory.\n"
     "--once exits when nothing is due (for scripts and the demo).\n"
@@ -26,7 +29,7 @@ static const char USAGE[] =
 
 int cmd_daemon(cli_ctx *ctx, int argc, char **argv)
 {
-    daemon_opts o = { ctx->config_path, ctx->db_path, ctx->plugin_dir, 0.5, 0, ctx->no_isolation };
+    daemon_opts o = { ctx->config_path, ctx->db_path, ctx->plugin_dir, 0.25, 0, ctx->no_isolation };
     for (int i = 1; i < argc; i++) {
         if (cli_is_help(argv[i]))
             return cli_help(USAGE);

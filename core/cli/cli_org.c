@@ -6,6 +6,7 @@
 #include "base/log.h"
 #include "base/secret.h"
 #include "base/util.h"
+#include "sync/schedule.h"
 
 static const char USAGE[] =
     "usage: atsbridge org add ORG [--name NAME]\n"
@@ -167,6 +168,21 @@ static int org_show(cli_ctx *ctx, const char *slug, int json)
     return 0;
 }
 
+/* A new interval moves the org's next job sync now, not after the one
+ * scheduled under the old interval. */
+static int reschedule(cli_ctx *ctx, store_org *o, int64_t secs, atsb_error *err)
+{
+    store_conn c;
+    o->jobs_interval_s = secs;
+    int rc = store_conn_get(ctx->st, o->id, &c, NULL);
+    if (rc)
+        return ATSB_OK; /* not connected: scheduled when it is */
+    rc = store_conn_set_jobs_due(ctx->st, o->id, sched_org_jobs_due_at(o, &ctx->cfg, c.last_sync_at),
+                                 err);
+    store_conn_free(&c);
+    return rc;
+}
+
 static int org_set(cli_ctx *ctx, const char *slug, const char *name, const char *trigger,
                    const char *interval)
 {
@@ -189,6 +205,8 @@ static int org_set(cli_ctx *ctx, const char *slug, const char *name, const char 
         rc = store_org_set_name(ctx->st, o.id, name, &err);
     if (!rc && interval)
         rc = store_org_set_jobs_interval(ctx->st, o.id, secs, &err);
+    if (!rc && interval)
+        rc = reschedule(ctx, &o, secs, &err);
     if (!rc)
         store_audit(ctx->st, o.id, "org.set", trigger ? "trigger" : "name", trigger ? trigger : name, NULL);
     if (rc)

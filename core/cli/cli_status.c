@@ -87,10 +87,10 @@ static int org_cb(const store_org *o, void *payload)
         str_copy(next, sizeof(next), "-");
     else if (!str_eq(c.state, "ok"))
         str_copy(next, sizeof(next), "paused until resumed");
-    else if (!c.last_sync_at || c.last_sync_at + interval <= time_now())
+    else if (c.jobs_due_at <= time_now())
         str_copy(next, sizeof(next), "due now");
     else
-        iso(c.last_sync_at + interval, next, sizeof(next));
+        iso(c.jobs_due_at, next, sizeof(next));
     if (has && c.retry_at > time_now()) {
         char until[32];
         iso(c.retry_at, until, sizeof(until));
@@ -110,6 +110,15 @@ static int org_cb(const store_org *o, void *payload)
         json_object_object_add(x, "jobs_interval_s", json_object_new_int64(interval));
         json_object_object_add(x, "circuit", json_object_new_string(circuit));
         json_object_object_add(x, "consecutive_failures", json_object_new_int(has ? c.failures : 0));
+        json_object *lease = NULL;
+        if (has && c.lease_owner[0]) {
+            char until[32];
+            iso(c.lease_until, until, sizeof(until));
+            lease = json_object_new_object();
+            json_object_object_add(lease, "owner", json_object_new_string(c.lease_owner));
+            json_object_object_add(lease, "until", json_object_new_string(until));
+        }
+        json_object_object_add(x, "lease", lease);
         json_object *ck = NULL;
         if (has && c.check_result) {
             ck = json_object_new_object();

@@ -72,11 +72,23 @@ typedef struct all_state {
 static int push_one_org(all_state *s, const store_org *o)
 {
     atsb_error err = ATSB_ERROR_INIT;
-    task_outcome out;
     task_run_opts to = { s->ctx->cfg.isolation, s->opts, s->opts.wait_for_lock };
-    int rc = task_run(s->worker, s->ctx->st, &s->ctx->reg, &s->ctx->cfg, o, TASK_RUN_PUSH, &to,
+    task_outcome out;
+    sync_cands_result r = { 0 };
+    int rc;
+    /* By hand, the whole backlog: turn after turn (the daemon instead
+     * lets other orgs go between turns). */
+    do {
+        rc = task_run(s->worker, s->ctx->st, &s->ctx->reg, &s->ctx->cfg, o, TASK_RUN_PUSH, &to,
                       &out, &err);
-    const sync_cands_result r = out.cands;
+        const sync_cands_result *turn = &out.cands;
+        r.pushed += turn->pushed;
+        r.found += turn->found;
+        r.retrying += turn->retrying;
+        r.dead += turn->dead;
+        r.held += turn->held;
+        r.due += turn->due;
+    } while (!rc && out.cands.more && !runstate_stop_requested());
     if (s->arr) {
         json_object *x = json_object_new_object();
         json_object_object_add(x, "org", json_object_new_string(o->slug));
@@ -156,6 +168,9 @@ int cmd_sync(cli_ctx *ctx, int argc, char **argv)
     memset(&s, 0, sizeof(s));
     s.ctx = ctx;
     s.candidates = str_eq(argv[1], "candidates");
+    /* By hand, the whole listing at once (it resumes a pass the daemon
+     * paused between turns). */
+    s.opts.whole_pass = 1;
     int all = 0, json = 0;
     const char *slug = NULL;
     for (int i = 2; i < argc; i++) {

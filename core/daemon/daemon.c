@@ -1,4 +1,5 @@
 #include "daemon/daemon.h"
+#include "daemon/daemon_int.h"
 #include "daemon/notify.h"
 #include "daemon/task_run.h"
 
@@ -17,37 +18,6 @@
 #include "sync/sync_cands.h"
 #include "sync/sync_jobs.h"
 #include "base/util.h"
-
-#define MAX_ORGS 4096
-
-/* A loaded set of connectors, shared by the tasks that started while it was
- * current.  SIGHUP makes a new one; the old one is unloaded (dlclose) when
- * its last task finishes, so a removed .so goes once idle. */
-typedef struct pset {
-    int refs;
-    plugin_registry reg;
-    config cfg;
-} pset;
-
-typedef enum task_kind { TASK_JOBS, TASK_PUSH } task_kind;
-
-typedef struct task {
-    task_kind kind;
-    store_org org;
-    pset *ps;
-    struct task *next;
-} task;
-
-typedef struct daemon_state {
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    task *head, *tail;
-    int stopping;
-    pset *current;
-    int64_t busy[MAX_ORGS];     /* org ids with a task queued or running */
-    int n_busy;
-    int running;                /* tasks being executed */
-} daemon_state;
 
 static volatile sig_atomic_t g_reload;
 
@@ -71,7 +41,7 @@ long daemon_breaker_wait_s(int failures)
     return w > 3600 ? 3600 : w;
 }
 
-static void pset_release(daemon_state *d, pset *p)
+void pset_release(daemon_state *d, pset *p)
 {
     int last;
     pthread_mutex_lock(&d->lock);
@@ -115,28 +85,6 @@ static int pset_load(const daemon_opts *o, pset **out, atsb_error *err)
     return ATSB_OK;
 }
 
-static int is_busy(daemon_state *d, int64_t org)
-{
-    for (int i = 0; i < d->n_busy; i++)
-        if (d->busy[i] == org)
-            return 1;
-    return 0;
-}
-
-static void set_busy(daemon_state *d, int64_t org, int on)
-{
-    if (on) {
-        if (d->n_busy < MAX_ORGS)
-            d->busy[d->n_busy++] = org;
-        return;
-    }
-    for (int i = 0; i < d->n_busy; i++)
-        if (d->busy[i] == org) {
-            d->busy[i] = d->busy[--d->n_busy];
-            return;
-        }
-}
-
 /* Outcome bookkeeping: passing failures open the circuit with a growing
  * wait; success closes it.  Auth and config failures already marked the
  * connection needs_attention (the daemon skips it until fixed). */
@@ -161,17 +109,20 @@ static void breaker(store *st, const store_org *org, int rc, const char *msg)
     store_conn_free(&c);
 }
 
-static void run_task(daemon_state *d, store *st, task_worker *tw, task *t)
+static int run_task(daemon_state *d, store *st, task_worker *tw, task *t)
 {
     atsb_error err = ATSB_ERROR_INIT;
     /* In a child process unless isolation is off (task_run.h). */
-    task_run_opts o = { t->ps->cfg.isolation, { 0, 0, 0 }, 0 };
+    task_run_opts o = { t->ps->cfg.isolation, { 0, 0, 0, 0 }, 0 };
     task_outcome out;
     int rc = task_run(tw, st, &t->ps->reg, &t->ps->cfg, &t->org,
                       t->kind == TASK_JOBS ? TASK_RUN_JOBS : TASK_RUN_PUSH, &o, &out, &err);
     if (t->kind == TASK_JOBS) {
         const sync_jobs_result *r = &out.jobs;
-        if (!rc)
+        if (!rc && r->yielded)
+            log_info("daemon", "%s: job sync paused after %lld pages (its turn is over); it "
+                     "goes on at the org's next turn", t->org.slug, (long long)r->pages);
+        else if (!rc)
             log_info("daemon", "%s: %s job sync: created %lld, updated %lld, archived %lld, "
                      "non-US %lld, unknown location %lld", t->org.slug,
                      r->full ? "full" : "incremental", (long long)r->counts.created,
@@ -193,6 +144,7 @@ static void run_task(daemon_state *d, store *st, task_worker *tw, task *t)
     if (rc != CORE_ERR_BUSY && rc != ATSB_ERR_CANCELLED && !out.push_only)
         breaker(st, &t->org, rc, err.message);
     (void)d;
+    return rc;
 }
 
 static void *worker(void *arg)
@@ -214,6 +166,7 @@ static void *worker(void *arg)
         d->head = t->next;
         if (!d->head)
             d->tail = NULL;
+        d->queued--;
         d->running++;
         pthread_mutex_unlock(&d->lock);
 
@@ -228,14 +181,10 @@ static void *worker(void *arg)
             if (store_open(&st, st_path, &err))
                 log_error("daemon", "%s", err.message);
         }
+        int rc = ATSB_ERR_CANCELLED;
         if (st && !runstate_stop_requested())
-            run_task(d, st, tw, t);
-
-        pthread_mutex_lock(&d->lock);
-        set_busy(d, t->org.id, 0);
-        d->running--;
-        pthread_cond_broadcast(&d->cond);
-        pthread_mutex_unlock(&d->lock);
+            rc = run_task(d, st, tw, t);
+        sched_task_done(d, st, t, rc);
         pset_release(d, t->ps);
         free(t);
     }
@@ -245,98 +194,17 @@ static void *worker(void *arg)
     return NULL;
 }
 
-static void enqueue(daemon_state *d, task_kind kind, const store_org *org)
+/* Sleep up to s seconds, or until a worker finishes a task. */
+static void wait_tick(daemon_state *d, double s)
 {
-    task *t = calloc(1, sizeof(*t));
-    if (!t)
-        return;
-    t->kind = kind;
-    t->org = *org;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    long ns = ts.tv_nsec + (long)((s - (double)(time_t)s) * 1e9);
+    ts.tv_sec += (time_t)s + ns / 1000000000L;
+    ts.tv_nsec = ns % 1000000000L;
     pthread_mutex_lock(&d->lock);
-    t->ps = d->current;
-    d->current->refs++;
-    set_busy(d, org->id, 1);
-    if (d->tail)
-        d->tail->next = t;
-    else
-        d->head = t;
-    d->tail = t;
-    pthread_cond_signal(&d->cond);
+    pthread_cond_timedwait(&d->wake, &d->lock, &ts);
     pthread_mutex_unlock(&d->lock);
-}
-
-/* Spread orgs over the interval: a stable per-org offset, so a fleet that
- * was connected in one go does not sync in one burst every 3 hours. */
-static int64_t spread(const store_org *o, int64_t interval)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (const char *p = o->slug; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ull;
-    int64_t window = interval / 20;
-    if (window > 600)
-        window = 600;
-    return window > 0 ? (int64_t)(h % (uint64_t)window) : 0;
-}
-
-typedef struct sched {
-    daemon_state *d;
-    store *st;
-    int queued;
-    int pending_work;
-} sched;
-
-daemon_due daemon_next_due(const daemon_org_view *v, int64_t now)
-{
-    /* needs_attention waits for a person; an open breaker for its time. */
-    if (!str_eq(v->conn_state, "ok") || v->retry_at > now)
-        return DAEMON_DUE_PAUSED;
-    int64_t interval = v->org_interval_s > 0 ? v->org_interval_s : v->default_interval_s;
-    /* One task per org at a time; the job sync first, then the outbox. */
-    if (!v->last_sync_at || now >= v->last_sync_at + interval + v->spread_s)
-        return DAEMON_DUE_JOBS;
-    return v->pending_pushes > 0 ? DAEMON_DUE_PUSH : DAEMON_DUE_NONE;
-}
-
-static int schedule_org(const store_org *o, void *payload)
-{
-    sched *s = payload;
-    daemon_state *d = s->d;
-    store_conn c;
-    if (store_conn_get(s->st, o->id, &c, NULL) != ATSB_OK)
-        return 0;
-    int64_t now = time_now();
-    const config *cfg = &d->current->cfg;
-    int64_t interval = o->jobs_interval_s > 0 ? o->jobs_interval_s : cfg->jobs_interval_s;
-    daemon_org_view v = { .conn_state = c.state, .retry_at = c.retry_at,
-                          .last_sync_at = c.last_sync_at, .org_interval_s = o->jobs_interval_s,
-                          .default_interval_s = cfg->jobs_interval_s,
-                          .spread_s = spread(o, interval) };
-    store_push_count_due(s->st, o->id, now, &v.pending_pushes, NULL);
-    daemon_due due = daemon_next_due(&v, now);
-    store_conn_free(&c);
-    if (due == DAEMON_DUE_PAUSED)
-        return 0;
-    pthread_mutex_lock(&d->lock);
-    int busy = is_busy(d, o->id);
-    pthread_mutex_unlock(&d->lock);
-    if (busy) {
-        s->pending_work = 1;
-        return 0;
-    }
-    if (due == DAEMON_DUE_JOBS) {
-        enqueue(d, TASK_JOBS, o);
-        s->queued++;
-    } else if (due == DAEMON_DUE_PUSH) {
-        enqueue(d, TASK_PUSH, o);
-        s->queued++;
-    }
-    return 0;
-}
-
-static void sleep_s(double s)
-{
-    struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
-    nanosleep(&ts, NULL);
 }
 
 int daemon_run(const daemon_opts *opts, atsb_error *err)
@@ -345,6 +213,7 @@ int daemon_run(const daemon_opts *opts, atsb_error *err)
     memset(&d, 0, sizeof(d));
     pthread_mutex_init(&d.lock, NULL);
     pthread_cond_init(&d.cond, NULL);
+    pthread_cond_init(&d.wake, NULL);
     int rc = pset_load(opts, &d.current, err);
     if (rc)
         return rc;
@@ -362,7 +231,9 @@ int daemon_run(const daemon_opts *opts, atsb_error *err)
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    sched_start(&d, st, err);
     int n_workers = d.current->cfg.workers;
+    d.n_workers = n_workers;
     pthread_t *threads = calloc((size_t)n_workers, sizeof(*threads));
     for (int i = 0; i < n_workers; i++)
         pthread_create(&threads[i], NULL, worker, &d);
@@ -370,7 +241,9 @@ int daemon_run(const daemon_opts *opts, atsb_error *err)
              n_workers, d.current->cfg.jobs_interval_s, d.current->cfg.store_path,
              d.current->cfg.plugins_dir, d.current->reg.n_plugins);
     notify_ready(n_workers, (int)d.current->reg.n_plugins);
-    double tick = opts->tick_s > 0 ? opts->tick_s : 0.5;
+    /* A tick that finds the store unchanged costs one PRAGMA, so it can be
+     * short: work queued by another process is noticed within it. */
+    double tick = opts->tick_s > 0 ? opts->tick_s : 0.25;
     int idle_rounds = 0;
     while (!runstate_stop_requested()) {
         if (g_reload) {
@@ -384,6 +257,7 @@ int daemon_run(const daemon_opts *opts, atsb_error *err)
                 d.current = fresh;
                 pthread_mutex_unlock(&d.lock);
                 pset_release(&d, old);
+                sched_reconfigured(&d, st);
                 log_warn("daemon", "reloaded the configuration; %zu connectors loaded from %s",
                          fresh->reg.n_plugins, fresh->cfg.plugins_dir);
             } else {
@@ -392,42 +266,28 @@ int daemon_run(const daemon_opts *opts, atsb_error *err)
             }
             notify_ready(n_workers, (int)d.current->reg.n_plugins);
         }
-        sched s = { &d, st, 0, 0 };
-        atsb_error serr = ATSB_ERROR_INIT;
-        if (store_org_each(st, schedule_org, &s, &serr))
-            log_error("daemon", "%s", serr.message);
+        int idle = 0;
+        sched_tick(&d, st, &idle);
         pthread_mutex_lock(&d.lock);
-        int active = d.running || d.head;
+        int queued = d.queued, running = d.running;
         pthread_mutex_unlock(&d.lock);
-        notify_tick(s.queued, active);
+        notify_tick(queued, running);
         if (opts->exit_when_idle) {
-            idle_rounds = (!s.queued && !active && !s.pending_work) ? idle_rounds + 1 : 0;
+            idle_rounds = idle ? idle_rounds + 1 : 0;
             if (idle_rounds >= 2)
                 break;
         }
-        sleep_s(tick);
+        wait_tick(&d, tick);
     }
     notify_stopping();
     log_info("daemon", "stopping: finishing the page or push in flight");
-    pthread_mutex_lock(&d.lock);
-    d.stopping = 1;
-    /* Queued but not started: dropped; they are re-derived from the store
-     * at the next start, nothing is lost. */
-    task *dropped = d.head;
-    d.head = d.tail = NULL;
-    pthread_cond_broadcast(&d.cond);
-    pthread_mutex_unlock(&d.lock);
-    while (dropped) {
-        task *t = dropped;
-        dropped = t->next;
-        pset_release(&d, t->ps);
-        free(t);
-    }
+    sched_stop(&d, st);
     for (int i = 0; i < n_workers; i++)
         pthread_join(threads[i], NULL);
     free(threads);
     store_close(st);
     pset_release(&d, d.current);
+    idset_free(&d.busy);
     log_info("daemon", "stopped");
     return ATSB_OK;
 }

@@ -11,7 +11,7 @@ typedef struct daemon_opts {
     const char *config_path;   /* for SIGHUP reloads; NULL: default search */
     const char *db_path;       /* --db override */
     const char *plugin_dir;    /* --plugin-dir override */
-    double tick_s;             /* scheduler period, default 0.5 s */
+    double tick_s;             /* scheduler period, default 0.25 s */
     int exit_when_idle;        /* --once: stop when nothing is due (tests, demo) */
     int no_isolation;          /* --no-isolation: tasks in the daemon's process */
 } daemon_opts;
@@ -26,15 +26,13 @@ typedef enum daemon_due {
     DAEMON_DUE_PUSH     /* drain the candidate outbox */
 } daemon_due;
 
-/* What the scheduler knows of one org. */
+/* What the scheduler knows of one org (its connection row). */
 typedef struct daemon_org_view {
     const char *conn_state;     /* "ok", "needs_attention", ... */
     int64_t retry_at;           /* circuit breaker: no try before (0: closed) */
-    int64_t last_sync_at;       /* last job sync (0: never) */
-    int64_t org_interval_s;     /* the org's own job-sync interval (<= 0: none) */
-    int64_t default_interval_s; /* sync.jobs_interval */
-    int64_t spread_s;           /* the org's stable offset within the interval */
-    int64_t pending_pushes;     /* outbox rows due now */
+    int64_t jobs_due_at;        /* next job sync (sched_jobs_due_at; 0: never synced) */
+    int64_t push_due_at;        /* earliest pending push (STORE_PUSH_HELD: none) */
+    int listing_paused;         /* a job listing yielded its turn and goes on */
 } daemon_org_view;
 
 /* Pure: which task, if any, org v is due for at now. */

@@ -11,7 +11,7 @@
 /* Only the scheduler thread calls these. */
 static uint64_t g_watchdog_us;    /* 0: no watchdog */
 static int64_t g_last_ping_ms;
-static int g_last_queued = -1, g_last_active = -1;
+static int g_last_queued = -1, g_last_running = -1;
 
 /* CLOCK_MONOTONIC in µs, as systemd's MONOTONIC_USEC wants it. */
 static uint64_t monotonic_us(void)
@@ -28,7 +28,7 @@ void notify_ready(int workers, int connectors)
         g_watchdog_us = 0;
     sd_notifyf(0, "READY=1\nSTATUS=serving: %d workers, %d connectors loaded", workers,
                connectors);
-    g_last_queued = g_last_active = -1;
+    g_last_queued = g_last_running = -1;
     g_last_ping_ms = time_now_ms();
     if (g_watchdog_us)
         log_info("daemon", "systemd watchdog every %llu ms",
@@ -46,17 +46,17 @@ void notify_stopping(void)
     sd_notify(0, "STOPPING=1\nSTATUS=stopping: finishing the page or push in flight");
 }
 
-void notify_tick(int queued, int active)
+void notify_tick(int queued, int running)
 {
     int64_t now = time_now_ms();
     if (g_watchdog_us && (uint64_t)(now - g_last_ping_ms) * 1000u >= g_watchdog_us / 2) {
         sd_notify(0, "WATCHDOG=1");
         g_last_ping_ms = now;
     }
-    if (queued != g_last_queued || active != g_last_active) {
-        sd_notifyf(0, "STATUS=serving: %d task%s queued, %s", queued, queued == 1 ? "" : "s",
-                   active ? "tasks running" : "idle");
+    if (queued != g_last_queued || running != g_last_running) {
+        sd_notifyf(0, "STATUS=serving: %d task%s running, %d queued", running,
+                   running == 1 ? "" : "s", queued);
         g_last_queued = queued;
-        g_last_active = active;
+        g_last_running = running;
     }
 }

@@ -12,7 +12,7 @@ void notify_ready(int workers, int connectors);
 void notify_reloading(void);
 void notify_stopping(void);
 /* Once per scheduler pass: the watchdog ping (at half its interval) and
- * STATUS when what is running changed. */
-void notify_tick(int queued, int active);
+ * STATUS when the tasks running or queued changed. */
+void notify_tick(int queued, int running);
 
 #endif

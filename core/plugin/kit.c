@@ -297,6 +297,105 @@ static int list_all(conn *c, collect *col, int page_size, atsb_error *err)
     return conn_list_jobs(c, &req, &sink, err);
 }
 
+/* A listing that records the cursor the connector reports before each page,
+ * and stops after stop_after pages (0: never). */
+typedef struct resume_coll {
+    collect col;
+    int cursors;             /* cursor() calls */
+    int missing;             /* pages without a cursor() right before them */
+    int pending;             /* a cursor() came since the last page */
+    int last_was_null;       /* the latest cursor said "no more pages" */
+    size_t stop_after;
+    char after_first[ATSB_CURSOR_MAX];
+} resume_coll;
+
+static void rc_cursor(void *payload, const char *next)
+{
+    resume_coll *r = payload;
+    r->cursors++;
+    r->pending = 1;
+    r->last_was_null = next == NULL;
+    if (r->cursors == 1)
+        str_copy(r->after_first, sizeof(r->after_first), next ? next : "");
+}
+
+static int rc_page(void *payload, const atsb_job *const *jobs, size_t count)
+{
+    resume_coll *r = payload;
+    r->missing += !r->pending;
+    r->pending = 0;
+    coll_page(&r->col, jobs, count);
+    return r->stop_after && r->col.pages >= r->stop_after ? ATSB_ERR_CANCELLED : 0;
+}
+
+static int list_resumable(conn *c, resume_coll *r, const char *resume_at, size_t stop_after,
+                          atsb_error *err)
+{
+    memset(r, 0, sizeof(*r));
+    sb_init(&r->col.keys);
+    r->stop_after = stop_after;
+    atsb_list_request req = { .struct_size = sizeof(req), .page_size = 1, .resume_at = resume_at };
+    atsb_job_sink sink = { .struct_size = sizeof(sink), .page = rc_page,
+                           .malformed = coll_malformed, .payload = r, .cursor = rc_cursor };
+    return conn_list_jobs(c, &req, &sink, err);
+}
+
+/* ATSB_CAP_RESUMABLE: a cursor before every page, NULL before the last, and
+ * the listing stopped after page 1 and resumed from its cursor (in a fresh
+ * instance, as a later process would) gives exactly the full listing. */
+static void ck_list_resume(kit_state *k, FILE *out)
+{
+    if (!(k->p->desc.capabilities & ATSB_CAP_RESUMABLE)) {
+        fprintf(out, "SKIP the connector does not declare ATSB_CAP_RESUMABLE\n");
+        return;
+    }
+    conn *c = NULL;
+    atsb_error err = ATSB_ERROR_INIT;
+    resume_coll all, first, rest;
+    memset(&first, 0, sizeof(first));
+    memset(&rest, 0, sizeof(rest));
+    if (open_conn(k, k->o->settings, k->o->n_settings, &c, out))
+        return;
+    int rc = list_resumable(c, &all, NULL, 0, &err);
+    if (rc) {
+        fprintf(out, "FAIL listing with page_size 1: %s: %s\n", err_class_name(rc), err.message);
+    } else if (all.missing || !all.last_was_null) {
+        fprintf(out, "FAIL %d of %zu pages came without a cursor() right before them%s\n",
+                 all.missing, all.col.pages,
+                 all.last_was_null ? "" : "; the last page's cursor must be NULL");
+    } else if (all.col.pages < 2) {
+        fprintf(out, "SKIP one page only, even with page_size 1: nothing to resume\n");
+    } else if ((rc = list_resumable(c, &first, NULL, 1, &err)) != ATSB_ERR_CANCELLED) {
+        fprintf(out, "FAIL stopping after page 1 returned %s, not page()'s value\n",
+                 err_class_name(rc));
+    } else {
+        conn_close(c);
+        c = NULL;
+        err_clear(&err);
+        if (!open_conn(k, k->o->settings, k->o->n_settings, &c, out) &&
+            !(rc = list_resumable(c, &rest, first.after_first, 0, &err))) {
+            sb_printf(&first.col.keys, "%s", rest.col.keys.data ? rest.col.keys.data : "");
+            char *want = sorted(all.col.keys.data), *got = sorted(first.col.keys.data);
+            if (!str_eq(want, got))
+                fprintf(out, "FAIL page 1 + the listing resumed from its cursor: %zu jobs, the "
+                        "whole listing: %zu (pages skipped or read twice)\n",
+                        first.col.count + rest.col.count, all.col.count);
+            else
+                fprintf(out, "PASS %zu pages; resumed after page 1 from its cursor, the rest "
+                        "came exactly once\n", all.col.pages);
+            free(want);
+            free(got);
+        } else if (rc) {
+            fprintf(out, "FAIL resuming from the cursor reported before page 1: %s: %s\n",
+                    err_class_name(rc), err.message);
+        }
+    }
+    coll_free(&all.col);
+    coll_free(&first.col);
+    coll_free(&rest.col);
+    conn_close(c);
+}
+
 /* ---- the kit's PDF ----
  * A realistic upload: ~200 KB, binary, with NUL bytes all through it, so a
  * connector that treats the file as a C string (strlen, a %s) loses most of
@@ -941,6 +1040,7 @@ int kit_run(const kit_opts *o)
         run_check(&k, "check", ck_check);
         run_check(&k, "list_jobs", ck_list_jobs);
         run_check(&k, "list_401_mid_listing", ck_401_mid_listing);
+        run_check(&k, "list_resume", ck_list_resume);
         run_check(&k, "push_candidate", ck_push);
         run_check(&k, "find_after_lost_reply", ck_find);
         run_check(&k, "push_interrupted", ck_interrupted);

@@ -449,6 +449,9 @@ void plugin_caps_string(uint32_t caps, char *buf, size_t size)
         { ATSB_CAP_PUSH_CANDIDATE, "push-candidate" },
         { ATSB_CAP_FIND_CANDIDATE, "find-candidate" },
         { ATSB_CAP_INCREMENTAL, "incremental" },
+#ifdef ATSB_CAP_RESUMABLE /* absent from the frozen 1.0 header tests/tools/abi_host builds with */
+        { ATSB_CAP_RESUMABLE, "resumable" },
+#endif
     };
     strbuf sb;
     sb_init(&sb);

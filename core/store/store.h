@@ -61,6 +61,17 @@ typedef struct store_conn {
     char *check_result;      /* last check: "passed", "passed; warnings: ..." or
                               * "failed: ..."; NULL = never checked */
     int64_t checked_at;
+    int64_t jobs_due_at;     /* next job sync (the daemon's schedule) */
+    int64_t push_due_at;     /* next outbox row due (STORE_PUSH_HELD: none) */
+    char lease_owner[128];   /* the daemon running its task ("": none) */
+    int64_t lease_until;
+    /* A job listing paused between turns (pass_run_id 0: none): resumed
+     * from pass_cursor, in the same run, by whoever syncs the org next. */
+    int64_t pass_run_id;
+    char *pass_cursor;
+    int64_t pass_started_at;
+    int pass_full;
+    int64_t pass_pages;
     store_setting *settings;
     size_t n_settings;
 } store_conn;
@@ -158,7 +169,7 @@ typedef struct store_run {
     int64_t id;
     char kind[16];
     int full_pass;
-    char status[16];          /* running | ok | failed | interrupted | cancelled */
+    char status[16];          /* running | paused | ok | failed | interrupted | cancelled */
     int64_t started_at, finished_at, duration_ms;
     store_run_counts counts;
     char *error_message;
@@ -181,10 +192,65 @@ typedef int (*store_run_cb)(const store_run *run, void *payload);
 int store_run_each(store *st, int64_t org_id, int limit, store_run_cb cb, void *payload,
                    atsb_error *err);
 
-/* After a successful job sync: the next incremental run asks for changes
- * since watermark; full marks a full pass. */
+/* Where org's paused job listing goes on: its run, the connector's cursor,
+ * the pass's start and kind, the pages it committed.  Caller's txn (the page's, so a committed
+ * page and its cursor are one).  store_pass_clear forgets it. */
+int store_pass_save(store *st, int64_t org_id, int64_t run_id, const char *cursor,
+                    int64_t started_at, int full, int64_t pages, atsb_error *err);
+int store_pass_clear(store *st, int64_t org_id, atsb_error *err);
+/* A paused run goes on: running again, its counts so far into *c. */
+int store_run_resume(store *st, int64_t run_id, store_run_counts *c, atsb_error *err);
+/* A paused run that will not go on (a new full pass replaces it). */
+int store_run_abandon(store *st, int64_t run_id, atsb_error *err);
+
+/* After a successful job sync (which also ends a paused listing): the next incremental run asks for changes
+ * since watermark; full marks a full pass; the next job sync is due at
+ * next_due (sched_jobs_due_at). */
 int store_conn_mark_synced(store *st, int64_t org_id, int64_t watermark, int full,
-                           atsb_error *err);
+                           int64_t next_due, atsb_error *err);
+
+/* ---- the scheduler's view and leases (store_sched.c) ----
+ * A connection is due at max(retry_at, turn_at, min(jobs_due_at,
+ * push_due_at)) while its state is ok; that expression is indexed, so the
+ * daemon asks for due rows only.  A lease (owner, until) says which daemon
+ * runs the org's task; a claim takes only rows without a live lease. */
+typedef struct store_sched_row {
+    store_org org;
+    int64_t last_sync_at;
+    int64_t jobs_due_at;
+    int64_t push_due_at;     /* STORE_PUSH_HELD: nothing pending */
+    int64_t retry_at;
+    int listing_paused;      /* a job listing waits for its next turn */
+} store_sched_row;
+
+/* In one write transaction (so nothing read is stale): up to limit
+ * connections due at now, without a live lease, oldest due first (an org
+ * that just had its turn after those due before it), leased to owner
+ * until lease_until.  *rows malloc'd (free()), *n how many. */
+int store_sched_claim(store *st, const char *owner, int64_t now, int64_t lease_until, int limit,
+                      store_sched_row **rows, size_t *n, atsb_error *err);
+/* *due: connections due at now that a claim could take (no live lease; at
+ * most limit counted); *next: the earliest due time after now (0: none). */
+int store_sched_peek(store *st, int64_t now, int limit, int64_t *due, int64_t *next,
+                     atsb_error *err);
+/* End owner's lease; turn_at >= 0 also records when the org's turn ended
+ * (< 0 keeps it).  ATSB_ERR_NOT_FOUND when owner no longer holds it. */
+int store_sched_release(store *st, int64_t org_id, const char *owner, int64_t turn_at,
+                        atsb_error *err);
+/* Extend owner's lease; ATSB_ERR_NOT_FOUND when it was lost. */
+int store_sched_renew(store *st, int64_t org_id, const char *owner, int64_t lease_until,
+                      atsb_error *err);
+typedef int (*store_lease_cb)(int64_t org_id, const char *owner, int64_t until, void *payload);
+/* Every lease held (an index of the leased rows only). */
+int store_sched_each_lease(store *st, store_lease_cb cb, void *payload, atsb_error *err);
+typedef int (*store_sched_conn_cb)(const store_org *org, int64_t last_sync_at,
+                                   int64_t jobs_due_at, void *payload);
+/* Every connection with its org, for recomputing job due times when the
+ * interval changed (daemon start, reload). */
+int store_sched_each_conn(store *st, store_sched_conn_cb cb, void *payload, atsb_error *err);
+int store_conn_set_jobs_due(store *st, int64_t org_id, int64_t due_at, atsb_error *err);
+/* SQLite's PRAGMA data_version: changes when another connection commits. */
+int64_t store_data_version(store *st);
 
 /* ---- audit log (newest first) ---- */
 typedef struct store_audit_entry {

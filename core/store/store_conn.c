@@ -13,6 +13,7 @@ void store_conn_free(store_conn *c)
     }
     free(c->settings);
     free(c->check_result);
+    free(c->pass_cursor);
     free(c->last_error);
     memset(c, 0, sizeof(*c));
 }
@@ -86,7 +87,8 @@ int store_conn_get(store *st, int64_t org_id, store_conn *out, atsb_error *err)
     int rc = store_prepare(st, &s,
                            "SELECT id, org_id, connector, state, last_error, created_at, "
                            "last_sync_at, last_full_sync_at, sync_watermark, failures, retry_at, "
-                           "check_result, checked_at "
+                           "check_result, checked_at, jobs_due_at, push_due_at, lease_owner, lease_until, "
+                           "pass_run_id, pass_cursor, pass_started_at, pass_full, pass_pages "
                            "FROM connections WHERE org_id = ?1", err);
     if (rc)
         return rc;
@@ -114,6 +116,15 @@ int store_conn_get(store *st, int64_t org_id, store_conn *out, atsb_error *err)
     out->retry_at = sqlite3_column_int64(s, 10);
     out->check_result = store_col_dup(s, 11);
     out->checked_at = sqlite3_column_int64(s, 12);
+    out->jobs_due_at = sqlite3_column_int64(s, 13);
+    out->push_due_at = sqlite3_column_int64(s, 14);
+    store_col_copy(s, 15, out->lease_owner, sizeof(out->lease_owner));
+    out->lease_until = sqlite3_column_int64(s, 16);
+    out->pass_run_id = sqlite3_column_int64(s, 17);
+    out->pass_cursor = store_col_dup(s, 18);
+    out->pass_started_at = sqlite3_column_int64(s, 19);
+    out->pass_full = sqlite3_column_int(s, 20);
+    out->pass_pages = sqlite3_column_int64(s, 21);
     sqlite3_finalize(s);
 
     if ((rc = store_prepare(st, &s,

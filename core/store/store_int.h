@@ -27,6 +27,10 @@ int store_step_count(store *st, sqlite3_stmt *s, const char *what, int64_t *out,
 int store_bind_text(sqlite3_stmt *s, int idx, const char *v);
 /* Column text copied into a fixed buffer ("" for NULL). */
 void store_col_copy(sqlite3_stmt *s, int col, char *dst, size_t size);
+/* The six columns of STORE_ORG_COLS (orgs as o), from column col on. */
+#define STORE_ORG_COLS \
+    "o.id, o.slug, o.name, o.trigger_status, o.created_at, coalesce(o.jobs_interval_s, 0)"
+void store_org_from_row(sqlite3_stmt *s, int col, store_org *o);
 /* Column text malloc'd (NULL for NULL). */
 char *store_col_dup(sqlite3_stmt *s, int col);
 

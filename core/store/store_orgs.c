@@ -21,15 +21,15 @@ int store_org_add(store *st, const char *slug, const char *name, atsb_error *err
     return rc;
 }
 
-static void org_from_row(sqlite3_stmt *s, store_org *o)
+void store_org_from_row(sqlite3_stmt *s, int col, store_org *o)
 {
     memset(o, 0, sizeof(*o));
-    o->id = sqlite3_column_int64(s, 0);
-    store_col_copy(s, 1, o->slug, sizeof(o->slug));
-    store_col_copy(s, 2, o->name, sizeof(o->name));
-    store_col_copy(s, 3, o->trigger_status, sizeof(o->trigger_status));
-    o->created_at = sqlite3_column_int64(s, 4);
-    o->jobs_interval_s = sqlite3_column_int64(s, 5);
+    o->id = sqlite3_column_int64(s, col);
+    store_col_copy(s, col + 1, o->slug, sizeof(o->slug));
+    store_col_copy(s, col + 2, o->name, sizeof(o->name));
+    store_col_copy(s, col + 3, o->trigger_status, sizeof(o->trigger_status));
+    o->created_at = sqlite3_column_int64(s, col + 4);
+    o->jobs_interval_s = sqlite3_column_int64(s, col + 5);
 }
 
 int store_org_get(store *st, const char *slug, store_org *out, atsb_error *err)
@@ -43,7 +43,7 @@ int store_org_get(store *st, const char *slug, store_org *out, atsb_error *err)
     store_bind_text(s, 1, slug);
     int step = sqlite3_step(s);
     if (step == SQLITE_ROW)
-        org_from_row(s, out);
+        store_org_from_row(s, 0, out);
     else if (step == SQLITE_DONE)
         rc = err_set(err, ATSB_ERR_NOT_FOUND,
                      "no organisation \"%s\" (create it with: atsbridge org add %s)", slug, slug);
@@ -64,7 +64,7 @@ int store_org_each(store *st, store_org_cb cb, void *payload, atsb_error *err)
     int step;
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         store_org o;
-        org_from_row(s, &o);
+        store_org_from_row(s, 0, &o);
         if ((rc = cb(&o, payload)) != 0)
             break;
     }

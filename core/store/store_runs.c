@@ -147,11 +147,12 @@ int store_run_each(store *st, int64_t org_id, int limit, store_run_cb cb, void *
 }
 
 int store_conn_mark_synced(store *st, int64_t org_id, int64_t watermark, int full,
-                           atsb_error *err)
+                           int64_t next_due, atsb_error *err)
 {
     sqlite3_stmt *s = NULL;
     int rc = store_prepare(st, &s,
                            "UPDATE connections SET last_sync_at = ?2, sync_watermark = ?2, "
+                           "jobs_due_at = ?4, pass_run_id = 0, pass_cursor = NULL, "
                            "last_full_sync_at = CASE WHEN ?3 THEN ?2 ELSE last_full_sync_at END, "
                            "state = CASE WHEN state = 'needs_attention' THEN 'ok' ELSE state END, "
                            "last_error = NULL WHERE org_id = ?1", err);
@@ -160,5 +161,72 @@ int store_conn_mark_synced(store *st, int64_t org_id, int64_t watermark, int ful
     sqlite3_bind_int64(s, 1, org_id);
     sqlite3_bind_int64(s, 2, watermark);
     sqlite3_bind_int(s, 3, full);
+    sqlite3_bind_int64(s, 4, next_due);
     return store_step_done(st, s, "mark connection synced", err);
+}
+
+int store_pass_save(store *st, int64_t org_id, int64_t run_id, const char *cursor,
+                    int64_t started_at, int full, int64_t pages, atsb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = store_prepare(st, &s,
+                           "UPDATE connections SET pass_run_id = ?2, pass_cursor = ?3, "
+                           "pass_started_at = ?4, pass_full = ?5, pass_pages = ?6 "
+                           "WHERE org_id = ?1", err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, org_id);
+    sqlite3_bind_int64(s, 2, run_id);
+    store_bind_text(s, 3, cursor);
+    sqlite3_bind_int64(s, 4, started_at);
+    sqlite3_bind_int(s, 5, full);
+    sqlite3_bind_int64(s, 6, pages);
+    return store_step_done(st, s, "save the listing's place", err);
+}
+
+int store_pass_clear(store *st, int64_t org_id, atsb_error *err)
+{
+    return store_pass_save(st, org_id, 0, NULL, 0, 0, 0, err);
+}
+
+int store_run_resume(store *st, int64_t run_id, store_run_counts *c, atsb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    memset(c, 0, sizeof(*c));
+    int rc = store_prepare(st, &s,
+                           "UPDATE sync_runs SET status = 'running', finished_at = 0, "
+                           "error_message = NULL WHERE id = ?1 RETURNING created, updated, "
+                           "unchanged, frozen_skipped, archived, non_us, unknown_location, "
+                           "malformed, closed_skipped, errors", err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, run_id);
+    int step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        int64_t *v[] = { &c->created, &c->updated, &c->unchanged, &c->frozen_skipped,
+                         &c->archived, &c->non_us, &c->unknown_location, &c->malformed,
+                         &c->closed_skipped, &c->errors };
+        for (size_t i = 0; i < ARRAY_LEN(v); i++)
+            *v[i] = sqlite3_column_int64(s, (int)i);
+        step = sqlite3_step(s);
+    } else if (step == SQLITE_DONE) {
+        rc = err_set(err, ATSB_ERR_NOT_FOUND, "no run %lld to resume", (long long)run_id);
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = store_fail(st, err, "resume run");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int store_run_abandon(store *st, int64_t run_id, atsb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = store_prepare(st, &s,
+                           "UPDATE sync_runs SET status = 'interrupted', error_message = "
+                           "'paused, then replaced by a new full pass' WHERE id = ?1 AND "
+                           "status IN ('paused', 'running', 'cancelled', 'interrupted')", err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, run_id);
+    return store_step_done(st, s, "abandon run", err);
 }

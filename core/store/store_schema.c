@@ -126,6 +126,51 @@ static const char *const MIGRATIONS[] = {
      * failed) after `connect` or `check` has printed it. */
     ("ALTER TABLE connections ADD COLUMN check_result TEXT;"
      "ALTER TABLE connections ADD COLUMN checked_at INTEGER NOT NULL DEFAULT 0;"),
+
+    /* 5: a scheduler that reads only what is due, and leases.  Per
+     * connection: when its next job sync is due (written by whoever records
+     * a sync's end), when its next push is due (derived by the triggers
+     * below in the very transaction that changes the outbox; 9999-12-31
+     * when nothing is pending), when it yielded its last turn (so an org
+     * with a long backlog queues behind orgs that were due before), and
+     * the lease of the daemon running its task, and where a job listing
+     * that yielded its turn goes on.  connections_due indexes
+     * the one expression the scheduler asks for, only for rows it may run. */
+    ("ALTER TABLE connections ADD COLUMN jobs_due_at INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE connections ADD COLUMN push_due_at INTEGER NOT NULL DEFAULT 253402214400;"
+     "ALTER TABLE connections ADD COLUMN turn_at INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE connections ADD COLUMN lease_owner TEXT;"
+     "ALTER TABLE connections ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;"
+     /* A job listing that yielded its turn: its run, the connector's cursor
+      * after the last committed page, and the pass's start and kind. */
+     "ALTER TABLE connections ADD COLUMN pass_run_id INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE connections ADD COLUMN pass_cursor TEXT;"
+     "ALTER TABLE connections ADD COLUMN pass_started_at INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE connections ADD COLUMN pass_full INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE connections ADD COLUMN pass_pages INTEGER NOT NULL DEFAULT 0;"
+     "UPDATE connections SET jobs_due_at = last_sync_at, push_due_at = coalesce("
+     "  (SELECT min(next_attempt_at) FROM candidate_pushes p"
+     "   WHERE p.org_id = connections.org_id AND p.state = 'pending'), 253402214400);"
+     "CREATE INDEX connections_due ON connections("
+     "  max(retry_at, turn_at, min(jobs_due_at, push_due_at))) WHERE state = 'ok';"
+     "CREATE INDEX connections_leased ON connections(lease_owner) WHERE lease_owner IS NOT NULL;"
+     "CREATE TRIGGER connections_push_due AFTER INSERT ON connections BEGIN"
+     "  UPDATE connections SET push_due_at = coalesce((SELECT min(next_attempt_at)"
+     "    FROM candidate_pushes WHERE org_id = NEW.org_id AND state = 'pending'), 253402214400)"
+     "  WHERE id = NEW.id; END;"
+     "CREATE TRIGGER candidate_pushes_due_ins AFTER INSERT ON candidate_pushes BEGIN"
+     "  UPDATE connections SET push_due_at = coalesce((SELECT min(next_attempt_at)"
+     "    FROM candidate_pushes WHERE org_id = NEW.org_id AND state = 'pending'), 253402214400)"
+     "  WHERE org_id = NEW.org_id; END;"
+     "CREATE TRIGGER candidate_pushes_due_upd AFTER UPDATE OF state, next_attempt_at, org_id"
+     "  ON candidate_pushes BEGIN"
+     "  UPDATE connections SET push_due_at = coalesce((SELECT min(next_attempt_at)"
+     "    FROM candidate_pushes WHERE org_id = NEW.org_id AND state = 'pending'), 253402214400)"
+     "  WHERE org_id = NEW.org_id; END;"
+     "CREATE TRIGGER candidate_pushes_due_del AFTER DELETE ON candidate_pushes BEGIN"
+     "  UPDATE connections SET push_due_at = coalesce((SELECT min(next_attempt_at)"
+     "    FROM candidate_pushes WHERE org_id = OLD.org_id AND state = 'pending'), 253402214400)"
+     "  WHERE org_id = OLD.org_id; END;"),
 };
 
 int store_schema_latest(void)

@@ -546,12 +546,15 @@ int sync_cands_org(store *st, const plugin_registry *reg, const config *cfg,
         if (!d.n_ids)
             break;
         size_t before = (size_t)(res->due + res->held);
-        for (size_t i = 0; i < d.n_ids && !d.stop && !rc; i++) {
+        for (size_t i = 0; i < d.n_ids && !d.stop && !rc && !res->more; i++) {
             if (runstate_stop_requested())
                 break;
             rc = push_one(&d, d.ids[i], err);
+            /* One turn: an org with a huge backlog gives its worker back
+             * after sync.push_batch and queues behind the others. */
+            res->more = res->due + res->held >= cfg->push_batch;
         }
-        if (rc || (size_t)(res->due + res->held) == before)
+        if (rc || res->more || (size_t)(res->due + res->held) == before)
             break;
     }
     if (!rc && (res->pushed || res->found))

@@ -18,6 +18,7 @@ typedef struct sync_cands_result {
     int dead;         /* dead-lettered */
     int held;         /* job no longer active */
     int due;          /* attempted */
+    int more;         /* stopped after sync.push_batch: more may be due */
 } sync_cands_result;
 
 /* What becomes of a push after an attempt (or instead of one). */
@@ -48,6 +49,8 @@ typedef struct push_decision {
 push_decision sync_cands_decide(int rc, int attempts, int retry_after_s, const push_policy *pol,
                                 int64_t now, uint64_t *rng);
 
+/* One turn of org's drain: at most cfg->push_batch pushes (res->more says
+ * the turn ended on that bound). */
 int sync_cands_org(store *st, const plugin_registry *reg, const config *cfg,
                    const store_org *org, int wait_for_lock, sync_cands_result *res,
                    atsb_error *err);

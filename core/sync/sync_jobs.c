@@ -9,6 +9,7 @@
 #include "sync/location.h"
 #include "base/log.h"
 #include "sync/runstate.h"
+#include "sync/schedule.h"
 #include "sync/synclock.h"
 #include "base/util.h"
 
@@ -38,6 +39,17 @@ typedef struct page_ctx {
     atsb_error err;        /* why the sink stopped the connector */
     int64_t records;       /* every record the ATS sent: jobs in pages + malformed */
     char first_malformed[256]; /* "ID: reason" of the first malformed record */
+    /* Turns (ATSB_CAP_RESUMABLE connectors): the pass's start and kind,
+     * the pages this turn may commit before it yields (0: no limit), the
+     * connector's cursor after the page about to come. */
+    int64_t started;
+    int full;
+    int budget;
+    int64_t turn_pages;
+    int have_cursor;       /* the connector reported where the next page goes on */
+    int last_page;         /* ...and that there is none after it */
+    int yielded;
+    char cursor[ATSB_CURSOR_MAX];
 } page_ctx;
 
 static void hash_str(uint64_t *h, const char *s)
@@ -221,8 +233,18 @@ static int apply_job(page_ctx *c, const atsb_job *j, atsb_error *err)
     return rc;
 }
 
+static void on_cursor(void *payload, const char *next)
+{
+    page_ctx *c = payload;
+    c->have_cursor = next == NULL || strlen(next) < sizeof(c->cursor);
+    c->last_page = next == NULL;
+    str_copy(c->cursor, sizeof(c->cursor), next ? next : "");
+}
+
 /* One ATS page, one transaction: a crash anywhere loses at most the page in
- * flight, and re-running it is a no-op for what was committed. */
+ * flight, and re-running it is a no-op for what was committed.  With a
+ * cursor, where the listing goes on is committed with the page, so a pass
+ * stopped after it (its turn over, a signal, a crash) resumes with the next. */
 static int on_page(void *payload, const atsb_job *const *jobs, size_t count)
 {
     page_ctx *c = payload;
@@ -250,6 +272,11 @@ static int on_page(void *payload, const atsb_job *const *jobs, size_t count)
         rc = apply_job(c, jobs[i], &c->err);
     if (!rc)
         rc = store_run_save_counts(c->st, c->run_id, &c->counts, &c->err);
+    int resumable = c->have_cursor && !c->last_page;
+    if (!rc && c->have_cursor)
+        rc = store_pass_save(c->st, c->org->id, c->run_id, resumable ? c->cursor : NULL,
+                             c->started, c->full, c->pages + 1, &c->err);
+    c->have_cursor = 0;
     if (!rc)
         rc = store_commit(c->st, &c->err);
     if (rc) {
@@ -261,6 +288,12 @@ static int on_page(void *payload, const atsb_job *const *jobs, size_t count)
     c->records += (int64_t)count;
     log_info("sync", "%s: page %" PRId64 " committed (%zu jobs)", c->org->slug, c->pages,
              count);
+    /* The turn is over: the worker goes to another org, this pass resumes
+     * from the cursor just committed at the org's next turn. */
+    if (c->budget && ++c->turn_pages >= c->budget && resumable) {
+        c->yielded = 1;
+        return err_set(&c->err, ATSB_ERR_CANCELLED, "the turn is over");
+    }
     return ATSB_OK;
 }
 
@@ -305,30 +338,62 @@ int sync_jobs_org(store *st, const plugin_registry *reg, const config *cfg,
 
     int64_t started = time_now();
     int64_t t0 = time_now_ms();
-    int full = sync_jobs_want_full(opts && opts->force_full, sc.sync_watermark,
+    int resumable = (p->desc.capabilities & ATSB_CAP_RESUMABLE) != 0;
+    /* A listing paused between turns goes on in its run, from its cursor,
+     * unless a new full pass was asked for (or the connector lost the
+     * ability, after an upgrade). */
+    int resume = resumable && sc.pass_run_id > 0 && !(opts && opts->force_full);
+    if (sc.pass_run_id > 0 && !resume &&
+        ((rc = store_run_abandon(st, sc.pass_run_id, err)) ||
+         (rc = store_pass_clear(st, org->id, err))))
+        goto done;
+    int full;
+    if (resume) {
+        full = sc.pass_full;
+        started = sc.pass_started_at;
+        res->run_id = sc.pass_run_id;
+        if ((rc = store_run_resume(st, res->run_id, &pc.counts, err)))
+            goto done;
+        /* sync.max_pages bounds the whole pass, not a turn. */
+        pc.pages = sc.pass_pages;
+        log_info("sync", "%s: resuming the %s job sync of run %" PRId64, org->slug,
+                 full ? "full" : "incremental", res->run_id);
+    } else {
+        full = sync_jobs_want_full(opts && opts->force_full, sc.sync_watermark,
                                    (p->desc.capabilities & ATSB_CAP_INCREMENTAL) != 0,
                                    sc.last_full_sync_at, cfg->full_pass_interval_s, started);
+        if ((rc = store_run_start(st, org->id, "jobs", full, &res->run_id, err)))
+            goto done;
+    }
     res->full = full;
-    if ((rc = store_run_start(st, org->id, "jobs", full, &res->run_id, err)))
-        goto done;
     pc.cfg = cfg;
     pc.st = st;
     pc.org = org;
     pc.run_id = res->run_id;
+    pc.started = started;
+    pc.full = full;
+    pc.budget = resumable && !(opts && opts->whole_pass) ? cfg->pages_per_turn : 0;
     err_clear(&pc.err);
 
     atsb_error cerr = ATSB_ERROR_INIT;
     if ((rc = conn_open(&c, p, sc.settings, sc.n_settings, cfg, org->slug, &cerr)) ||
         (rc = store_job_writer_open(st, org->id, p->desc.name, res->run_id, &pc.w, &cerr)))
         goto finish;
-    atsb_list_request req = { .struct_size = sizeof(req), .page_size = opts ? opts->page_size : 0 };
+    atsb_list_request req = { .struct_size = sizeof(req), .page_size = opts ? opts->page_size : 0,
+                              .resume_at = resume && sc.pass_cursor ? sc.pass_cursor : NULL };
     if (!full)
         req.updated_since = sc.sync_watermark - INCREMENTAL_OVERLAP_S;
     atsb_job_sink sink = { .struct_size = sizeof(sink), .page = on_page,
-                           .malformed = on_sink_malformed, .payload = &pc };
+                           .malformed = on_sink_malformed, .payload = &pc,
+                           .cursor = on_cursor };
     log_info("sync", "%s: %s job sync through %s", org->slug, full ? "full" : "incremental",
              p->desc.name);
     rc = conn_list_jobs(c, &req, &sink, &cerr);
+    if (pc.yielded && rc == ATSB_ERR_CANCELLED) {
+        res->yielded = 1;
+        rc = ATSB_OK;
+        goto finish;
+    }
     /* If our own sink stopped the connector, our reason is the real one. */
     if (rc && pc.err.code != ATSB_OK)
         cerr = pc.err;
@@ -357,9 +422,16 @@ finish:
     store_job_writer_close(pc.w);
     res->duration_ms = time_now_ms() - t0;
     res->pages = pc.pages;
-    if (rc) {
+    if (res->yielded) {
+        str_copy(res->status, sizeof(res->status), "paused");
+        rc = store_run_finish(st, res->run_id, "paused", &pc.counts, res->duration_ms, NULL, err);
+    } else if (rc) {
         pc.counts.errors++;
         const char *status = rc == ATSB_ERR_CANCELLED ? "cancelled" : "failed";
+        /* A failed listing starts over next time (the ATS's cursor may be
+         * what failed); one stopped by a signal goes on from its cursor. */
+        if (rc != ATSB_ERR_CANCELLED)
+            store_pass_clear(st, org->id, NULL);
         str_copy(res->status, sizeof(res->status), status);
         store_run_finish(st, res->run_id, status, &pc.counts, res->duration_ms, cerr.message,
                          NULL);
@@ -377,7 +449,8 @@ finish:
                                     err)))
             /* The watermark is the run's start: anything changed while we
              * paged through is picked up next time. */
-            rc = store_conn_mark_synced(st, org->id, started, full, err);
+            rc = store_conn_mark_synced(st, org->id, started, full,
+                                        sched_org_jobs_due_at(org, cfg, started), err);
     }
     res->counts = pc.counts;
 done:

@@ -12,6 +12,7 @@ typedef struct sync_jobs_opts {
     int force_full;     /* a full pass even if one ran recently */
     int wait_for_lock;  /* wait for a concurrent sync instead of failing busy */
     int page_size;      /* hint for the connector; 0 = its default */
+    int whole_pass;     /* never yield after sync.pages_per_turn (syncs by hand) */
 } sync_jobs_opts;
 
 typedef struct sync_jobs_result {
@@ -20,7 +21,9 @@ typedef struct sync_jobs_result {
     int64_t pages;
     int64_t duration_ms;
     store_run_counts counts;
-    char status[16];
+    char status[16];    /* ok | paused | failed | cancelled */
+    int yielded;        /* paused after sync.pages_per_turn pages: the org's
+                           next sync resumes it (ATSB_CAP_RESUMABLE only) */
 } sync_jobs_result;
 
 int sync_jobs_org(store *st, const plugin_registry *reg, const config *cfg,

@@ -549,6 +549,13 @@ int gh_list_jobs(void *inst, const atsb_list_request *req, const atsb_job_sink *
     } else {
         url = atsb_util_printf("/v3/jobs?per_page=%d", per_page);
     }
+    /* Resuming (ABI 1.2): the cursor is the Link URL of the page to read
+     * next, as reported below; v3 takes it back exactly as it gave it. */
+    if (ATSB_HAS_FIELD(atsb_list_request, req, resume_at) && req->resume_at) {
+        free(url);
+        url = strdup(req->resume_at);
+    }
+    int report = ATSB_HAS_FIELD(atsb_job_sink, sink, cursor) && sink->cursor;
     while (url) {
         if (g->api->cancelled(g->host)) {
             rc = g->api->set_error(err, ATSB_ERR_CANCELLED, "cancelled");
@@ -569,6 +576,8 @@ int gh_list_jobs(void *inst, const atsb_list_request *req, const atsb_job_sink *
                                    "GET /v3/jobs: expected a JSON array of jobs");
             break;
         }
+        if (report)
+            sink->cursor(sink->payload, r.next);
         rc = map_page(g, r.json, &ctx, sink, err);
         url = rc == ATSB_OK && r.next ? strdup(r.next) : NULL;
         gh_reply_free(&r);

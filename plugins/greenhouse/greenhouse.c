@@ -195,7 +195,8 @@ static const atsb_connector DESCRIPTOR = {
     .name = "greenhouse",
     .version = "1.0.0",
     .description = "Greenhouse Harvest API v3 (OAuth2 client credentials)",
-    .capabilities = ATSB_CAP_LIST_JOBS | ATSB_CAP_PUSH_CANDIDATE | ATSB_CAP_FIND_CANDIDATE | ATSB_CAP_INCREMENTAL,
+    .capabilities = ATSB_CAP_LIST_JOBS | ATSB_CAP_PUSH_CANDIDATE | ATSB_CAP_FIND_CANDIDATE |
+                    ATSB_CAP_INCREMENTAL | ATSB_CAP_RESUMABLE,
     .settings = SETTINGS,
     .setting_size = sizeof(atsb_setting_spec),
     .create = gh_create,

@@ -206,7 +206,8 @@ static const atsb_connector DESCRIPTOR = {
     .name = "lever",
     .version = "1.0.0",
     .description = "Lever Data API v1 (API key)",
-    .capabilities = ATSB_CAP_LIST_JOBS | ATSB_CAP_PUSH_CANDIDATE | ATSB_CAP_FIND_CANDIDATE,
+    .capabilities = ATSB_CAP_LIST_JOBS | ATSB_CAP_PUSH_CANDIDATE | ATSB_CAP_FIND_CANDIDATE |
+                    ATSB_CAP_RESUMABLE,
     .settings = SETTINGS,
     .setting_size = sizeof(atsb_setting_spec),
     .create = lv_create,

@@ -131,6 +131,12 @@ int lv_list_jobs(void *inst, const atsb_list_request *req, const atsb_job_sink *
     int restarts = 0, rc = ATSB_OK;
     uint64_t *seen = NULL;
     size_t n_seen = 0, cap_seen = 0;
+    /* Resuming (ABI 1.2): the cursor is the offset token of the page to
+     * read next, as reported below.  One Lever voided is handled as any
+     * other: the listing starts over. */
+    if (ATSB_HAS_FIELD(atsb_list_request, req, resume_at) && req->resume_at)
+        offset = strdup(req->resume_at);
+    int report = ATSB_HAS_FIELD(atsb_job_sink, sink, cursor) && sink->cursor;
     for (;;) {
         if (l->api->cancelled(l->host)) {
             rc = l->api->set_error(err, ATSB_ERR_CANCELLED, "cancelled");
@@ -170,9 +176,11 @@ int lv_list_jobs(void *inst, const atsb_list_request *req, const atsb_job_sink *
             rc = l->api->set_error(err, ATSB_ERR_TRANSIENT, "GET /postings: reply without a data list");
             break;
         }
-        rc = map_page(l, data, sink, err);
         int has_next = json_object_object_get_ex(r.json, "hasNext", &more) &&
                        json_object_get_boolean(more) && lv_str(r.json, "next");
+        if (report)
+            sink->cursor(sink->payload, has_next ? lv_str(r.json, "next") : NULL);
+        rc = map_page(l, data, sink, err);
         free(offset);
         offset = has_next ? strdup(lv_str(r.json, "next")) : NULL;
         lv_reply_free(&r);

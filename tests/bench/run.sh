@@ -59,3 +59,6 @@ BUILD=$BUILD bash tests/bench/isolation.sh
 
 echo
 "$BUILD/tests/unit/test_location_corpus" --report
+
+echo
+BUILD=$BUILD bash tests/bench/sched.sh

@@ -254,8 +254,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (op == 0) {
         rc = conn_check(c, &err);
     } else if (op <= 2) {
-        atsb_list_request req = { sizeof(req), op == 2 ? 1700000000 : 0, 0 };
-        atsb_job_sink sink = { sizeof(sink), on_page, on_malformed, &sum };
+        atsb_list_request req = { sizeof(req), op == 2 ? 1700000000 : 0, 0, NULL };
+        atsb_job_sink sink = { sizeof(sink), on_page, on_malformed, &sum, NULL };
         rc = conn_list_jobs(c, &req, &sink, &err);
     } else {
         atsb_message m = { sizeof(m), "AI recruiter", 1700000000, "Hello" };

@@ -9,7 +9,7 @@ test_cli__version_and_help() {
     run "$ATSB" --version
     expect_rc 0
     expect_out "atsbridge 0."
-    expect_out "connector ABI 1.1"
+    expect_out "connector ABI 1.2"
     run "$ATSB" --help
     expect_rc 0
     expect_out "exit codes"

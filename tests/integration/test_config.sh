@@ -6,7 +6,7 @@ test_config__in_tree_default_is_valid_and_annotated() {
     run "$ATSB" -c "$ROOT/conf/atsbridge.conf" --db "$T/db" org list
     expect_rc 0
     # Every setting the host knows is documented in the shipped file.
-    for key in path dir level jobs_interval full_pass_interval workers max_page_jobs max_pages timeout_ms \
+    for key in path dir level jobs_interval full_pass_interval workers max_page_jobs max_pages lease push_batch pages_per_turn timeout_ms \
                max_attempts backoff_base_ms backoff_cap_ms max_response_bytes rate_limit \
                retry_base retry_cap \
                source_name default_trigger profile_url_template resume_dir \

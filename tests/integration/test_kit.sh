@@ -24,13 +24,15 @@ test_kit__greenhouse_passes() {
     kit "$PLUGINS/greenhouse.so" --set base_url="$SB" --set token_url="$SB/token" \
         --set client_id=gh-client --set client_secret=gh-secret-value --set user_id=7
     passes
-    expect_out "16 passed"
+    expect_out "17 passed"
+    expect_out "PASS list_resume "
 }
 
 test_kit__lever_passes() {
     start_sandbox "$ROOT/tests/fixtures/lever.json"
     kit "$PLUGINS/lever.so" --set base_url="$SB/lever/v1" --set api_key=lv-key-value --set perform_as=user-7
     passes
+    expect_out "PASS list_resume "
 }
 
 test_kit__workday_passes() {

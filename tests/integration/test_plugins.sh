@@ -22,8 +22,8 @@ test_plugins__each_bad_fixture_refused_with_its_reason() {
     run "$ATSB" --db "$T/db" --plugin-dir "$T/p" plugins list --json
     expect_rc 0
     [[ $(refusal bad_magic.so) == "bad magic 0xdeadbeef"* ]] || fail "bad_magic: $(refusal bad_magic.so)"
-    [[ $(refusal bad_major.so) == "ABI major mismatch: connector is ABI 2.0, host is ABI 1.1" ]] || fail "bad_major: $(refusal bad_major.so)"
-    [[ $(refusal bad_minor.so) == "ABI minor too new: connector needs ABI 1.2"* ]] || fail "bad_minor: $(refusal bad_minor.so)"
+    [[ $(refusal bad_major.so) == "ABI major mismatch: connector is ABI 2.0, host is ABI 1.2" ]] || fail "bad_major: $(refusal bad_major.so)"
+    [[ $(refusal bad_minor.so) == "ABI minor too new: connector needs ABI 1.3"* ]] || fail "bad_minor: $(refusal bad_minor.so)"
     [[ $(refusal bad_size.so) == "descriptor too small: struct_size 16"* ]] || fail "bad_size: $(refusal bad_size.so)"
     [[ $(refusal bad_noname.so) == "invalid descriptor: name (null) is missing"* ]] || fail "bad_noname: $(refusal bad_noname.so)"
     [[ $(refusal bad_noop.so) == *"has no check operation" ]] || fail "bad_noop: $(refusal bad_noop.so)"

@@ -49,15 +49,17 @@ static const row ROWS[] = {
     R(atsb_job, description, 80, 8),
     R(atsb_job, url, 88, 8),
     R(atsb_job, updated_at, 96, 8),
-    Z(atsb_list_request, 24),
+    Z(atsb_list_request, 32),                      /* 24 before ABI 1.2 */
     R(atsb_list_request, struct_size, 0, 4),
     R(atsb_list_request, updated_since, 8, 8),
     R(atsb_list_request, page_size, 16, 4),
-    Z(atsb_job_sink, 32),
+    R(atsb_list_request, resume_at, 24, 8),        /* ABI 1.2 */
+    Z(atsb_job_sink, 40),                          /* 32 before ABI 1.2 */
     R(atsb_job_sink, struct_size, 0, 4),
     R(atsb_job_sink, page, 8, 8),
     R(atsb_job_sink, malformed, 16, 8),
     R(atsb_job_sink, payload, 24, 8),
+    R(atsb_job_sink, cursor, 32, 8),               /* ABI 1.2 */
     Z(atsb_message, 32),
     R(atsb_message, struct_size, 0, 4),
     R(atsb_message, from, 8, 8),

@@ -212,11 +212,112 @@ static void test_outbox__dead_letter_and_retry_by_hand(void **state)
     store_push_free(&p);
 }
 
+static int64_t push_due_at(fixture *f)
+{
+    atsb_error err = ATSB_ERROR_INIT;
+    store_conn c;
+    assert_int_equal(store_conn_get(f->st, f->org_id, &c, &err), 0);
+    int64_t at = c.push_due_at;
+    store_conn_free(&c);
+    return at;
+}
+
+/* The connection's push_due_at (what the scheduler's index reads) is the
+ * earliest pending row, kept by the store in the transaction that changes
+ * the outbox: due now, later, held, and nothing pending. */
+static void test_outbox__connection_due_time_follows_the_outbox(void **state)
+{
+    fixture *f = *state;
+    atsb_error err = ATSB_ERROR_INIT;
+    int queued = 0;
+    /* A row queued before the org was (re)connected counts too. */
+    assert_int_equal(store_push_enqueue(f->st, f->org_id, f->cand_id[2], f->job_id, &queued,
+                                        &err), 0);
+    assert_int_equal(store_conn_add(f->st, f->org_id, "test", NULL, 0, &err), 0);
+    int64_t third = 0;
+    {
+        find_push fp = { f->cand_id[2], 0 };
+        assert_int_equal(store_push_each(f->st, f->org_id, NULL, find_cb, &fp, &err), 0);
+        third = fp.id;
+    }
+    assert_true(push_due_at(f) <= time_now());
+    assert_int_equal(store_push_dead(f->st, third, "gone", &err), 0);
+    assert_int_equal(push_due_at(f), STORE_PUSH_HELD);
+    int64_t a = enqueue(f, 0);
+    int64_t b = enqueue(f, 1);
+    assert_true(push_due_at(f) <= time_now());
+    int64_t later = time_now() + 600;
+    assert_int_equal(store_push_later(f->st, a, later, "503", &err), 0);
+    assert_true(push_due_at(f) <= time_now());
+    assert_int_equal(store_push_later(f->st, b, later + 60, "503", &err), 0);
+    assert_int_equal(push_due_at(f), later);
+    assert_int_equal(store_push_later(f->st, a, STORE_PUSH_HELD, "job inactive", &err), 0);
+    assert_int_equal(push_due_at(f), later + 60);
+    assert_int_equal(store_push_done(f->st, b, "r1", "a1", &err), 0);
+    assert_int_equal(push_due_at(f), STORE_PUSH_HELD);
+    assert_int_equal(store_push_requeue(f->st, third, &err), 0);
+    assert_true(push_due_at(f) <= time_now());
+}
+
+/* Two daemons on one store: a claim leases the row, the other daemon
+ * cannot claim it until it is released or its lease ran out; the next job
+ * sync's due time written at a sync's end takes the org out of the due set. */
+static void test_sched__claims_are_exclusive_until_released_or_expired(void **state)
+{
+    fixture *f = *state;
+    atsb_error err = ATSB_ERROR_INIT;
+    assert_int_equal(store_conn_add(f->st, f->org_id, "test", NULL, 0, &err), 0);
+    char path[128];
+    snprintf(path, sizeof(path), "%s/t.db", f->dir);
+    store *other = NULL;
+    assert_int_equal(store_open(&other, path, &err), 0);
+    int64_t now = time_now();
+    store_sched_row *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(store_sched_claim(f->st, "a:1:x", now, now + 60, 8, &rows, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(rows[0].org.id, f->org_id);
+    assert_string_equal(rows[0].org.slug, "acme");
+    free(rows);
+    assert_int_equal(store_sched_claim(other, "b:2:y", now, now + 60, 8, &rows, &n, &err), 0);
+    assert_int_equal(n, 0);
+    free(rows);
+    /* b cannot end or renew a's lease. */
+    assert_int_equal(store_sched_release(other, f->org_id, "b:2:y", now, &err), ATSB_ERR_NOT_FOUND);
+    assert_int_equal(store_sched_renew(other, f->org_id, "b:2:y", now + 90, &err),
+                     ATSB_ERR_NOT_FOUND);
+    /* a died: once its lease ran out, b takes the org over. */
+    assert_int_equal(store_sched_claim(other, "b:2:y", now + 61, now + 121, 8, &rows, &n, &err), 0);
+    assert_int_equal(n, 1);
+    free(rows);
+    assert_int_equal(store_sched_renew(f->st, f->org_id, "a:1:x", now + 200, &err),
+                     ATSB_ERR_NOT_FOUND);
+    /* b synced it: due again only at the next slot. */
+    assert_int_equal(store_conn_mark_synced(other, f->org_id, now, 1, now + 3600, &err), 0);
+    assert_int_equal(store_sched_release(other, f->org_id, "b:2:y", now, &err), 0);
+    int64_t due = -1, next = -1;
+    assert_int_equal(store_sched_peek(f->st, now + 61, 10, &due, &next, &err), 0);
+    assert_int_equal(due, 0);
+    assert_int_equal(next, now + 3600);
+    assert_int_equal(store_sched_claim(f->st, "a:1:x", now + 61, now + 121, 8, &rows, &n, &err), 0);
+    assert_int_equal(n, 0);
+    free(rows);
+    /* A push queued by another process makes it due at once. */
+    enqueue(f, 0);
+    assert_int_equal(store_sched_peek(other, time_now(), 10, &due, &next, &err), 0);
+    assert_int_equal(due, 1);
+    store_close(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_outbox__pending_attempt_done, setup, teardown),
         cmocka_unit_test_setup_teardown(test_outbox__retry_later_then_held_then_due_again,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_outbox__connection_due_time_follows_the_outbox, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_sched__claims_are_exclusive_until_released_or_expired,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_outbox__dead_letter_and_retry_by_hand, setup,
                                         teardown),

@@ -1,5 +1,5 @@
 /*
- * atsbridge connector SDK — ABI 1.1
+ * atsbridge connector SDK — ABI 1.2
  *
  * The one header a connector includes.  A connector is a shared object that
  * exports exactly one symbol, `atsb_connector_entry`, which returns a const
@@ -42,7 +42,7 @@ extern "C" {
 /* ---- versions and magic ------------------------------------------------ */
 
 #define ATSB_ABI_MAJOR 1
-#define ATSB_ABI_MINOR 1
+#define ATSB_ABI_MINOR 2
 /* Packed form handed to the entry function: major in the high 16 bits. */
 #define ATSB_ABI_VERSION(major, minor) \
     ((uint32_t)(((uint32_t)(major) << 16) | ((uint32_t)(minor) & 0xffffu)))
@@ -145,6 +145,11 @@ typedef struct atsb_setting_spec {
 #define ATSB_CAP_FIND_CANDIDATE (1u << 2)
 /* list_jobs honours atsb_list_request.updated_since. */
 #define ATSB_CAP_INCREMENTAL    (1u << 3)
+/* ABI 1.2: list_jobs reports where it stands (atsb_job_sink.cursor) and
+ * continues from there (atsb_list_request.resume_at), so the host can stop
+ * a long listing after some pages and resume it later without reading the
+ * committed pages again.  Without it a listing always runs to its end. */
+#define ATSB_CAP_RESUMABLE      (1u << 4)
 
 /* ---- data crossing the boundary --------------------------------------- */
 
@@ -180,6 +185,11 @@ typedef struct atsb_list_request {
      * status, so a job closed since the last run is seen. */
     int64_t updated_since;
     int page_size;                 /* hint; 0 = connector default */
+    /* ABI 1.2, for ATSB_CAP_RESUMABLE (check ATSB_HAS_FIELD): NULL, start
+     * at the first page; otherwise a cursor this connector reported through
+     * sink->cursor in an earlier call with the same updated_since: deliver
+     * the page that cursor names and go on from there. */
+    const char *resume_at;
 } atsb_list_request;
 
 /* The host's receiver for job pages.  list_jobs calls page() once per ATS
@@ -193,7 +203,18 @@ typedef struct atsb_job_sink {
      * the rest of the page goes on.  remote_id may be NULL. */
     void (*malformed)(void *payload, const char *remote_id, const char *reason);
     void *payload;
+    /* ABI 1.2, for ATSB_CAP_RESUMABLE (check ATSB_HAS_FIELD; may be NULL):
+     * call it right before each page(), with where the listing goes on
+     * after that page (NULL: it is the last one).  An opaque string of at
+     * most ATSB_CURSOR_MAX - 1 bytes that resume_at accepts back, in this
+     * process or a later one (the next page's URL, an offset token...);
+     * the host copies it.  The host commits it with the page, so a listing
+     * stopped after any page (page() returned non-zero, or a crash)
+     * resumes with the next. */
+    void (*cursor)(void *payload, const char *next);
 } atsb_job_sink;
+
+#define ATSB_CURSOR_MAX 2048
 
 /* One turn of the screening conversation. */
 typedef struct atsb_message {
