@@ -104,7 +104,7 @@ int main(int argc, char **argv)
     if (store_open(&st, cfg.store_path, &err) || plugin_registry_load_dir(&reg, cfg.plugins_dir, &err) ||
         store_org_get(st, argv[4], &org, &err))
         die("setup", &err);
-    task_run_opts o = { 1, { 1, 1, 500 }, 1 };
+    task_run_opts o = { 1, { 1, 1, 500, 1 }, 1 };
     task_outcome out;
     task_worker *w = task_worker_new();
     if (models) {
