@@ -48,7 +48,7 @@ PKG_CONFIG ?= pkg-config
 # The public SDK: what a connector may include, and what make install ships.
 SDK_HEADERS := sdk/include/atsbridge/connector.h sdk/include/atsbridge/connector_util.h
 
-PKGS := libcurl json-c libconfig sqlite3 pangocairo cairo-pdf libqpdf libmicrohttpd
+PKGS := libcurl json-c libconfig sqlite3 pangocairo cairo-pdf libqpdf libmicrohttpd libsystemd
 # libgeonames (GPL-3) is used only by a build-time tool that extracts its
 # CC-BY city data; atsbridge itself never links it.
 GEN_PKGS := geonames
@@ -65,7 +65,7 @@ BROWSER_PKGS := chromium
 DEB_PKGS := build-essential pkg-config clang valgrind jq curl \
             libcurl4-openssl-dev libjson-c-dev libconfig-dev libsqlite3-dev \
             libmicrohttpd-dev libcmocka-dev libcairo2-dev libpango1.0-dev \
-            libqpdf-dev poppler-utils libxml2-dev $(FONT_PKGS) \
+            libqpdf-dev poppler-utils libxml2-dev libsystemd-dev $(FONT_PKGS) \
             libgeonames-dev libgeonames-common scdoc $(BROWSER_PKGS) python3-yaml
 
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
@@ -184,11 +184,13 @@ demo:
 bench:
 	$(ensure_deps)
 	@$(MAKE) --no-print-directory all $(BUILD)/tests/bench/download $(BUILD)/tests/bench/rusage \
-	  $(BUILD)/tests/bench/profile_bench $(BUILD)/tests/bench/sched_seed
+	  $(BUILD)/tests/bench/profile_bench $(BUILD)/tests/bench/sched_seed $(BUILD)/tests/bench/task_bench
 	@BUILD=$(BUILD) bash tests/bench/run.sh
 
-$(BUILD)/tests/bench/profile_bench $(BUILD)/tests/bench/sched_seed: $(BUILD)/tests/bench/%: \
-  $(BUILD)/obj/tests/bench/%.o $(CORE_LIB_OBJS)
+# Benchmarks that call into the host's code.
+BENCH_HOST := $(BUILD)/tests/bench/profile_bench $(BUILD)/tests/bench/sched_seed \
+              $(BUILD)/tests/bench/task_bench
+$(BENCH_HOST): $(BUILD)/tests/bench/%: $(BUILD)/obj/tests/bench/%.o $(CORE_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(HOST_LIBS)
@@ -281,6 +283,14 @@ $(BUILD)/tests/fixtures/%.so: tests/fixtures/connectors/%.c $(SDK_HEADERS) $(BUI
 	$(call say,SO,$@)
 	$(Q)$(CC) $(PLUGIN_CFLAGS) $(PLUGIN_LDFLAGS) -o $@ $< $(JSONC_LIBS)
 
+# A connector that crashes, exits, prints, hangs or eats memory on demand,
+# for the isolation tests; apart from the other fixtures, whose directory the
+# loader tests list.
+$(BUILD)/tests/isolation/rogue.so: tests/fixtures/isolation/rogue.c $(SDK_HEADERS) $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(call say,SO,$@)
+	$(Q)$(CC) $(PLUGIN_CFLAGS) $(PLUGIN_LDFLAGS) -o $@ $< $(JSONC_LIBS)
+
 $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(CORE_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(call say,LINK,$@)
@@ -288,7 +298,8 @@ $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(CORE_LIB_OBJS)
 
 .SECONDARY:
 
-tests-build: $(FIXTURE_SOS) $(UNIT_BINS) $(BUILD)/atsbridge-sandbox $(BUILD)/tests/tools/mkpdf \
+tests-build: $(FIXTURE_SOS) $(BUILD)/tests/isolation/rogue.so $(UNIT_BINS) $(BUILD)/atsbridge-sandbox $(BUILD)/tests/tools/mkpdf \
+	$(BUILD)/tests/tools/notify_sink \
 	$(KIT_SOS) $(BUILD)/tests/abi/v1_0.so $(BUILD)/tests/abi/v1_1_needs_1_0.so \
 	$(BUILD)/tests/abi/v1_1_needs_1_1.so $(BUILD)/tests/abi/host_1_0 \
 	$(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/replay_%)

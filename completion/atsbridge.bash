@@ -20,7 +20,7 @@ _atsbridge() {
         words=("${COMP_WORDS[@]}") cword=$COMP_CWORD
     fi
 
-    local globals="-c --config --db --plugin-dir -v --verbose --version -h --help"
+    local globals="-c --config --db --plugin-dir --no-isolation -v --verbose --version -h --help"
     case $prev in
         -c|--config|--db|--pdf)
             COMPREPLY=($(compgen -f -- "$cur")); return ;;

@@ -9,6 +9,7 @@
 
 #include "cands/profile.h"
 #include "cli/cli.h"
+#include "daemon/task_run.h"
 #include "net/http.h"
 #include "base/log.h"
 #include "base/util.h"
@@ -48,6 +49,8 @@ static const char USAGE[] =
     "                          source tree, else " SYSCONFDIR_TEXT "/atsbridge/atsbridge.conf)\n"
     "  --db PATH               store path, overrides store.path\n"
     "  --plugin-dir DIR        connector directory, overrides plugins.dir\n"
+    "  --no-isolation          run syncs inside this process, not each in a\n"
+    "                          child (isolation.enabled = false; debugging)\n"
     "  -v, --verbose           log at info level (twice: debug)\n"
     "  --version               print the version and the connector ABI\n"
     "  -h, --help              this text; COMMAND --help for a command's\n"
@@ -104,6 +107,7 @@ static int take_globals(cli_ctx *ctx, int *argc, char **argv, int *verbose)
         if (strncmp(a, "--config=", 9) == 0) { ctx->config_path = a + 9; continue; }
         if (strncmp(a, "--db=", 5) == 0) { ctx->db_path = a + 5; continue; }
         if (strncmp(a, "--plugin-dir=", 13) == 0) { ctx->plugin_dir = a + 13; continue; }
+        if (str_eq(a, "--no-isolation")) { ctx->no_isolation = 1; continue; }
         if (str_eq(a, "-v") || str_eq(a, "--verbose")) { (*verbose)++; continue; }
         if (str_eq(a, "-vv")) { *verbose += 2; continue; }
         argv[out++] = argv[i];
@@ -139,6 +143,9 @@ int main(int argc, char **argv)
      * Not a command: its input is a binary job on stdin. */
     if (argc == 2 && str_eq(argv[1], "__profile-child"))
         return profile_child_main();
+    /* Internal: one isolated task of the daemon or `sync` (task_run.h). */
+    if (argc == 2 && str_eq(argv[1], "__task-child"))
+        return task_child_main();
     cli_ctx ctx;
     memset(&ctx, 0, sizeof(ctx));
     int verbose = 0;

@@ -13,6 +13,7 @@
 #define ATSB_CORE_CHILD_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "atsbridge/connector.h"
 
@@ -22,6 +23,11 @@ typedef struct child_limits {
     size_t max_output;   /* stdout bytes kept; more fails the run */
     const char *memory_setting;  /* named in messages, e.g. "profile.max_memory_mb" */
     const char *timeout_setting; /* e.g. "profile.timeout_s" */
+    long cpu_s;          /* RLIMIT_CPU when not timeout_s; 0 = timeout_s */
+    const char *cpu_setting;     /* named when the CPU limit ends it; NULL:
+                                  * reported as the timeout */
+    int keep_env;        /* the whole environment, not the allow-list: a
+                          * task's connector resolves env: secrets */
 } child_limits;
 
 /* The running program's own executable (readlink /proc/self/exe), for a
@@ -42,6 +48,36 @@ char *child_self_exe(void);
  * the caller's to interpret. */
 int child_run(const char *const argv[], const void *in, size_t in_len, const child_limits *lim,
               const char *what, unsigned char **out, size_t *out_len, atsb_error *err);
+
+/* The lower layer, for children with more descriptors (the isolated
+ * task runner, daemon/task_run.c).  Starts argv[0] with fds[i] as its
+ * descriptor i for i < nfds (at most CHILD_MAX_FDS) and nothing else open,
+ * under lim's RLIMIT_AS/RLIMIT_CPU, RLIMIT_CORE 0, the same environment
+ * and prctls as child_run.  The caller enforces the wall clock. */
+#define CHILD_MAX_FDS 8
+int child_spawn(const char *const argv[], const int *fds, int nfds, const child_limits *lim,
+                const char *what, pid_t *pid, atsb_error *err);
+/* A sealed memory file holding in, positioned at its start, for a child's
+ * stdin: the parent never blocks writing it. */
+int child_input_memfd(const void *in, size_t in_len, const char *what, int *fd,
+                      atsb_error *err);
+
+/* How a child ended. */
+typedef struct child_end {
+    int status;          /* from wait4 */
+    long max_rss_mb;
+    int timed_out;       /* we killed it at the wall-clock deadline */
+} child_end;
+/* Wait for pid (SIGKILL first when kill_it). */
+void child_reap(pid_t pid, int kill_it, child_end *e);
+/* 1 when pid ended (e filled), 0 when it still runs, -1 on error. */
+int child_poll_reap(pid_t pid, child_end *e);
+/* Whether it ran out of memory, as far as its end tells. */
+int child_end_oom(const child_end *e, const child_limits *lim);
+/* The precise error for a child that did not exit 0 (or timed out), as
+ * child_run words it, with suffix (e.g. " during push_candidate") after. */
+int child_end_error(const child_end *e, const child_limits *lim, const char *what,
+                    const char *suffix, atsb_error *err);
 
 /* A child that ran out of memory and knows it exits with this status, and
  * child_run reports it as exceeding the memory limit. */

@@ -84,6 +84,11 @@ static const key_spec KEYS[] = {
     { "webhooks", "retry_base", K_DURATION, OFF(webhook_retry_base_s), 1, 86400 },
     { "webhooks", "retry_cap", K_DURATION, OFF(webhook_retry_cap_s), 1, 7L * 86400 },
     { "webhooks", "timeout_ms", K_INT, OFF(webhook_timeout_ms), 100, 600000 },
+    { "isolation", "enabled", K_BOOL, OFF(isolation), 0, 1 },
+    /* Below 64 MiB the child cannot even load its libraries. */
+    { "isolation", "max_memory_mb", K_INT, OFF(task_max_memory_mb), 64, 1048576 },
+    { "isolation", "max_cpu_s", K_INT, OFF(task_max_cpu_s), 1, 7 * 86400 },
+    { "isolation", "timeout_s", K_INT, OFF(task_timeout_s), 1, 7 * 86400 },
 };
 
 static int set_defaults(config *cfg)
@@ -134,6 +139,11 @@ static int set_defaults(config *cfg)
     cfg->webhook_retry_base_s = 5;
     cfg->webhook_retry_cap_s = 3600;
     cfg->webhook_timeout_ms = 10000;
+    /* Keep in step with conf/atsbridge.conf ("isolation"). */
+    cfg->isolation = 1;
+    cfg->task_max_memory_mb = 2048;
+    cfg->task_max_cpu_s = 1800;
+    cfg->task_timeout_s = 3600;
     if (!cfg->store_path || !cfg->plugins_dir || !cfg->source_name ||
         !cfg->default_trigger || !cfg->profile_url_template)
         return -1;
@@ -368,6 +378,15 @@ static int apply_doc(config *cfg, config_t *lc, const char *file, atsb_error *er
                      "%s: webhooks.retry_base must not exceed webhooks.retry_cap", file);
         goto done;
     }
+    /* A task's profile renders are its children: they cannot have more
+     * address space than the task (a hard limit is inherited). */
+    if (cfg->isolation && cfg->task_max_memory_mb < cfg->profile_max_memory_mb) {
+        rc = err_set(err, ATSB_ERR_CONFIG,
+                     "%s: isolation.max_memory_mb (%d) must not be below profile.max_memory_mb "
+                     "(%d): a task's profile renders run within its limit", file,
+                     cfg->task_max_memory_mb, cfg->profile_max_memory_mb);
+        goto done;
+    }
 done:
     return rc;
 }
@@ -459,4 +478,68 @@ int config_load_string(config *cfg, const char *name, const char *text, atsb_err
 done:
     config_destroy(&lc);
     return rc;
+}
+
+/* A string as a libconfig literal: quotes and backslashes escaped, other
+ * control bytes as \xNN (libconfig reads both). */
+static void put_literal(strbuf *b, const char *v)
+{
+    sb_puts(b, "\"");
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            sb_printf(b, "\\%c", *p);
+        else if (*p < 0x20 || *p == 0x7f)
+            sb_printf(b, "\\x%02x", *p);
+        else
+            sb_append(b, p, 1);
+    }
+    sb_puts(b, "\"");
+}
+
+char *config_to_text(const config *cfg)
+{
+    static const char *levels[] = { "error", "warn", "info", "debug" };
+    strbuf b;
+    sb_init(&b);
+    const char *group = NULL;
+    for (size_t i = 0; i < ARRAY_LEN(KEYS); i++) {
+        const key_spec *k = &KEYS[i];
+        const char *field = (const char *)cfg + k->offset;
+        if (!str_eq(group, k->group)) {
+            sb_printf(&b, "%s%s: {\n", group ? "};\n" : "", k->group);
+            group = k->group;
+        }
+        long lv = k->kind == K_DURATION || k->offset == OFF(http_max_response) ||
+                          k->offset == OFF(api_max_body)
+                      ? *(const long *)field : (long)*(const int *)field;
+        switch (k->kind) {
+        case K_STRING:
+        case K_OPTSTRING:
+        case K_PATH:
+        case K_DIR: {
+            const char *v = *(char *const *)field;
+            sb_printf(&b, "  %s = ", k->name);
+            put_literal(&b, v ? v : "");
+            sb_puts(&b, ";\n");
+            break;
+        }
+        case K_LOGLEVEL:
+            sb_printf(&b, "  %s = \"%s\";\n", k->name, levels[lv < 0 || lv > 3 ? 1 : lv]);
+            break;
+        case K_BOOL:
+            sb_printf(&b, "  %s = %s;\n", k->name, lv ? "true" : "false");
+            break;
+        case K_INT:
+        case K_DURATION:
+            sb_printf(&b, "  %s = %ldL;\n", k->name, lv);
+            break;
+        }
+    }
+    if (group)
+        sb_puts(&b, "};\n");
+    if (b.oom) {
+        sb_free(&b);
+        return NULL;
+    }
+    return sb_steal(&b);
 }

@@ -54,6 +54,12 @@ typedef struct config {
     long webhook_retry_base_s;/* webhooks.retry_base */
     long webhook_retry_cap_s; /* webhooks.retry_cap */
     int webhook_timeout_ms;   /* webhooks.timeout_ms */
+    /* Each task (one org's job sync or outbox drain) in a child process
+     * under these limits (daemon/task_run.h). */
+    int isolation;            /* isolation.enabled */
+    int task_max_memory_mb;   /* isolation.max_memory_mb: RLIMIT_AS */
+    int task_max_cpu_s;       /* isolation.max_cpu_s: RLIMIT_CPU */
+    int task_timeout_s;       /* isolation.timeout_s: wall clock, then SIGKILL */
 } config;
 
 /* Load `path` (NULL: the default search, see config_default_path).  On error
@@ -63,6 +69,11 @@ int config_load(config *cfg, const char *path, atsb_error *err);
  * errors.  For the fuzz target and tests. */
 int config_load_string(config *cfg, const char *name, const char *text, atsb_error *err);
 void config_free(config *cfg);
+/* The whole configuration as libconfig text that config_load_string reads
+ * back to the same values (paths already resolved): how an isolated task's
+ * child gets exactly its parent's settings, even after the file changed.
+ * malloc'd; NULL when out of memory. */
+char *config_to_text(const config *cfg);
 /* The file used when -c is not given: $ATSBRIDGE_CONFIG, then
  * <dir of binary>/../conf/atsbridge.conf (an in-tree build), then
  * SYSCONFDIR/atsbridge/atsbridge.conf.  NULL when none exists. */

@@ -130,7 +130,7 @@ static int run_job(const config *cfg, strbuf *job, const char *what, size_t max_
         return err_set(err, ATSB_ERR_INTERNAL, "%s: cannot find our own executable", what);
     const char *argv[] = { exe, "__profile-child", NULL };
     child_limits cl = { cfg->profile_max_memory_mb, cfg->profile_timeout_s, max_output,
-                        "profile.max_memory_mb", "profile.timeout_s" };
+                        "profile.max_memory_mb", "profile.timeout_s", 0, NULL, 0 };
     unsigned char *out = NULL;
     size_t out_len = 0;
     int rc = child_run(argv, job->data, job->len, &cl, what, &out, &out_len, err);

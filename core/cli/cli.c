@@ -27,6 +27,8 @@ int cli_load_config(cli_ctx *ctx, atsb_error *err)
         free(ctx->cfg.plugins_dir);
         ctx->cfg.plugins_dir = str_dup(ctx->plugin_dir);
     }
+    if (ctx->no_isolation)
+        ctx->cfg.isolation = 0;
     if (!ctx->cfg.store_path || !ctx->cfg.plugins_dir)
         return err_set(err, ATSB_ERR_INTERNAL, "out of memory");
     if ((int)log_get_level() < ctx->cfg.log_level)

@@ -27,6 +27,7 @@ typedef struct cli_ctx {
     const char *config_path;
     const char *db_path;
     const char *plugin_dir;
+    int no_isolation;          /* --no-isolation: tasks in this process */
     config cfg;
     int cfg_loaded;
     store *st;

@@ -30,7 +30,7 @@ static const char USAGE[] =
 
 int cmd_daemon(cli_ctx *ctx, int argc, char **argv)
 {
-    daemon_opts o = { ctx->config_path, ctx->db_path, ctx->plugin_dir, 0.25, 0 };
+    daemon_opts o = { ctx->config_path, ctx->db_path, ctx->plugin_dir, 0.25, 0, ctx->no_isolation };
     for (int i = 1; i < argc; i++) {
         if (cli_is_help(argv[i]))
             return cli_help(USAGE);

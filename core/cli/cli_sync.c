@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "store/store.h"
 #include "base/log.h"
+#include "daemon/task_run.h"
 #include "sync/runstate.h"
 #include "sync/sync_cands.h"
 #include "sync/sync_jobs.h"
@@ -65,25 +66,29 @@ typedef struct all_state {
     sync_jobs_opts opts;
     json_object *arr;
     int worst;
+    task_worker *worker;  /* the process the orgs' syncs run in, one by one */
 } all_state;
 
 static int push_one_org(all_state *s, const store_org *o)
 {
     atsb_error err = ATSB_ERROR_INIT;
-    sync_cands_result r = { 0 }, turn;
+    task_run_opts to = { s->ctx->cfg.isolation, s->opts, s->opts.wait_for_lock };
+    task_outcome out;
+    sync_cands_result r = { 0 };
     int rc;
     /* By hand, the whole backlog: turn after turn (the daemon instead
      * lets other orgs go between turns). */
     do {
-        rc = sync_cands_org(s->ctx->st, &s->ctx->reg, &s->ctx->cfg, o, s->opts.wait_for_lock,
-                            &turn, &err);
-        r.pushed += turn.pushed;
-        r.found += turn.found;
-        r.retrying += turn.retrying;
-        r.dead += turn.dead;
-        r.held += turn.held;
-        r.due += turn.due;
-    } while (!rc && turn.more && !runstate_stop_requested());
+        rc = task_run(s->worker, s->ctx->st, &s->ctx->reg, &s->ctx->cfg, o, TASK_RUN_PUSH, &to,
+                      &out, &err);
+        const sync_cands_result *turn = &out.cands;
+        r.pushed += turn->pushed;
+        r.found += turn->found;
+        r.retrying += turn->retrying;
+        r.dead += turn->dead;
+        r.held += turn->held;
+        r.due += turn->due;
+    } while (!rc && out.cands.more && !runstate_stop_requested());
     if (s->arr) {
         json_object *x = json_object_new_object();
         json_object_object_add(x, "org", json_object_new_string(o->slug));
@@ -112,8 +117,11 @@ static int sync_one(all_state *s, const store_org *o)
     if (s->candidates)
         return push_one_org(s, o);
     atsb_error err = ATSB_ERROR_INIT;
-    sync_jobs_result r;
-    int rc = sync_jobs_org(s->ctx->st, &s->ctx->reg, &s->ctx->cfg, o, &s->opts, &r, &err);
+    task_outcome out;
+    task_run_opts to = { s->ctx->cfg.isolation, s->opts, s->opts.wait_for_lock };
+    int rc = task_run(s->worker, s->ctx->st, &s->ctx->reg, &s->ctx->cfg, o, TASK_RUN_JOBS, &to,
+                      &out, &err);
+    const sync_jobs_result r = out.jobs;
     if (s->arr) {
         json_object *x = json_object_new_object();
         json_object_object_add(x, "org", json_object_new_string(o->slug));
@@ -204,19 +212,18 @@ int cmd_sync(cli_ctx *ctx, int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     s.arr = json ? json_object_new_array() : NULL;
+    s.worker = ctx->cfg.isolation ? task_worker_new() : NULL;
     if (all) {
         rc = store_org_each(ctx->st, sync_all_cb, &s, &err);
-        if (rc < 0) {
-            json_object_put(s.arr);
-            return cli_fail(&err);
-        }
     } else {
         store_org o;
-        if ((rc = store_org_get(ctx->st, slug, &o, &err))) {
-            json_object_put(s.arr);
-            return cli_fail(&err);
-        }
-        sync_one(&s, &o);
+        if (!(rc = store_org_get(ctx->st, slug, &o, &err)))
+            sync_one(&s, &o);
+    }
+    task_worker_free(s.worker);
+    if (rc < 0 || (!all && rc)) {
+        json_object_put(s.arr);
+        return cli_fail(&err);
     }
     if (json)
         cli_print_json(s.arr);

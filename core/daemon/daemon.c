@@ -1,5 +1,7 @@
 #include "daemon/daemon.h"
 #include "daemon/daemon_int.h"
+#include "daemon/notify.h"
+#include "daemon/task_run.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -69,6 +71,8 @@ static int pset_load(const daemon_opts *o, pset **out, atsb_error *err)
         free(p->cfg.plugins_dir);
         p->cfg.plugins_dir = str_dup(o->plugin_dir);
     }
+    if (!rc && o->no_isolation)
+        p->cfg.isolation = 0;
     plugin_registry_init(&p->reg);
     if (!rc)
         rc = plugin_registry_load_dir(&p->reg, p->cfg.plugins_dir, err);
@@ -106,36 +110,39 @@ static void breaker(store *st, const store_org *org, int rc, const char *msg)
     store_conn_free(&c);
 }
 
-static int run_task(daemon_state *d, store *st, task *t)
+static int run_task(daemon_state *d, store *st, task_worker *tw, task *t)
 {
     atsb_error err = ATSB_ERROR_INIT;
-    int rc;
+    /* In a child process unless isolation is off (task_run.h). */
+    task_run_opts o = { t->ps->cfg.isolation, { 0, 0, 0, 0 }, 0 };
+    task_outcome out;
+    int rc = task_run(tw, st, &t->ps->reg, &t->ps->cfg, &t->org,
+                      t->kind == TASK_JOBS ? TASK_RUN_JOBS : TASK_RUN_PUSH, &o, &out, &err);
     if (t->kind == TASK_JOBS) {
-        sync_jobs_opts o = { 0, 0, 0, 0 };
-        sync_jobs_result r;
-        rc = sync_jobs_org(st, &t->ps->reg, &t->ps->cfg, &t->org, &o, &r, &err);
-        if (!rc && r.yielded)
+        const sync_jobs_result *r = &out.jobs;
+        if (!rc && r->yielded)
             log_info("daemon", "%s: job sync paused after %lld pages (its turn is over); it "
-                     "goes on at the org's next turn", t->org.slug, (long long)r.pages);
+                     "goes on at the org's next turn", t->org.slug, (long long)r->pages);
         else if (!rc)
             log_info("daemon", "%s: %s job sync: created %lld, updated %lld, archived %lld, "
                      "non-US %lld, unknown location %lld", t->org.slug,
-                     r.full ? "full" : "incremental", (long long)r.counts.created,
-                     (long long)r.counts.updated, (long long)r.counts.archived,
-                     (long long)r.counts.non_us, (long long)r.counts.unknown_location);
+                     r->full ? "full" : "incremental", (long long)r->counts.created,
+                     (long long)r->counts.updated, (long long)r->counts.archived,
+                     (long long)r->counts.non_us, (long long)r->counts.unknown_location);
     } else {
-        sync_cands_result r;
-        rc = sync_cands_org(st, &t->ps->reg, &t->ps->cfg, &t->org, 0, &r, &err);
-        if (!rc && (r.pushed || r.found || r.dead || r.retrying))
+        const sync_cands_result *r = &out.cands;
+        if (!rc && (r->pushed || r->found || r->dead || r->retrying))
             log_info("daemon", "%s: candidates pushed %d, already there %d, retrying %d, "
-                     "dead-lettered %d", t->org.slug, r.pushed, r.found, r.retrying, r.dead);
+                     "dead-lettered %d", t->org.slug, r->pushed, r->found, r->retrying, r->dead);
         /* Only a failed drain (not one push) says the connection is sick. */
     }
     if (rc == CORE_ERR_BUSY)
         log_debug("daemon", "%s: busy (a sync started by hand holds it)", t->org.slug);
     else if (rc && rc != ATSB_ERR_CANCELLED)
         log_error("daemon", "%s: %s", t->org.slug, err.message);
-    if (rc != CORE_ERR_BUSY && rc != ATSB_ERR_CANCELLED)
+    /* A child that died during one push failed that push (settled with the
+     * reason); one that died anywhere else counts against the connection. */
+    if (rc != CORE_ERR_BUSY && rc != ATSB_ERR_CANCELLED && !out.push_only)
         breaker(st, &t->org, rc, err.message);
     (void)d;
     return rc;
@@ -146,6 +153,8 @@ static void *worker(void *arg)
     daemon_state *d = arg;
     store *st = NULL;
     char *st_path = NULL;
+    /* This thread's task process (isolation.enabled), started on demand. */
+    task_worker *tw = task_worker_new();
     for (;;) {
         pthread_mutex_lock(&d->lock);
         while (!d->head && !d->stopping)
@@ -175,11 +184,12 @@ static void *worker(void *arg)
         }
         int rc = ATSB_ERR_CANCELLED;
         if (st && !runstate_stop_requested())
-            rc = run_task(d, st, t);
+            rc = run_task(d, st, tw, t);
         sched_task_done(d, st, t, rc);
         pset_release(d, t->ps);
         free(t);
     }
+    task_worker_free(tw);
     store_close(st);
     free(st_path);
     return NULL;
@@ -243,6 +253,7 @@ int daemon_run(const daemon_opts *opts, atsb_error *err)
     log_info("daemon", "started: %d workers, job sync every %lds, store %s, plugins %s (%zu loaded)",
              n_workers, d.current->cfg.jobs_interval_s, d.current->cfg.store_path,
              d.current->cfg.plugins_dir, d.current->reg.n_plugins);
+    notify_ready(n_workers, (int)d.current->reg.n_plugins);
     /* A tick that finds the store unchanged costs one PRAGMA, so it can be
      * short: work queued by another process is noticed within it. */
     double tick = opts->tick_s > 0 ? opts->tick_s : 0.25;
@@ -250,6 +261,7 @@ int daemon_run(const daemon_opts *opts, atsb_error *err)
     while (!runstate_stop_requested()) {
         if (g_reload) {
             g_reload = 0;
+            notify_reloading();
             pset *fresh = NULL;
             atsb_error rerr = ATSB_ERROR_INIT;
             if (pset_load(opts, &fresh, &rerr) == ATSB_OK) {
@@ -265,9 +277,14 @@ int daemon_run(const daemon_opts *opts, atsb_error *err)
                 log_error("daemon", "reload failed, keeping the running configuration: %s",
                           rerr.message);
             }
+            notify_ready(n_workers, (int)d.current->reg.n_plugins);
         }
         int idle = 0;
         sched_tick(&d, st, &idle);
+        pthread_mutex_lock(&d.lock);
+        int queued = d.queued, running = d.running;
+        pthread_mutex_unlock(&d.lock);
+        notify_tick(queued, running);
         if (opts->exit_when_idle) {
             idle_rounds = idle ? idle_rounds + 1 : 0;
             if (idle_rounds >= 2)
@@ -275,6 +292,7 @@ int daemon_run(const daemon_opts *opts, atsb_error *err)
         }
         wait_tick(&d, tick);
     }
+    notify_stopping();
     log_info("daemon", "stopping: finishing the page or push in flight");
     sched_stop(&d, st);
     for (int i = 0; i < n_workers; i++)

@@ -13,6 +13,7 @@ typedef struct daemon_opts {
     const char *plugin_dir;    /* --plugin-dir override */
     double tick_s;             /* scheduler period, default 0.25 s */
     int exit_when_idle;        /* --once: stop when nothing is due (tests, demo) */
+    int no_isolation;          /* --no-isolation: tasks in the daemon's process */
 } daemon_opts;
 
 int daemon_run(const daemon_opts *opts, atsb_error *err);

@@ -9,6 +9,7 @@
 #include "plugin/abi.h"
 #include "plugin/host_helpers.h"
 #include "base/log.h"
+#include "base/taskmark.h"
 #include "sync/runstate.h"
 #include "base/secret.h"
 #include "base/util.h"
@@ -285,7 +286,9 @@ int conn_open(conn **out, const plugin *p, const store_setting *s, size_t n,
         }
     }
     atsb_error cerr = ATSB_ERROR_INIT;
+    taskmark_op("create");
     rc = p->desc.create(&HOST_API, h, &h->instance, &cerr);
+    taskmark_op(NULL);
     if (rc != ATSB_OK || !h->instance) {
         if (rc == ATSB_OK)
             rc = ATSB_ERR_INTERNAL;
@@ -305,8 +308,11 @@ void conn_close(conn *c)
 {
     if (!c)
         return;
-    if (c->host.instance)
+    if (c->host.instance) {
+        taskmark_op("destroy");
         c->host.plugin->desc.destroy(c->host.instance);
+        taskmark_op(NULL);
+    }
     sb_free(&c->host.warnings);
     host_release(&c->host);
     free(c);
@@ -338,7 +344,9 @@ int conn_check(conn *c, atsb_error *err)
     sb_free(&c->host.warnings);
     sb_init(&c->host.warnings);
     c->host.capturing = 1;
+    taskmark_op("check");
     int rc = c->host.plugin->desc.check(c->host.instance, err);
+    taskmark_op(NULL);
     c->host.capturing = 0;
     return normalise(c, "check", rc, err);
 }
@@ -352,8 +360,10 @@ int conn_list_jobs(conn *c, const atsb_list_request *req, const atsb_job_sink *s
                    atsb_error *err)
 {
     err_clear(err);
-    return normalise(c, "list_jobs",
-                     c->host.plugin->desc.list_jobs(c->host.instance, req, sink, err), err);
+    taskmark_op("list_jobs");
+    int rc = c->host.plugin->desc.list_jobs(c->host.instance, req, sink, err);
+    taskmark_op(NULL);
+    return normalise(c, "list_jobs", rc, err);
 }
 
 int conn_push_candidate(conn *c, const atsb_candidate *cand, const atsb_push_result *resume,
@@ -364,9 +374,10 @@ int conn_push_candidate(conn *c, const atsb_candidate *cand, const atsb_push_res
     if (resume && resume->missing)
         *out = *resume; /* resume mode: what find_candidate found */
     out->struct_size = sizeof(*out);
-    int rc = normalise(c, "push_candidate",
-                       c->host.plugin->desc.push_candidate(c->host.instance, cand, out, err),
-                       err);
+    taskmark_op("push_candidate");
+    int rc = c->host.plugin->desc.push_candidate(c->host.instance, cand, out, err);
+    taskmark_op(NULL);
+    rc = normalise(c, "push_candidate", rc, err);
     /* ATSB_OK promises a complete push; a connector that says otherwise
      * would have the host mark a push done whose PDF never arrived. */
     if (rc == ATSB_OK && out->missing)
@@ -392,7 +403,9 @@ int conn_find_candidate(conn *c, const atsb_candidate *cand, atsb_push_result *o
     err_clear(err);
     memset(out, 0, sizeof(*out));
     out->struct_size = sizeof(*out);
+    taskmark_op("find_candidate");
     int rc = c->host.plugin->desc.find_candidate(c->host.instance, cand, out, err);
+    taskmark_op(NULL);
     if (rc == ATSB_ERR_NOT_FOUND) {
         memset(out, 0, sizeof(*out));
         out->struct_size = sizeof(*out);

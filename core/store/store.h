@@ -179,6 +179,10 @@ int store_run_start(store *st, int64_t org_id, const char *kind, int full, int64
                     atsb_error *err);
 /* Runs left 'running' by a killed process become 'interrupted'. */
 int store_run_mark_interrupted(store *st, int64_t org_id, const char *kind, atsb_error *err);
+/* Runs left 'running' by a task whose process died (the caller holds the
+ * org's sync lock): 'failed', with how it died as the error. */
+int store_run_fail_running(store *st, int64_t org_id, const char *kind, const char *reason,
+                           atsb_error *err);
 int store_run_save_counts(store *st, int64_t run_id, const store_run_counts *c,
                           atsb_error *err);
 int store_run_finish(store *st, int64_t run_id, const char *status,

@@ -38,6 +38,25 @@ int store_run_mark_interrupted(store *st, int64_t org_id, const char *kind, atsb
     return store_step_done(st, s, "mark interrupted runs", err);
 }
 
+int store_run_fail_running(store *st, int64_t org_id, const char *kind, const char *reason,
+                           atsb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int64_t now = time_now();
+    int rc = store_prepare(st, &s,
+                           "UPDATE sync_runs SET status = 'failed', errors = errors + 1, "
+                           "finished_at = ?3, duration_ms = (?3 - started_at) * 1000, "
+                           "error_message = ?4 "
+                           "WHERE org_id = ?1 AND kind = ?2 AND status = 'running'", err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, org_id);
+    store_bind_text(s, 2, kind);
+    sqlite3_bind_int64(s, 3, now);
+    store_bind_text(s, 4, reason);
+    return store_step_done(st, s, "fail running runs", err);
+}
+
 static void bind_counts(sqlite3_stmt *s, int first, const store_run_counts *c)
 {
     const int64_t v[] = { c->created, c->updated, c->unchanged, c->frozen_skipped,

@@ -9,6 +9,7 @@
 #include "plugin/conn.h"
 #include "net/http.h"
 #include "base/log.h"
+#include "base/taskmark.h"
 #include "cands/candidates.h"
 #include "cands/profile.h"
 #include "sync/runstate.h"
@@ -423,7 +424,11 @@ static int push_one(drain *d, int64_t push_id, atsb_error *err)
     }
     int attempts = p.attempts + 1;
     /* Record the attempt before the render or the ATS can act on it. */
-    if ((rc = begin_attempt(d, &p, attempts, err)) || (rc = view_load(d->st, &c, &v, err)))
+    if ((rc = begin_attempt(d, &p, attempts, err)))
+        goto done;
+    /* An isolated parent settles this row if we die before settle does. */
+    taskmark_push(p.id);
+    if ((rc = view_load(d->st, &c, &v, err)))
         goto done;
     atsb_error cerr = ATSB_ERROR_INIT;
     atsb_push_result pr = { .struct_size = sizeof(pr) };
@@ -443,11 +448,53 @@ static int push_one(drain *d, int64_t push_id, atsb_error *err)
     else if (dec.outcome == PUSH_RETRY && crc != ATSB_ERR_CANCELLED)
         d->res->retrying++;
     rc = settle(d, &p, &c, dec.outcome, &pr, msg, dec.next_at, err);
+    if (!rc)
+        taskmark_push(0);
     if (!rc && dec.needs_attention)
         rc = store_conn_set_state(d->st, d->org->id, "needs_attention", cerr.message, err);
 done:
     view_free(&v);
     store_job_free(&j);
+    store_cand_free(&c);
+    store_push_free(&p);
+    return rc;
+}
+
+int sync_cands_settle_lost(store *st, const config *cfg, const store_org *org, int64_t push_id,
+                           const char *reason, int *dead, atsb_error *err)
+{
+    store_push p = { 0 };
+    store_cand c = { 0 };
+    *dead = 0;
+    int rc = store_push_get(st, push_id, &p, err);
+    if (rc == ATSB_ERR_NOT_FOUND)
+        return ATSB_OK;
+    /* Settled after all, or by someone else: nothing was lost. */
+    if (rc || !str_eq(p.state, "pending") || !attempt_never_finished(p.last_error))
+        goto done;
+    if ((rc = store_cand_get_by_id(st, p.candidate_id, &c, err)))
+        goto done;
+    drain d;
+    memset(&d, 0, sizeof(d));
+    d.st = st;
+    d.cfg = cfg;
+    d.org = org;
+    d.pol = (push_policy){ .max_attempts = cfg->push_max_attempts,
+                           .retry_base_s = cfg->push_retry_base_s,
+                           .retry_cap_s = cfg->push_retry_cap_s };
+    d.rng = (uint64_t)time_now() ^ (uint64_t)push_id << 17;
+    /* A crash, an exit or a timeout counts as a failed attempt of this push
+     * only: retried with backoff, dead-lettered at max_attempts. */
+    push_decision dec = sync_cands_decide(ATSB_ERR_TRANSIENT, p.attempts, 0, &d.pol, time_now(),
+                                          &d.rng);
+    char msg[ATSB_ERROR_MESSAGE_MAX + 64];
+    if (dec.gave_up)
+        snprintf(msg, sizeof(msg), "gave up after %d attempts: %s", p.attempts, reason);
+    else
+        str_copy(msg, sizeof(msg), reason);
+    *dead = dec.outcome == PUSH_DEAD;
+    rc = settle(&d, &p, &c, dec.outcome, NULL, msg, dec.next_at, err);
+done:
     store_cand_free(&c);
     store_push_free(&p);
     return rc;

@@ -55,6 +55,14 @@ int sync_cands_org(store *st, const plugin_registry *reg, const config *cfg,
                    const store_org *org, int wait_for_lock, sync_cands_result *res,
                    atsb_error *err);
 
+/* After the process attempting push_id died (an isolated task's child
+ * crashed, exited or was killed): if the row still says its attempt is in
+ * progress, that attempt failed for reason, which becomes its last error;
+ * retried with backoff, or dead-lettered ("gave up after N attempts:
+ * reason", *dead set) at candidates.max_attempts. */
+int sync_cands_settle_lost(store *st, const config *cfg, const store_org *org, int64_t push_id,
+                           const char *reason, int *dead, atsb_error *err);
+
 /* Build the profile PDF for a stored candidate (also used by the CLI). */
 int sync_cands_render(store *st, const config *cfg, const store_cand *c, const char *job_title,
                       unsigned char **pdf, size_t *len, atsb_error *err);

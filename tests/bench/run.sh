@@ -56,6 +56,7 @@ BUILD=$BUILD bash tests/bench/intake.sh ${BENCH_INTAKE:-20000 100000}
 
 echo
 BUILD=$BUILD bash tests/bench/api.sh ${BENCH_API:-5000 20000}
+BUILD=$BUILD bash tests/bench/isolation.sh
 
 echo
 "$BUILD/tests/unit/test_location_corpus" --report

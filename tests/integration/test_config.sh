@@ -13,7 +13,7 @@ test_config__in_tree_default_is_valid_and_annotated() {
                max_memory_mb timeout_s max_resume_mb max_resume_pages max_page_tree_depth \
                max_pdf_objects max_inflate_mb us_territories \
                listen max_body_bytes rate_burst metrics_open max_wait max_connections console_dir \
-               url secret; do
+               url secret enabled max_cpu_s; do
         grep -qE "^\s+$key = " "$ROOT/conf/atsbridge.conf" || fail "conf/atsbridge.conf lacks $key"
     done
 }
@@ -53,6 +53,16 @@ test_config__bad_values_rejected() {
     run "$ATSB" -c "$T/bad.conf" org list
     expect_rc 3
     expect_err "$T/bad.conf:1: bogus: unknown setting group"
+}
+
+test_config__task_memory_must_hold_a_profile_render() {
+    printf 'isolation: {\n  max_memory_mb = 256;\n};\n' > "$T/bad.conf"
+    run "$ATSB" -c "$T/bad.conf" org list
+    expect_rc 3
+    expect_err "isolation.max_memory_mb (256) must not be below profile.max_memory_mb (512)"
+    printf 'isolation: {\n  enabled = false;\n  max_memory_mb = 256;\n};\n' > "$T/ok.conf"
+    run "$ATSB" -c "$T/ok.conf" --db "$T/db" org list
+    expect_rc 0
 }
 
 test_config__missing_file_given_with_c_is_an_error() {

@@ -42,10 +42,13 @@ test_daemon__sigterm_mid_sync_loses_nothing() {
     A org show acme >/dev/null
     # The daemon syncs with the connector's default pages of 500: use the
     # store to see what was committed before the signal.
-    local t0=$SECONDS
+    local t0=$SECONDS kids k
+    # The sync runs in a task process (isolation.enabled), which must stop too.
+    kids=$(pgrep -P $DPID) || fail "no task process is running"
     kill -TERM $DPID
     wait $DPID || fail "daemon exit status $?"
     [ $((SECONDS - t0)) -le 4 ] || fail "took $((SECONDS - t0)) s to stop"
+    for k in $kids; do kill -0 "$k" 2>/dev/null && fail "task process $k outlived the daemon"; done
     A status acme --json
     expect_eq cancelled "$(echo "$OUT" | jq -r '.[0].runs[0].status')" "the interrupted run"
     sb DELETE /_control/faults >/dev/null
