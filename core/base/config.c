@@ -505,6 +505,11 @@ char *config_to_text(const config *cfg)
     for (size_t i = 0; i < ARRAY_LEN(KEYS); i++) {
         const key_spec *k = &KEYS[i];
         const char *field = (const char *)cfg + k->offset;
+        /* The built-in console directory need not exist where nothing
+         * serves the console (a development tree); read back as a setting
+         * it would have to.  Left out, the reader gets the same default. */
+        if (k->offset == OFF(api_console_dir) && str_eq(*(char *const *)field, WWWDIR))
+            continue;
         if (!str_eq(group, k->group)) {
             sb_printf(&b, "%s%s: {\n", group ? "};\n" : "", k->group);
             group = k->group;
