@@ -25,6 +25,12 @@ server_ops() {
 }
 
 test_api_openapi__the_document_is_valid_openapi_3_1() {
+    # Not packaged in Debian 12 (pip's openapi-spec-validator); where it is
+    # missing the route check below still runs.
+    if ! python3 -c 'import openapi_spec_validator' 2>/dev/null; then
+        echo "SKIP: no openapi-spec-validator for python3 (pip install openapi-spec-validator)" > "$T/.skip"
+        return 0
+    fi
     run python3 -m openapi_spec_validator "$DOC"
     expect_rc 0
     expect_out "OK"
