@@ -188,6 +188,9 @@ json_object *api_event_json(const store_event *e);
  * plain file name). */
 int api_static_wanted(const char *method, const char *url);
 int api_static_serve(api_req *r);
+/* At start: warn (the API still serves) when api.console_dir is set but
+ * holds no console, so an admin learns why / answers 404. */
+void api_static_check(const config *cfg);
 
 /* ---- webhooks (api_webhooks.c) ---- */
 int api_webhooks_start(api_server *s, atsb_error *err);

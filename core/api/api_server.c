@@ -253,6 +253,7 @@ int api_start(api_server **out, const char *listen, const config *cfg,
         }
     }
     log_info("api", "listening on %s", s->base_url);
+    api_static_check(cfg);
     *out = s;
     return ATSB_OK;
 }

@@ -89,3 +89,18 @@ int api_static_serve(api_req *r)
     r->content_type = mime_of(name);
     return 0;
 }
+
+void api_static_check(const config *cfg)
+{
+    const char *dir = cfg->api_console_dir;
+    char path[4096];
+    struct stat stt;
+    if (!dir || !*dir)
+        return;
+    int e = snprintf(path, sizeof(path), "%s/index.html", dir) >= (int)sizeof(path) ? ENAMETOOLONG
+          : stat(path, &stt) != 0 ? errno
+          : !S_ISREG(stt.st_mode) ? EISDIR : 0;
+    if (e)
+        log_warn("api", "the console is not served: api.console_dir %s has no index.html (%s)",
+                 dir, strerror(e));
+}

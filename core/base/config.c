@@ -25,8 +25,11 @@
 #define WWWDIR "/usr/local/share/atsbridge/www"
 #endif
 
-/* K_OPTSTRING: a string where "" means none (NULL). */
-typedef enum { K_STRING, K_INT, K_DURATION, K_LOGLEVEL, K_PATH, K_DIR, K_BOOL, K_OPTSTRING } key_kind;
+/* K_OPTSTRING: a string where "" means none (NULL).  K_OPTPATH: a path
+ * like K_PATH where "" means none, not checked here (a staged install's
+ * config names directories that exist only once installed). */
+typedef enum { K_STRING, K_INT, K_DURATION, K_LOGLEVEL, K_PATH, K_DIR, K_BOOL, K_OPTSTRING,
+               K_OPTPATH } key_kind;
 
 typedef struct key_spec {
     const char *group;
@@ -78,7 +81,7 @@ static const key_spec KEYS[] = {
     { "api", "metrics_open", K_BOOL, OFF(api_metrics_open), 0, 1 },
     { "api", "max_wait", K_DURATION, OFF(api_max_wait_s), 1, 3600 },
     { "api", "max_connections", K_INT, OFF(api_max_connections), 1, 4096 },
-    { "api", "console_dir", K_DIR, OFF(api_console_dir), 0, 0 },
+    { "api", "console_dir", K_OPTPATH, OFF(api_console_dir), 0, 0 },
     { "webhooks", "url", K_OPTSTRING, OFF(webhook_url), 0, 0 },
     { "webhooks", "secret", K_OPTSTRING, OFF(webhook_secret), 0, 0 },
     { "webhooks", "retry_base", K_DURATION, OFF(webhook_retry_base_s), 1, 86400 },
@@ -236,12 +239,14 @@ static int apply_key(config *cfg, const key_spec *k, config_setting_t *s,
     case K_STRING:
     case K_OPTSTRING:
     case K_PATH:
+    case K_OPTPATH:
     case K_DIR: {
         const char *v = config_setting_get_string(s);
         if (!v)
             return err_set(err, ATSB_ERR_CONFIG, "%s:%d: %s.%s: expected a string",
                            file, line, k->group, k->name);
-        if ((k->kind == K_DIR || k->kind == K_OPTSTRING) && !*v) { /* "" = none, the default */
+        if ((k->kind == K_DIR || k->kind == K_OPTSTRING || k->kind == K_OPTPATH) && !*v) {
+            /* "" = none, the default */
             free(*(char **)field);
             *(char **)field = NULL;
             return 0;
@@ -505,11 +510,6 @@ char *config_to_text(const config *cfg)
     for (size_t i = 0; i < ARRAY_LEN(KEYS); i++) {
         const key_spec *k = &KEYS[i];
         const char *field = (const char *)cfg + k->offset;
-        /* The built-in console directory need not exist where nothing
-         * serves the console (a development tree); read back as a setting
-         * it would have to.  Left out, the reader gets the same default. */
-        if (k->offset == OFF(api_console_dir) && str_eq(*(char *const *)field, WWWDIR))
-            continue;
         if (!str_eq(group, k->group)) {
             sb_printf(&b, "%s%s: {\n", group ? "};\n" : "", k->group);
             group = k->group;
@@ -521,6 +521,7 @@ char *config_to_text(const config *cfg)
         case K_STRING:
         case K_OPTSTRING:
         case K_PATH:
+        case K_OPTPATH:
         case K_DIR: {
             const char *v = *(char *const *)field;
             sb_printf(&b, "  %s = ", k->name);
