@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "daemon/task_stats.h"
 #include "net/http.h"
 
 extern const char API_OPENAPI_JSON[];
@@ -85,6 +86,15 @@ static void family(strbuf *sb, store *st, store_metric m, const char *name, cons
     store_metric_each(st, m, row, &p, NULL);
 }
 
+static int death_row(const char *connector, const char *how, long count, void *payload)
+{
+    strbuf *sb = payload;
+    sb_puts(sb, "atsbridge_task_deaths_total{connector=\"");
+    esc(sb, connector);
+    sb_printf(sb, "\",how=\"%s\"} %ld\n", how, count);
+    return 0;
+}
+
 static int http_row(const char *connector, int status, long count, void *payload)
 {
     strbuf *sb = payload;
@@ -125,6 +135,10 @@ int api_h_metrics(api_req *r)
                    "(429 or the client's own pacing), made by this process.\n"
                    "# TYPE atsbridge_ats_rate_limit_waits_total counter\n"
                    "atsbridge_ats_rate_limit_waits_total %ld\n", http_stats_rate_waits());
+    sb_puts(&sb, "# HELP atsbridge_task_deaths_total Tasks whose worker process died (crashed, "
+                 "called exit(), ran out of time or memory), by connector, in this process.\n"
+                 "# TYPE atsbridge_task_deaths_total counter\n");
+    task_stats_each(death_row, &sb);
     int64_t backlog = 0;
     store_webhook_backlog(r->st, &backlog, NULL);
     sb_printf(&sb, "# HELP atsbridge_webhook_backlog Feed events not yet delivered to "

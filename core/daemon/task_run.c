@@ -1,4 +1,5 @@
 #include "daemon/task_run.h"
+#include "daemon/task_stats.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -386,8 +387,10 @@ static void describe_death(const task_worker *w, const child_limits *lim, const 
     }
     atsb_error e = ATSB_ERROR_INIT;
     int st = w->end.status;
-    if (!w->end.timed_out && WIFEXITED(st) && WEXITSTATUS(st) != 127 &&
-        !child_end_oom(&w->end, lim))
+    int oom = child_end_oom(&w->end, lim);
+    task_stats_note_death(connector, w->end.timed_out ? "timeout" : oom ? "memory"
+                                     : WIFSIGNALED(st) ? "signal" : "exit");
+    if (!w->end.timed_out && WIFEXITED(st) && WEXITSTATUS(st) != 127 && !oom)
         snprintf(out, size, "%s called exit(%d)%s", what, WEXITSTATUS(st), suffix);
     else {
         child_end_error(&w->end, lim, what, suffix, &e);

@@ -84,6 +84,8 @@ test_isolation__a_running_daemon_survives_every_rogue_connector() {
     local f
     for f in crash exit hang hog; do rogue_org "l-$f" "${f}_list"; done
     for f in crash exit hang hog stdout; do rogue_push_org "p-$f" "${f}_push"; done
+    # The daemon serves the API too: /metrics counts the deaths.
+    printf 'api: {\n  listen = "127.0.0.1:0";\n  metrics_open = true;\n};\n' >> "$T/c.conf"
 
     start_daemon
     wait_for 20 sh -c "[ \$(curl -s $SB/_control/recorded | jq '.candidates | length') -ge 1 ]" ||
@@ -119,6 +121,14 @@ test_isolation__a_running_daemon_survives_every_rogue_connector() {
         fail "child log lines not tagged: $(cat "$T/daemon.log")"
 
     kill -0 $DPID || fail "the daemon died: $(cat "$T/daemon.log")"
+    local api deaths
+    api=$(sed -n 's/.*INFO api: listening on \(http[^ ]*\).*/\1/p' "$T/daemon.log" | head -n 1)
+    [ -n "$api" ] || fail "the daemon's API did not start: $(cat "$T/daemon.log")"
+    deaths=$(curl -sS "$api/metrics" | grep '^atsbridge_task_deaths_total')
+    [[ $deaths == *'connector="rogue",how="signal"} '[1-9]* ]] || fail "crashes not counted: $deaths"
+    [[ $deaths == *'connector="rogue",how="timeout"} '[1-9]* ]] || fail "timeouts not counted: $deaths"
+    [[ $deaths == *'connector="rogue",how="exit"} '[1-9]* ]] || fail "exits not counted: $deaths"
+    [[ $deaths != *'greenhouse'* ]] || fail "the healthy connector counted: $deaths"
     kill -TERM $DPID
     wait $DPID || fail "daemon exit status $?"
     grep -q "INFO daemon: stopped" "$T/daemon.log" || fail "no clean stop: $(cat "$T/daemon.log")"
