@@ -19,7 +19,12 @@ say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
 SBPID=$!
 DPID=
 APID=
-cleanup() { [ -n "$DPID" ] && kill "$DPID" 2>/dev/null; [ -n "$APID" ] && kill "$APID" 2>/dev/null; kill "$SBPID" 2>/dev/null; wait 2>/dev/null || true; }
+cleanup() {
+    [ -z "$DPID" ] || kill "$DPID" 2>/dev/null || true
+    [ -z "$APID" ] || kill "$APID" 2>/dev/null || true
+    kill "$SBPID" 2>/dev/null || true
+    wait 2>/dev/null || true
+}
 trap cleanup EXIT
 for _ in $(seq 1 100); do SB=$(sed -n 's/^listening on //p' "$DEMO/sandbox.out"); [ -n "$SB" ] && break; sleep 0.05; done
 [ -n "$SB" ] || { echo "demo: the sandbox ATS did not start: $(cat "$DEMO/sandbox.log")" >&2; exit 1; }
@@ -160,3 +165,4 @@ if [ -t 1 ] && [ -z "${DEMO_NO_WAIT:-}" ]; then
 fi
 kill $APID 2>/dev/null || true
 wait $APID 2>/dev/null || true
+APID=

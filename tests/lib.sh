@@ -55,6 +55,10 @@ run_tests() {
             "$fn"
         ) > "$T/.log" 2>&1
         status=$?
+        # Whatever the test left running (a server whose EXIT trap another
+        # helper's trap replaced) names the test's own directory: stop it,
+        # so no test outlives its run or holds its store.
+        pkill -KILL -f -- "$T/" 2>/dev/null || true
         if [ $status -eq 0 ] && [ -s "$T/.skip" ]; then
             # A test that cannot run here says why (TAP's SKIP directive).
             echo "ok - $fn # SKIP $(head -n 1 "$T/.skip")"
