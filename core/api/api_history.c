@@ -19,24 +19,37 @@ static int add_run(const store_run *run, void *payload)
     return 0;
 }
 
-/* The newest `limit` entries only: these are histories to glance at, not
- * to page through (the feed is for following changes). */
-int api_h_runs_list(api_req *r)
+/* An org's newest `limit` entries (histories to glance at, not to page
+ * through: the feed is for following changes); -1 after answering. */
+static int history_args(api_req *r, store_org *o, int *limit)
 {
-    store_org o;
-    int limit;
-    if (api_org(r, &o) < 0 || (limit = api_query_limit(r, 20, 200)) < 0)
-        return 0;
-    json_object *items = json_object_new_array();
-    atsb_error err = ATSB_ERROR_INIT;
-    int rc = store_run_each(r->st, o.id, limit, add_run, items, &err);
+    if (api_org(r, o) < 0 || (*limit = api_query_limit(r, 20, 200)) < 0)
+        return -1;
+    return 0;
+}
+
+/* {"items": items}, or the problem for rc. */
+static int items_reply(api_req *r, json_object *items, int rc, const atsb_error *err)
+{
     if (rc) {
         json_object_put(items);
-        return api_fail(r, rc, err.message);
+        return api_fail(r, rc, err->message);
     }
     json_object *out = json_object_new_object();
     json_object_object_add(out, "items", items);
     return api_json_reply(r, 200, out);
+}
+
+int api_h_runs_list(api_req *r)
+{
+    store_org o;
+    int limit;
+    if (history_args(r, &o, &limit) < 0)
+        return 0;
+    json_object *items = json_object_new_array();
+    atsb_error err = ATSB_ERROR_INIT;
+    int rc = store_run_each(r->st, o.id, limit, add_run, items, &err);
+    return items_reply(r, items, rc, &err);
 }
 
 static int add_audit(const store_audit_entry *e, void *payload)
@@ -55,18 +68,12 @@ int api_h_audit_list(api_req *r)
 {
     store_org o;
     int limit;
-    if (api_org(r, &o) < 0 || (limit = api_query_limit(r, 20, 200)) < 0)
+    if (history_args(r, &o, &limit) < 0)
         return 0;
     json_object *items = json_object_new_array();
     atsb_error err = ATSB_ERROR_INIT;
     int rc = store_audit_each(r->st, o.id, limit, add_audit, items, &err);
-    if (rc) {
-        json_object_put(items);
-        return api_fail(r, rc, err.message);
-    }
-    json_object *out = json_object_new_object();
-    json_object_object_add(out, "items", items);
-    return api_json_reply(r, 200, out);
+    return items_reply(r, items, rc, &err);
 }
 
 static int add_held(const store_cand *c, void *payload)
