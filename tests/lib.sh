@@ -61,7 +61,9 @@ run_tests() {
         pkill -KILL -f -- "$T/" 2>/dev/null || true
         if [ $status -eq 0 ] && [ -s "$T/.skip" ]; then
             # A test that cannot run here says why (TAP's SKIP directive).
-            echo "ok - $fn # SKIP $(head -n 1 "$T/.skip")"
+            local why
+            why=$(head -n 1 "$T/.skip")
+            echo "ok - $fn # SKIP ${why#SKIP: }"
         elif [ $status -eq 0 ]; then
             echo "ok - $fn"
         else

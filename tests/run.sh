@@ -44,7 +44,8 @@ for script in tests/integration/test_*.sh; do
     echo "== integration/$name"
     bash "$script" > "$log_dir/$name.log" 2>&1
     rc=$?
-    grep -vE '^ok ' "$log_dir/$name.log" | sed 's/^/   /'
+    # Passes are counted, not shown; a skip is shown with its reason.
+    grep -vE '^ok [^#]*$' "$log_dir/$name.log" | sed 's/^/   /'
     if [ $rc -ne 0 ] && ! grep -qE '^not ok ' "$log_dir/$name.log"; then
         echo "not ok - $name exited $rc" >> "$log_dir/$name.log"
     fi
@@ -56,5 +57,8 @@ if [ ${#failed_names[@]} -gt 0 ]; then
     echo "failed:"
     printf '  %s\n' "${failed_names[@]}"
 fi
-echo "$pass passed, $fail failed"
+skipped=$(cat "$log_dir"/*.log 2>/dev/null | grep -cE '^ok .*# SKIP' || true)
+note=""
+[ "${skipped:-0}" -gt 0 ] && note=" (of which $skipped skipped)"
+echo "$pass passed$note, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
