@@ -12,6 +12,14 @@
 
 #define API_POOL_MAX 16
 #define API_BUCKETS 1024
+#define API_TOKEN_CACHE 64
+
+/* A token already verified against a stored hash: a request presenting the
+ * same token while the row still holds that hash skips the SHA-256. */
+typedef struct api_token_seen {
+    char token[API_TOKEN_LEN + 1];
+    char hash[65];
+} api_token_seen;
 
 typedef struct api_bucket {
     int64_t token_id;
@@ -33,6 +41,9 @@ struct api_server {
     /* Per-token rate limiting: a token bucket per token. */
     pthread_mutex_t rl_lock;
     api_bucket buckets[API_BUCKETS];
+    /* Verified tokens, slot by public id (api_auth.c). */
+    pthread_mutex_t tok_lock;
+    api_token_seen seen[API_TOKEN_CACHE];
     /* Request counters for /metrics, by status class. */
     pthread_mutex_t stat_lock;
     long requests[6];

@@ -219,6 +219,7 @@ int api_start(api_server **out, const char *listen, const config *cfg,
     pthread_cond_init(&s->pool_cond, NULL);
     pthread_mutex_init(&s->rl_lock, NULL);
     pthread_mutex_init(&s->stat_lock, NULL);
+    pthread_mutex_init(&s->tok_lock, NULL);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
                      MHD_USE_ERROR_LOG;
     if (ai->ai_family == AF_INET6)
@@ -288,5 +289,7 @@ void api_stop(api_server *s)
     pthread_cond_destroy(&s->pool_cond);
     pthread_mutex_destroy(&s->rl_lock);
     pthread_mutex_destroy(&s->stat_lock);
+    pthread_mutex_destroy(&s->tok_lock);
+    explicit_bzero(s->seen, sizeof(s->seen)); /* the verified tokens are secrets */
     free(s);
 }

@@ -28,7 +28,10 @@ import_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
 A --db "$W/api.db" org add bench > /dev/null
 TOK=$(A --db "$W/api.db" token create bench | tail -n 1)
 : > "$W/api.out"
-A --db "$W/api.db" serve --listen 127.0.0.1:0 > "$W/api.out" 2> "$W/api.err" &
+# The binary itself, not through A: $! of a backgrounded function is a
+# subshell, and killing it at exit left the server running.
+"$BUILD/atsbridge" -c "$W/api.conf" --plugin-dir "$BUILD/plugins" --db "$W/api.db" \
+    serve --listen 127.0.0.1:0 > "$W/api.out" 2> "$W/api.err" &
 APID=$!
 for _ in $(seq 1 100); do API=$(sed -n 's/^listening on //p' "$W/api.out"); [ -n "$API" ] && break; sleep 0.05; done
 # curl configs: every request of a config on the same kept-alive

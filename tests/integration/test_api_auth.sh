@@ -38,6 +38,12 @@ test_api_auth__no_token_a_wrong_one_and_a_revoked_one_are_refused() {
     expect_problem 401 unauthorized
     call GET /v1/orgs
     expect_status 200
+    # Once the right token is verified (and remembered), the wrong secret
+    # is still refused, and revoking takes effect on the next request.
+    call GET /v1/orgs "" "${TOK:0:21}$(printf 'f%.0s' $(seq 48))"
+    expect_problem 401 unauthorized
+    call GET /v1/orgs
+    expect_status 200
     AC token revoke admin > /dev/null
     call GET /v1/orgs
     expect_problem 401 unauthorized
