@@ -77,8 +77,9 @@ int main(int argc, char **argv)
         return 2;
     }
     int rc = 0;
-    if (!strcmp(argv[1], "seed") && argc >= 5) {
-        rc = seed(st, atol(argv[3]), argv[4], argc > 5 && !strcmp(argv[5], "synced"), &err);
+    long n = 0;
+    if (!strcmp(argv[1], "seed") && argc >= 5 && str_to_long(argv[3], &n) == 0 && n > 0) {
+        rc = seed(st, n, argv[4], argc > 5 && !strcmp(argv[5], "synced"), &err);
     } else if (!strcmp(argv[1], "runs")) {
         tally t = { st, 0, 0, 0, 0 };
         rc = store_org_each(st, org_cb, &t, &err);

@@ -87,7 +87,11 @@ int main(int argc, char **argv)
         return 2;
     }
     int models = strcmp(argv[5], "models") == 0;
-    int n = atoi(argv[models ? 6 : 7]);
+    long n;
+    if (str_to_long(argv[models ? 6 : 7], &n) < 0 || n < 1 || n > 1000000) {
+        fprintf(stderr, "task_bench: N must be 1..1000000, got \"%s\"\n", argv[models ? 6 : 7]);
+        return 2;
+    }
     atsb_error err = ATSB_ERROR_INIT;
     config cfg;
     store *st = NULL;

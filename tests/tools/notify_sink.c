@@ -17,11 +17,10 @@ int main(int argc, char **argv)
     struct sockaddr_un sa;
     memset(&sa, 0, sizeof(sa));
     sa.sun_family = AF_UNIX;
-    if (strlen(argv[1]) >= sizeof(sa.sun_path)) {
+    if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", argv[1]) >= (int)sizeof(sa.sun_path)) {
         fprintf(stderr, "notify_sink: socket path too long\n");
         return 2;
     }
-    strcpy(sa.sun_path, argv[1]);
     int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
     if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
         perror("notify_sink");
