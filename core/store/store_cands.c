@@ -119,17 +119,12 @@ int store_cand_get_by_id(store *st, int64_t id, store_cand *out, atsb_error *err
                    "(by id)", err);
 }
 
-static int each(store *st, const char *sql, int64_t org_id, const char *job, store_cand_cb cb,
-                void *payload, atsb_error *err)
+/* Step s (prepared and bound), one candidate per callback, then finalize
+ * it. */
+static int cand_rows(store *st, sqlite3_stmt *s, store_cand_cb cb, void *payload,
+                     atsb_error *err)
 {
-    sqlite3_stmt *s = NULL;
-    int rc = store_prepare(st, &s, sql, err);
-    if (rc)
-        return rc;
-    sqlite3_bind_int64(s, 1, org_id);
-    if (job)
-        store_bind_text(s, 2, job);
-    int step;
+    int rc = 0, step;
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         store_cand c;
         cand_from_row(s, &c);
@@ -142,6 +137,19 @@ static int each(store *st, const char *sql, int64_t org_id, const char *job, sto
         rc = store_fail(st, err, "list candidates");
     sqlite3_finalize(s);
     return rc;
+}
+
+static int each(store *st, const char *sql, int64_t org_id, const char *job, store_cand_cb cb,
+                void *payload, atsb_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = store_prepare(st, &s, sql, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, org_id);
+    if (job)
+        store_bind_text(s, 2, job);
+    return cand_rows(st, s, cb, payload, err);
 }
 
 int store_cand_each(store *st, int64_t org_id, store_cand_cb cb, void *payload, atsb_error *err)
@@ -169,19 +177,7 @@ int store_cand_held_page(store *st, int64_t org_id, int64_t after, int limit, st
     sqlite3_bind_int64(s, 1, org_id);
     sqlite3_bind_int64(s, 2, after);
     sqlite3_bind_int(s, 3, limit);
-    int step;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        store_cand c;
-        cand_from_row(s, &c);
-        rc = cb(&c, payload);
-        store_cand_free(&c);
-        if (rc)
-            break;
-    }
-    if (!rc && step != SQLITE_DONE)
-        rc = store_fail(st, err, "list held candidates");
-    sqlite3_finalize(s);
-    return rc;
+    return cand_rows(st, s, cb, payload, err);
 }
 
 /* ?1 id, ?2 text, ?3 now; statements use what they need. */
