@@ -28,8 +28,8 @@
 /* K_OPTSTRING: a string where "" means none (NULL).  K_OPTPATH: a path
  * like K_PATH where "" means none, not checked here (a staged install's
  * config names directories that exist only once installed). */
-typedef enum { K_STRING, K_INT, K_DURATION, K_LOGLEVEL, K_PATH, K_DIR, K_BOOL, K_OPTSTRING,
-               K_OPTPATH } key_kind;
+typedef enum { K_STRING, K_INT, K_LONG, K_DURATION, K_LOGLEVEL, K_PATH, K_DIR, K_BOOL,
+               K_OPTSTRING, K_OPTPATH } key_kind;
 
 typedef struct key_spec {
     const char *group;
@@ -56,7 +56,7 @@ static const key_spec KEYS[] = {
     { "http", "max_attempts", K_INT, OFF(http_max_attempts), 1, 20 },
     { "http", "backoff_base_ms", K_INT, OFF(http_backoff_base_ms), 1, 600000 },
     { "http", "backoff_cap_ms", K_INT, OFF(http_backoff_cap_ms), 1, 3600000 },
-    { "http", "max_response_bytes", K_INT, OFF(http_max_response), 1024, 1L << 30 },
+    { "http", "max_response_bytes", K_LONG, OFF(http_max_response), 1024, 1L << 30 },
     { "http", "rate_limit", K_INT, OFF(http_rate_limit), 0, 1000 },
     { "candidates", "source_name", K_STRING, OFF(source_name), 0, 0 },
     { "candidates", "default_trigger", K_STRING, OFF(default_trigger), 0, 0 },
@@ -75,7 +75,7 @@ static const key_spec KEYS[] = {
     { "profile", "max_inflate_mb", K_INT, OFF(profile_max_inflate_mb), 1, 65536 },
     { "location", "us_territories", K_BOOL, OFF(us_territories), 0, 1 },
     { "api", "listen", K_OPTSTRING, OFF(api_listen), 0, 0 },
-    { "api", "max_body_bytes", K_INT, OFF(api_max_body), 1024, 1L << 30 },
+    { "api", "max_body_bytes", K_LONG, OFF(api_max_body), 1024, 1L << 30 },
     { "api", "rate_limit", K_INT, OFF(api_rate_limit), 0, 1000000 },
     { "api", "rate_burst", K_INT, OFF(api_rate_burst), 1, 1000000 },
     { "api", "metrics_open", K_BOOL, OFF(api_metrics_open), 0, 1 },
@@ -93,6 +93,12 @@ static const key_spec KEYS[] = {
     { "isolation", "max_cpu_s", K_INT, OFF(task_max_cpu_s), 1, 7 * 86400 },
     { "isolation", "timeout_s", K_INT, OFF(task_timeout_s), 1, 7 * 86400 },
 };
+
+/* Durations and byte sizes (K_LONG) live in longs, the rest in ints. */
+static int stored_as_long(const key_spec *k)
+{
+    return k->kind == K_DURATION || k->kind == K_LONG;
+}
 
 static int set_defaults(config *cfg)
 {
@@ -304,6 +310,7 @@ static int apply_key(config *cfg, const key_spec *k, config_setting_t *s,
         lv = config_setting_get_bool(s) ? 1 : 0;
         break;
     case K_INT:
+    case K_LONG:
         if (config_setting_type(s) != CONFIG_TYPE_INT &&
             config_setting_type(s) != CONFIG_TYPE_INT64)
             return err_set(err, ATSB_ERR_CONFIG, "%s:%d: %s.%s: expected an integer",
@@ -314,8 +321,7 @@ static int apply_key(config *cfg, const key_spec *k, config_setting_t *s,
     if (lv < k->min || lv > k->max)
         return err_set(err, ATSB_ERR_CONFIG, "%s:%d: %s.%s: %ld is out of range %ld..%ld",
                        file, line, k->group, k->name, lv, k->min, k->max);
-    if (k->kind == K_DURATION || k->offset == OFF(http_max_response) ||
-        k->offset == OFF(api_max_body))
+    if (stored_as_long(k))
         *(long *)field = lv;
     else
         *(int *)field = (int)lv;
@@ -514,9 +520,7 @@ char *config_to_text(const config *cfg)
             sb_printf(&b, "%s%s: {\n", group ? "};\n" : "", k->group);
             group = k->group;
         }
-        long lv = k->kind == K_DURATION || k->offset == OFF(http_max_response) ||
-                          k->offset == OFF(api_max_body)
-                      ? *(const long *)field : (long)*(const int *)field;
+        long lv = stored_as_long(k) ? *(const long *)field : (long)*(const int *)field;
         switch (k->kind) {
         case K_STRING:
         case K_OPTSTRING:
@@ -536,6 +540,7 @@ char *config_to_text(const config *cfg)
             sb_printf(&b, "  %s = %s;\n", k->name, lv ? "true" : "false");
             break;
         case K_INT:
+        case K_LONG:
         case K_DURATION:
             sb_printf(&b, "  %s = %ldL;\n", k->name, lv);
             break;
