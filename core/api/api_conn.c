@@ -79,13 +79,7 @@ static json_object *conn_json(api_req *r, const store_org *o, const store_conn *
             json_object_object_add(set, c->settings[i].name,
                                    json_object_new_string(c->settings[i].value));
     json_object_object_add(j, "settings", set);
-    int64_t pending = 0, dead = 0;
-    store_push_count(r->st, o->id, "pending", &pending, NULL);
-    store_push_count(r->st, o->id, "dead", &dead, NULL);
-    json_object *ob = json_object_new_object();
-    json_object_object_add(ob, "pending", json_object_new_int64(pending));
-    json_object_object_add(ob, "dead", json_object_new_int64(dead));
-    json_object_object_add(j, "outbox", ob);
+    json_object_object_add(j, "outbox", api_outbox_json(r->st, o->id));
     json_object_object_add(j, "runs", run_list(r->st, o->id));
     return j;
 }

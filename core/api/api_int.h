@@ -184,6 +184,8 @@ int api_h_held_list(api_req *r);
 /* One word for a connection's health, as GET /v1/orgs?health= filters:
  * "needs_attention" (its state is not ok), "circuit_open", "ok". */
 const char *api_health(const store_conn *c);
+/* {"pending": N, "dead": N}: the org's outbox depth and dead letters. */
+json_object *api_outbox_json(store *st, int64_t org_id);
 /* When the org's next job sync is due (0: none, it waits for a person). */
 int64_t api_next_sync_at(api_req *r, const store_org *o, const store_conn *c);
 /* Org summary as GET /v1/orgs lists it (health, counts). */

@@ -8,6 +8,17 @@
 
 #include "cands/cand_status.h"
 
+json_object *api_outbox_json(store *st, int64_t org_id)
+{
+    int64_t pending = 0, dead = 0;
+    store_push_count(st, org_id, "pending", &pending, NULL);
+    store_push_count(st, org_id, "dead", &dead, NULL);
+    json_object *ob = json_object_new_object();
+    json_object_object_add(ob, "pending", json_object_new_int64(pending));
+    json_object_object_add(ob, "dead", json_object_new_int64(dead));
+    return ob;
+}
+
 const char *api_health(const store_conn *c)
 {
     if (str_eq(c->state, "paused"))
@@ -65,13 +76,7 @@ json_object *api_org_json(api_req *r, const store_org *o)
         json_object_object_add(jobs, STATES[i], json_object_new_int64(n));
     }
     json_object_object_add(j, "jobs", jobs);
-    int64_t pending = 0, dead = 0;
-    store_push_count(st, o->id, "pending", &pending, NULL);
-    store_push_count(st, o->id, "dead", &dead, NULL);
-    json_object *ob = json_object_new_object();
-    json_object_object_add(ob, "pending", json_object_new_int64(pending));
-    json_object_object_add(ob, "dead", json_object_new_int64(dead));
-    json_object_object_add(j, "outbox", ob);
+    json_object_object_add(j, "outbox", api_outbox_json(st, o->id));
     return j;
 }
 
