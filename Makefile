@@ -1,6 +1,7 @@
 # atsbridge — GNU make, no autotools.
 #   make              host, connectors, tests            -> build/
 #   make test         build and run the whole suite
+#   make test-pg      the whole suite again, every store on PostgreSQL
 #   make demo         the end-to-end demo
 #   make bench        benchmarks (not part of make test)
 #   make deps         install the Debian build/test packages (no-op when present)
@@ -48,7 +49,7 @@ PKG_CONFIG ?= pkg-config
 # The public SDK: what a connector may include, and what make install ships.
 SDK_HEADERS := sdk/include/atsbridge/connector.h sdk/include/atsbridge/connector_util.h
 
-PKGS := libcurl json-c libconfig sqlite3 pangocairo cairo-pdf libqpdf libmicrohttpd libsystemd
+PKGS := libcurl json-c libconfig sqlite3 libpq pangocairo cairo-pdf libqpdf libmicrohttpd libsystemd
 # libgeonames (GPL-3) is used only by a build-time tool that extracts its
 # CC-BY city data; atsbridge itself never links it.
 GEN_PKGS := geonames
@@ -64,7 +65,7 @@ FONT_PROBES := 'DejaVu Sans' 'Noto Sans Thai' 'Noto Sans CJK SC' 'Noto Color Emo
 BROWSER_PKGS := chromium
 DEB_PKGS := build-essential pkg-config clang valgrind jq curl \
             libcurl4-openssl-dev libjson-c-dev libconfig-dev libsqlite3-dev \
-            libmicrohttpd-dev libcmocka-dev libcairo2-dev libpango1.0-dev \
+            libmicrohttpd-dev libcmocka-dev libcairo2-dev libpango1.0-dev libpq-dev postgresql \
             libqpdf-dev poppler-utils libxml2-dev libsystemd-dev $(FONT_PKGS) \
             libgeonames-dev libgeonames-common scdoc $(BROWSER_PKGS) python3-yaml
 
@@ -133,7 +134,7 @@ FUZZ_TARGETS := $(FUZZ_PLAIN) $(PLUGIN_NAMES)
 FUZZ_BUILD   ?= build/fuzz
 FUZZ_SECONDS ?= 30
 
-.PHONY: all progs man deps need-deps need-build-deps test check-run demo demo-run bench fuzz fuzz-bins install clean FORCE
+.PHONY: all progs man deps need-deps need-build-deps test test-pg check-run demo demo-run bench fuzz fuzz-bins install clean FORCE
 
 all: need-deps $(BUILD)/atsbridge $(PLUGIN_SOS) man tests-build
 
@@ -175,6 +176,13 @@ test:
 	$(ensure_deps)
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) CC="$(CC)" CXX="$(CXX)" bash tests/run.sh
+
+# The whole suite again with every test's store on PostgreSQL (a
+# throwaway server for the run; tests/pg_lib.sh).
+test-pg:
+	$(ensure_deps)
+	@$(MAKE) --no-print-directory all
+	@STORE=pg BUILD=$(BUILD) SANITIZE=$(SANITIZE) CC="$(CC)" CXX="$(CXX)" bash tests/run.sh
 
 demo:
 	$(ensure_deps)

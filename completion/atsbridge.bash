@@ -14,7 +14,8 @@ _atsbridge_words() { # WORDS: those starting with $cur (the caller's)
 _atsbridge() {
     local cur prev words cword
     if declare -F _init_completion >/dev/null; then
-        _init_completion || return
+        # A --db postgresql://user@host:port/db stays one word.
+        _init_completion -n :@ || return
     else
         cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
         words=("${COMP_WORDS[@]}") cword=$COMP_CWORD
@@ -44,7 +45,7 @@ _atsbridge() {
 
     if [ -z "$cmd" ]; then
         if [[ $cur == -* ]]; then _atsbridge_words "$globals"; else
-            _atsbridge_words "plugins org connect check disconnect sync jobs status audit location candidates outbox daemon resume serve token help"
+            _atsbridge_words "plugins org connect check disconnect sync jobs status audit location candidates outbox daemon resume serve token store help"
         fi
         return
     fi
@@ -84,6 +85,8 @@ _atsbridge() {
         token)     subs="create list revoke"
                    case $sub in create) opts="--org --read-only" ;; list) opts="--json" ;; esac
                    [ "$prev" = --org ] && want=org ;;
+        store)     subs="check migrate copy"
+                   [ "$sub" = copy ] && want=file ;;
         help)      return ;;
     esac
     if [ "$cmd" = org ] && [ "$prev" = --trigger ]; then

@@ -41,13 +41,15 @@ static const char USAGE[] =
     "  daemon                  run the scheduled syncs and deliveries\n"
     "  serve [--listen H:P]    serve the platform API alone\n"
     "  token create|list|revoke   API tokens\n"
+    "  store check|migrate|copy   the store's schema; copy SQLite <-> PostgreSQL\n"
     "  resume ORG              clear needs_attention / the circuit breaker\n"
     "  location explain TEXT   why a location is judged US or not\n"
     "\n"
     "global options (before or after the command):\n"
     "  -c, --config PATH       config file (default: conf/atsbridge.conf in a\n"
     "                          source tree, else " SYSCONFDIR_TEXT "/atsbridge/atsbridge.conf)\n"
-    "  --db PATH               store path, overrides store.path\n"
+    "  --db PATH|URL           store path or postgresql:// URL, overrides\n"
+    "                          store.path and store.url\n"
     "  --plugin-dir DIR        connector directory, overrides plugins.dir\n"
     "  --no-isolation          run syncs inside this process, not each in a\n"
     "                          child (isolation.enabled = false; debugging)\n"
@@ -80,6 +82,7 @@ static const command COMMANDS[] = {
     { "resume", cmd_resume },
     { "serve", cmd_serve },
     { "token", cmd_token },
+    { "store", cmd_store },
 };
 
 /* Pull global options out of argv wherever they appear, so

@@ -9,7 +9,7 @@ BUILD=${BUILD:-build}
 DEMO="$PWD/$BUILD/demo"
 rm -rf "$DEMO"
 mkdir -p "$DEMO/ats-received"
-DB="$DEMO/atsbridge.db"
+DB="${DEMO_DB:-$DEMO/atsbridge.db}"
 A() { "$BUILD/atsbridge" -c conf/demo.conf --db "$DB" --plugin-dir "$BUILD/plugins" "$@"; }
 say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
 

@@ -10,7 +10,6 @@
 #include "base/util.h"
 #include "store/store.h"
 
-#define API_POOL_MAX 16
 #define API_BUCKETS 1024
 #define API_TOKEN_CACHE 64
 
@@ -36,7 +35,8 @@ struct api_server {
      * across threads mid-transaction). */
     pthread_mutex_t pool_lock;
     pthread_cond_t pool_cond;
-    store *pool[API_POOL_MAX];
+    store **pool;      /* store.pool_size handles at most */
+    int pool_max;
     int n_free, n_open;
     /* Per-token rate limiting: a token bucket per token. */
     pthread_mutex_t rl_lock;

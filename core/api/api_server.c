@@ -17,7 +17,7 @@ store *api_store_get(api_server *s, atsb_error *err)
 {
     store *st = NULL;
     pthread_mutex_lock(&s->pool_lock);
-    while (!s->n_free && s->n_open >= API_POOL_MAX)
+    while (!s->n_free && s->n_open >= s->pool_max)
         pthread_cond_wait(&s->pool_cond, &s->pool_lock);
     if (s->n_free) {
         st = s->pool[--s->n_free];
@@ -215,6 +215,12 @@ int api_start(api_server **out, const char *listen, const config *cfg,
     }
     s->cfg = cfg;
     s->reg = reg;
+    s->pool_max = cfg->store_pool_size;
+    if (!(s->pool = calloc((size_t)s->pool_max, sizeof(*s->pool)))) {
+        free(s);
+        freeaddrinfo(ai);
+        return err_set(err, ATSB_ERR_INTERNAL, "out of memory");
+    }
     pthread_mutex_init(&s->pool_lock, NULL);
     pthread_cond_init(&s->pool_cond, NULL);
     pthread_mutex_init(&s->rl_lock, NULL);
@@ -291,5 +297,6 @@ void api_stop(api_server *s)
     pthread_mutex_destroy(&s->stat_lock);
     pthread_mutex_destroy(&s->tok_lock);
     explicit_bzero(s->seen, sizeof(s->seen)); /* the verified tokens are secrets */
+    free(s->pool);
     free(s);
 }

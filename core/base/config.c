@@ -25,11 +25,12 @@
 #define WWWDIR "/usr/local/share/atsbridge/www"
 #endif
 
-/* K_OPTSTRING: a string where "" means none (NULL).  K_OPTPATH: a path
+/* K_STORE: a path, or a postgresql:// URL kept as given.
+ * K_OPTSTRING: a string where "" means none (NULL).  K_OPTPATH: a path
  * like K_PATH where "" means none, not checked here (a staged install's
  * config names directories that exist only once installed). */
 typedef enum { K_STRING, K_INT, K_LONG, K_DURATION, K_LOGLEVEL, K_PATH, K_DIR, K_BOOL,
-               K_OPTSTRING, K_OPTPATH } key_kind;
+               K_OPTSTRING, K_OPTPATH, K_STORE } key_kind;
 
 typedef struct key_spec {
     const char *group;
@@ -41,7 +42,9 @@ typedef struct key_spec {
 
 #define OFF(f) offsetof(config, f)
 static const key_spec KEYS[] = {
-    { "store", "path", K_PATH, OFF(store_path), 0, 0 },
+    { "store", "path", K_STORE, OFF(store_path), 0, 0 },
+    { "store", "url", K_OPTSTRING, OFF(store_url), 0, 0 },
+    { "store", "pool_size", K_INT, OFF(store_pool_size), 1, 256 },
     { "plugins", "dir", K_PATH, OFF(plugins_dir), 0, 0 },
     { "log", "level", K_LOGLEVEL, OFF(log_level), 0, 0 },
     { "sync", "jobs_interval", K_DURATION, OFF(jobs_interval_s), 60, 30L * 86400 },
@@ -105,6 +108,7 @@ static int set_defaults(config *cfg)
     memset(cfg, 0, sizeof(*cfg));
     cfg->store_path = str_dup(LOCALSTATEDIR "/atsbridge/atsbridge.db");
     cfg->plugins_dir = str_dup(PLUGINDIR);
+    cfg->store_pool_size = 16;
     cfg->log_level = ATSB_LOG_WARN;
     cfg->jobs_interval_s = 3 * 3600;
     cfg->full_pass_interval_s = 86400;
@@ -165,6 +169,7 @@ void config_free(config *cfg)
         return;
     free(cfg->path);
     free(cfg->store_path);
+    free(cfg->store_url);
     free(cfg->plugins_dir);
     free(cfg->source_name);
     free(cfg->default_trigger);
@@ -207,6 +212,19 @@ char *config_default_path(void)
 
 /* Relative paths in the file are relative to the file's directory, so a
  * config works wherever the process is started from. */
+void config_set_store(config *cfg, const char *path_or_url)
+{
+    free(cfg->store_path);
+    free(cfg->store_url);
+    cfg->store_url = NULL;
+    cfg->store_path = str_dup(path_or_url);
+}
+
+int config_is_store_url(const char *v)
+{
+    return strncmp(v, "postgresql://", 13) == 0 || strncmp(v, "postgres://", 11) == 0;
+}
+
 static char *resolve_path(const char *cfg_path, const char *value)
 {
     if (value[0] == '/' || !cfg_path)
@@ -246,6 +264,7 @@ static int apply_key(config *cfg, const key_spec *k, config_setting_t *s,
     case K_OPTSTRING:
     case K_PATH:
     case K_OPTPATH:
+    case K_STORE:
     case K_DIR: {
         const char *v = config_setting_get_string(s);
         if (!v)
@@ -260,8 +279,10 @@ static int apply_key(config *cfg, const key_spec *k, config_setting_t *s,
         if (!*v)
             return err_set(err, ATSB_ERR_CONFIG, "%s:%d: %s.%s: must not be empty",
                            file, line, k->group, k->name);
-        char *copy = k->kind == K_STRING || k->kind == K_OPTSTRING ? str_dup(v)
-                                                                     : resolve_path(file, v);
+        char *copy = k->kind == K_STRING || k->kind == K_OPTSTRING ||
+                             (k->kind == K_STORE && config_is_store_url(v))
+                         ? str_dup(v)
+                         : resolve_path(file, v);
         if (!copy)
             return err_set(err, ATSB_ERR_INTERNAL, "out of memory");
         struct stat sb;
@@ -372,6 +393,21 @@ static int apply_doc(config *cfg, config_t *lc, const char *file, atsb_error *er
                      "%s: api.listen: expected HOST:PORT (e.g. \"127.0.0.1:7600\"), got \"%s\"",
                      file, cfg->api_listen);
         goto done;
+    }
+    if (cfg->store_url) {
+        if (!config_is_store_url(cfg->store_url)) {
+            rc = err_set(err, ATSB_ERR_CONFIG,
+                         "%s: store.url: expected a postgresql:// URL (a SQLite store is "
+                         "store.path)", file);
+            goto done;
+        }
+        char *u = str_dup(cfg->store_url);
+        if (!u) {
+            rc = err_set(err, ATSB_ERR_INTERNAL, "out of memory");
+            goto done;
+        }
+        free(cfg->store_path);
+        cfg->store_path = u;
     }
     if (cfg->webhook_url && strncmp(cfg->webhook_url, "https://", 8) &&
         strncmp(cfg->webhook_url, "http://", 7)) {
@@ -526,6 +562,7 @@ char *config_to_text(const config *cfg)
         case K_OPTSTRING:
         case K_PATH:
         case K_OPTPATH:
+        case K_STORE:
         case K_DIR: {
             const char *v = *(char *const *)field;
             sb_printf(&b, "  %s = ", k->name);

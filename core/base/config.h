@@ -7,7 +7,9 @@
 
 typedef struct config {
     char *path;               /* the file read; NULL = built-in defaults */
-    char *store_path;         /* store.path */
+    char *store_path;         /* store.path, or store.url when set */
+    char *store_url;          /* store.url: postgresql://... */
+    int store_pool_size;      /* store.pool_size: the API's store handles */
     char *plugins_dir;        /* plugins.dir */
     int log_level;            /* log.level */
     long jobs_interval_s;     /* sync.jobs_interval */
@@ -65,6 +67,10 @@ typedef struct config {
 /* Load `path` (NULL: the default search, see config_default_path).  On error
  * returns ATSB_ERR_CONFIG with "FILE:LINE: setting: problem" in err. */
 int config_load(config *cfg, const char *path, atsb_error *err);
+/* --db: the store to use, whatever the file said (store.url included). */
+void config_set_store(config *cfg, const char *path_or_url);
+/* A PostgreSQL store URL (postgresql:// or postgres://), not a path. */
+int config_is_store_url(const char *v);
 /* The same from text in memory (no @include); name stands for the file in
  * errors.  For the fuzz target and tests. */
 int config_load_string(config *cfg, const char *name, const char *text, atsb_error *err);

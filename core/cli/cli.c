@@ -20,8 +20,7 @@ int cli_load_config(cli_ctx *ctx, atsb_error *err)
     ctx->cfg_loaded = 1;
     /* Command-line overrides win over the file. */
     if (ctx->db_path) {
-        free(ctx->cfg.store_path);
-        ctx->cfg.store_path = str_dup(ctx->db_path);
+        config_set_store(&ctx->cfg, ctx->db_path);
     }
     if (ctx->plugin_dir) {
         free(ctx->cfg.plugins_dir);

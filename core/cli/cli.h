@@ -77,6 +77,7 @@ int cmd_daemon(cli_ctx *ctx, int argc, char **argv);
 int cmd_resume(cli_ctx *ctx, int argc, char **argv);
 int cmd_location(cli_ctx *ctx, int argc, char **argv);
 int cmd_token(cli_ctx *ctx, int argc, char **argv);
+int cmd_store(cli_ctx *ctx, int argc, char **argv);
 int cmd_serve(cli_ctx *ctx, int argc, char **argv);
 
 #endif

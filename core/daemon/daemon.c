@@ -64,8 +64,7 @@ static int pset_load(const daemon_opts *o, pset **out, atsb_error *err)
     p->refs = 1;
     int rc = config_load(&p->cfg, o->config_path, err);
     if (!rc && o->db_path) {
-        free(p->cfg.store_path);
-        p->cfg.store_path = str_dup(o->db_path);
+        config_set_store(&p->cfg, o->db_path);
     }
     if (!rc && o->plugin_dir) {
         free(p->cfg.plugins_dir);
@@ -251,7 +250,7 @@ int daemon_run(const daemon_opts *opts, atsb_error *err)
     for (int i = 0; i < n_workers; i++)
         pthread_create(&threads[i], NULL, worker, &d);
     log_info("daemon", "started: %d workers, job sync every %lds, store %s, plugins %s (%zu loaded)",
-             n_workers, d.current->cfg.jobs_interval_s, d.current->cfg.store_path,
+             n_workers, d.current->cfg.jobs_interval_s, store_name(st),
              d.current->cfg.plugins_dir, d.current->reg.n_plugins);
     notify_ready(n_workers, (int)d.current->reg.n_plugins);
     /* A tick that finds the store unchanged costs one PRAGMA, so it can be

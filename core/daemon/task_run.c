@@ -404,16 +404,16 @@ static void describe_death(const task_worker *w, const child_limits *lim, const 
 static void record_death(store *st, const config *cfg, const store_org *org, task_run_kind kind,
                          int64_t push_id, const char *reason, task_outcome *out)
 {
-    synclock lk = { -1 };
+    synclock lk = SYNCLOCK_INIT;
     atsb_error err = ATSB_ERROR_INIT;
     if (kind == TASK_RUN_JOBS) {
         str_copy(out->jobs.status, sizeof(out->jobs.status), "failed");
-        if (!synclock_acquire(&lk, cfg->store_path, org->slug, "jobs", 0, &err))
+        if (!synclock_acquire(&lk, st, cfg->store_path, org->slug, "jobs", 0, &err))
             store_run_fail_running(st, org->id, "jobs", reason, &err);
     } else if (push_id) {
         int dead = 0;
         out->push_only = 1;
-        if (!synclock_acquire(&lk, cfg->store_path, org->slug, "candidates", 0, &err) &&
+        if (!synclock_acquire(&lk, st, cfg->store_path, org->slug, "candidates", 0, &err) &&
             !sync_cands_settle_lost(st, cfg, org, push_id, reason, &dead, &err)) {
             out->cands.due++;
             if (dead)

@@ -1,6 +1,7 @@
 /* The store: every SQL statement of atsbridge lives behind this interface
- * (store*.c), so a second backend can come later without touching sync
- * logic.  SQLite in WAL mode, foreign keys on, migrations by user_version. */
+ * (store*.c), and nothing above it knows which backend holds the data:
+ * SQLite (a file path; WAL mode, foreign keys on, migrations by
+ * user_version) or PostgreSQL (a postgresql:// URL; see store_db_pg.c). */
 #ifndef ATSB_CORE_STORE_H
 #define ATSB_CORE_STORE_H
 
@@ -13,10 +14,30 @@ typedef struct store store;
 int store_open(store **out, const char *path, atsb_error *err);
 void store_close(store *st);
 int store_schema_version(store *st);
+/* The store as messages name it: its path, or its URL without a password. */
+const char *store_name(const store *st);
+/* Several processes on several machines may share it (PostgreSQL): per-org
+ * exclusion goes through the store, not lock files. */
+int store_is_shared(const store *st);
+/* A named lock for the store's shared case (PostgreSQL: a session advisory
+ * lock, released by the server if the session dies).  CORE_ERR_BUSY when
+ * held elsewhere and wait is 0.  No-ops on SQLite (lock files serve). */
+int store_lock_take(store *st, const char *name, int wait, atsb_error *err);
+void store_lock_release(store *st, const char *name);
+
+/* Open without migrating (store check): the schema as it is. */
+int store_open_as_is(store **out, const char *path, atsb_error *err);
+/* Bring the schema to store_schema_latest(); *from is where it was. */
+int store_upgrade(store *st, int *from, atsb_error *err);
+/* Copy every row of src into dst, which must be empty (CORE_ERR_CONFLICT
+ * otherwise), in one transaction on dst; each table's rows are counted on
+ * both sides.  cb (may be NULL) hears each table's count. */
+typedef void (*store_copy_cb)(const char *table, int64_t rows, void *payload);
+int store_copy(store *src, store *dst, store_copy_cb cb, void *payload, atsb_error *err);
 /* The latest migration this build knows. */
 int store_schema_latest(void);
 
-int store_begin(store *st, atsb_error *err);     /* BEGIN IMMEDIATE */
+int store_begin(store *st, atsb_error *err);     /* SQLite: BEGIN IMMEDIATE */
 int store_commit(store *st, atsb_error *err);
 void store_rollback(store *st);
 

@@ -21,11 +21,11 @@ void store_cand_free(store_cand *c)
     memset(c, 0, sizeof(*c));
 }
 
-static void cand_from_row(sqlite3_stmt *s, store_cand *c)
+static void cand_from_row(db_stmt *s, store_cand *c)
 {
     memset(c, 0, sizeof(*c));
-    c->id = sqlite3_column_int64(s, 0);
-    c->org_id = sqlite3_column_int64(s, 1);
+    c->id = db_col_int64(s, 0);
+    c->org_id = db_col_int64(s, 1);
     store_col_copy(s, 2, c->ext_id, sizeof(c->ext_id));
     store_col_copy(s, 3, c->job_remote_id, sizeof(c->job_remote_id));
     store_col_copy(s, 4, c->status, sizeof(c->status));
@@ -36,24 +36,24 @@ static void cand_from_row(sqlite3_stmt *s, store_cand *c)
     c->profile_url = store_col_dup(s, 9);
     c->data = store_col_dup(s, 10);
     c->hold_reason = store_col_dup(s, 11);
-    c->created_at = sqlite3_column_int64(s, 12);
-    c->updated_at = sqlite3_column_int64(s, 13);
+    c->created_at = db_col_int64(s, 12);
+    c->updated_at = db_col_int64(s, 13);
 }
 
 int store_cand_upsert(store *st, int64_t org_id, const store_cand_fields *f, int64_t *id,
                       int *created, atsb_error *err)
 {
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     int rc = store_cached(st, &s, "SELECT id FROM candidates WHERE org_id = ?1 AND ext_id = ?2",
                           err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(s, 1, org_id);
+    db_bind_int64(s, 1, org_id);
     store_bind_text(s, 2, f->ext_id);
-    int step = sqlite3_step(s);
-    int64_t existing = step == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    int step = db_step(s);
+    int64_t existing = step == DB_ROW ? db_col_int64(s, 0) : 0;
     store_cached_done(st, s);
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
+    if (step != DB_ROW && step != DB_DONE)
         return store_fail(st, err, "look up candidate");
     const char *sql = existing
         ? "UPDATE candidates SET job_remote_id = ?3, status = ?4, first_name = ?5, "
@@ -61,10 +61,10 @@ int store_cand_upsert(store *st, int64_t org_id, const store_cand_fields *f, int
           "updated_at = ?11 WHERE id = ?1"
         : "INSERT INTO candidates(org_id, ext_id, job_remote_id, status, first_name, last_name, "
           "email, phone, profile_url, data, created_at, updated_at) "
-          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)";
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11) RETURNING id";
     if ((rc = store_cached(st, &s, sql, err)))
         return rc;
-    sqlite3_bind_int64(s, 1, existing ? existing : org_id);
+    db_bind_int64(s, 1, existing ? existing : org_id);
     store_bind_text(s, 2, f->ext_id);
     store_bind_text(s, 3, f->job_remote_id);
     store_bind_text(s, 4, f->status);
@@ -74,11 +74,12 @@ int store_cand_upsert(store *st, int64_t org_id, const store_cand_fields *f, int
     store_bind_text(s, 8, f->phone);
     store_bind_text(s, 9, f->profile_url);
     store_bind_text(s, 10, f->data ? f->data : "{}");
-    sqlite3_bind_int64(s, 11, time_now());
-    if (sqlite3_step(s) != SQLITE_DONE)
+    db_bind_int64(s, 11, time_now());
+    int step2 = db_step(s);
+    if (step2 != (existing ? DB_DONE : DB_ROW))
         rc = store_fail(st, err, existing ? "update candidate" : "insert candidate");
     else {
-        *id = existing ? existing : sqlite3_last_insert_rowid(st->db);
+        *id = existing ? existing : db_col_int64(s, 0);
         *created = !existing;
     }
     store_cached_done(st, s);
@@ -88,17 +89,17 @@ int store_cand_upsert(store *st, int64_t org_id, const store_cand_fields *f, int
 static int get_one(store *st, const char *sql, int64_t a, const char *b, store_cand *out,
                    const char *what, atsb_error *err)
 {
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     int rc = store_cached(st, &s, sql, err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(s, 1, a);
+    db_bind_int64(s, 1, a);
     if (b)
         store_bind_text(s, 2, b);
-    int step = sqlite3_step(s);
-    if (step == SQLITE_ROW)
+    int step = db_step(s);
+    if (step == DB_ROW)
         cand_from_row(s, out);
-    else if (step == SQLITE_DONE)
+    else if (step == DB_DONE)
         rc = err_set(err, ATSB_ERR_NOT_FOUND, "no candidate \"%s\"", what);
     else
         rc = store_fail(st, err, "get candidate");
@@ -121,11 +122,11 @@ int store_cand_get_by_id(store *st, int64_t id, store_cand *out, atsb_error *err
 
 /* Step s (prepared and bound), one candidate per callback, then finalize
  * it. */
-static int cand_rows(store *st, sqlite3_stmt *s, store_cand_cb cb, void *payload,
+static int cand_rows(store *st, db_stmt *s, store_cand_cb cb, void *payload,
                      atsb_error *err)
 {
     int rc = 0, step;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((step = db_step(s)) == DB_ROW) {
         store_cand c;
         cand_from_row(s, &c);
         rc = cb(&c, payload);
@@ -133,20 +134,20 @@ static int cand_rows(store *st, sqlite3_stmt *s, store_cand_cb cb, void *payload
         if (rc)
             break;
     }
-    if (!rc && step != SQLITE_DONE)
+    if (!rc && step != DB_DONE)
         rc = store_fail(st, err, "list candidates");
-    sqlite3_finalize(s);
+    db_finalize(s);
     return rc;
 }
 
 static int each(store *st, const char *sql, int64_t org_id, const char *job, store_cand_cb cb,
                 void *payload, atsb_error *err)
 {
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     int rc = store_prepare(st, &s, sql, err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(s, 1, org_id);
+    db_bind_int64(s, 1, org_id);
     if (job)
         store_bind_text(s, 2, job);
     return cand_rows(st, s, cb, payload, err);
@@ -168,28 +169,28 @@ int store_cand_each_for_job(store *st, int64_t org_id, const char *job_remote_id
 int store_cand_held_page(store *st, int64_t org_id, int64_t after, int limit, store_cand_cb cb,
                          void *payload, atsb_error *err)
 {
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     int rc = store_prepare(st, &s,
                            "SELECT " CAND_COLS " FROM candidates WHERE org_id = ?1 "
                            "AND hold_reason IS NOT NULL AND id > ?2 ORDER BY id LIMIT ?3", err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(s, 1, org_id);
-    sqlite3_bind_int64(s, 2, after);
-    sqlite3_bind_int(s, 3, limit);
+    db_bind_int64(s, 1, org_id);
+    db_bind_int64(s, 2, after);
+    db_bind_int(s, 3, limit);
     return cand_rows(st, s, cb, payload, err);
 }
 
 /* ?1 id, ?2 text, ?3 now; statements use what they need. */
 static int exec_id_text(store *st, const char *sql, int64_t id, const char *v, atsb_error *err)
 {
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     int rc = store_cached(st, &s, sql, err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(s, 1, id);
+    db_bind_int64(s, 1, id);
     store_bind_text(s, 2, v);
-    sqlite3_bind_int64(s, 3, time_now());
+    db_bind_int64(s, 3, time_now());
     return store_cached_step_done(st, s, "update candidate", err);
 }
 
@@ -209,19 +210,22 @@ int store_cand_set_hold(store *st, int64_t id, const char *reason, atsb_error *e
 int store_cand_set_resume(store *st, int64_t id, const char *file_name, const char *mime,
                           const void *content, size_t len, atsb_error *err)
 {
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     int rc = store_cached(st, &s,
-                           content ? "INSERT OR REPLACE INTO candidate_resumes(candidate_id, "
-                                     "file_name, mime_type, content) VALUES (?1, ?2, ?3, ?4)"
+                           content ? "INSERT INTO candidate_resumes(candidate_id, "
+                                     "file_name, mime_type, content) VALUES (?1, ?2, ?3, ?4) "
+                                     "ON CONFLICT (candidate_id) DO UPDATE SET file_name = "
+                                     "excluded.file_name, mime_type = excluded.mime_type, "
+                                     "content = excluded.content"
                                    : "DELETE FROM candidate_resumes WHERE candidate_id = ?1",
                            err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(s, 1, id);
+    db_bind_int64(s, 1, id);
     if (content) {
         store_bind_text(s, 2, file_name);
         store_bind_text(s, 3, mime);
-        sqlite3_bind_blob64(s, 4, content, (sqlite3_uint64)len, SQLITE_TRANSIENT);
+        db_bind_blob(s, 4, content, len);
     }
     return store_cached_step_done(st, s, "store resume", err);
 }
@@ -232,27 +236,27 @@ int store_cand_get_resume(store *st, int64_t id, char **file_name, char **mime,
     *file_name = *mime = NULL;
     *content = NULL;
     *len = 0;
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     int rc = store_cached(st, &s,
                            "SELECT file_name, mime_type, content FROM candidate_resumes "
                            "WHERE candidate_id = ?1", err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(s, 1, id);
-    int step = sqlite3_step(s);
-    if (step == SQLITE_ROW) {
-        int n = sqlite3_column_bytes(s, 2);
+    db_bind_int64(s, 1, id);
+    int step = db_step(s);
+    if (step == DB_ROW) {
+        int n = db_col_bytes(s, 2);
         *file_name = store_col_dup(s, 0);
         *mime = store_col_dup(s, 1);
         *content = malloc((size_t)n + 1);
         if (*content) {
-            memcpy(*content, sqlite3_column_blob(s, 2), (size_t)n);
+            memcpy(*content, db_col_blob(s, 2), (size_t)n);
             (*content)[n] = 0;
             *len = (size_t)n;
         } else {
             rc = err_set(err, ATSB_ERR_INTERNAL, "out of memory");
         }
-    } else if (step == SQLITE_DONE) {
+    } else if (step == DB_DONE) {
         rc = ATSB_ERR_NOT_FOUND;
     } else {
         rc = store_fail(st, err, "read resume");
@@ -266,19 +270,19 @@ int store_cand_resume_info(store *st, int64_t id, char **file_name, char **mime,
 {
     *file_name = *mime = NULL;
     *len = 0;
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     int rc = store_cached(st, &s,
                           "SELECT file_name, mime_type, length(content) FROM candidate_resumes "
                           "WHERE candidate_id = ?1", err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(s, 1, id);
-    int step = sqlite3_step(s);
-    if (step == SQLITE_ROW) {
+    db_bind_int64(s, 1, id);
+    int step = db_step(s);
+    if (step == DB_ROW) {
         *file_name = store_col_dup(s, 0);
         *mime = store_col_dup(s, 1);
-        *len = (size_t)sqlite3_column_int64(s, 2);
-    } else if (step == SQLITE_DONE) {
+        *len = (size_t)db_col_int64(s, 2);
+    } else if (step == DB_DONE) {
         rc = ATSB_ERR_NOT_FOUND;
     } else {
         rc = store_fail(st, err, "read resume");

@@ -23,14 +23,14 @@ void store_job_free(store_job *j)
     memset(j, 0, sizeof(*j));
 }
 
-static void job_from_row(sqlite3_stmt *s, store_job *j)
+static void job_from_row(db_stmt *s, store_job *j)
 {
     memset(j, 0, sizeof(*j));
-    j->id = sqlite3_column_int64(s, 0);
+    j->id = db_col_int64(s, 0);
     store_col_copy(s, 1, j->remote_id, sizeof(j->remote_id));
     store_col_copy(s, 2, j->title, sizeof(j->title));
     store_col_copy(s, 3, j->state, sizeof(j->state));
-    j->frozen = sqlite3_column_int(s, 4);
+    j->frozen = db_col_int(s, 4);
     store_col_copy(s, 5, j->remote_status, sizeof(j->remote_status));
     j->location_text = store_col_dup(s, 6);
     j->country = store_col_dup(s, 7);
@@ -39,29 +39,29 @@ static void job_from_row(sqlite3_stmt *s, store_job *j)
     j->department = store_col_dup(s, 10);
     j->description = store_col_dup(s, 11);
     j->url = store_col_dup(s, 12);
-    j->remote = sqlite3_column_int(s, 13);
-    j->remote_updated_at = sqlite3_column_int64(s, 14);
+    j->remote = db_col_int(s, 13);
+    j->remote_updated_at = db_col_int64(s, 14);
     store_col_copy(s, 15, j->content_hash, sizeof(j->content_hash));
     j->archived_reason = store_col_dup(s, 16);
-    j->created_at = sqlite3_column_int64(s, 17);
-    j->updated_at = sqlite3_column_int64(s, 18);
+    j->created_at = db_col_int64(s, 17);
+    j->updated_at = db_col_int64(s, 18);
 }
 
 int store_job_get(store *st, int64_t org_id, const char *remote_id, store_job *out,
                   atsb_error *err)
 {
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     int rc = store_cached(st, &s,
                           "SELECT " JOB_COLS " FROM jobs WHERE org_id = ?1 AND remote_id = ?2",
                           err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(s, 1, org_id);
+    db_bind_int64(s, 1, org_id);
     store_bind_text(s, 2, remote_id);
-    int step = sqlite3_step(s);
-    if (step == SQLITE_ROW)
+    int step = db_step(s);
+    if (step == DB_ROW)
         job_from_row(s, out);
-    else if (step == SQLITE_DONE)
+    else if (step == DB_DONE)
         rc = err_set(err, ATSB_ERR_NOT_FOUND, "no job with ATS id \"%s\"", remote_id);
     else
         rc = store_fail(st, err, "get job");
@@ -70,11 +70,11 @@ int store_job_get(store *st, int64_t org_id, const char *remote_id, store_job *o
 }
 
 /* Step s (prepared and bound), one job per callback, then finalize it. */
-static int job_rows(store *st, sqlite3_stmt *s, store_job_cb cb, void *payload,
+static int job_rows(store *st, db_stmt *s, store_job_cb cb, void *payload,
                     atsb_error *err)
 {
     int rc = 0, step;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((step = db_step(s)) == DB_ROW) {
         store_job j;
         job_from_row(s, &j);
         rc = cb(&j, payload);
@@ -82,23 +82,23 @@ static int job_rows(store *st, sqlite3_stmt *s, store_job_cb cb, void *payload,
         if (rc)
             break;
     }
-    if (!rc && step != SQLITE_DONE)
+    if (!rc && step != DB_DONE)
         rc = store_fail(st, err, "list jobs");
-    sqlite3_finalize(s);
+    db_finalize(s);
     return rc;
 }
 
 int store_job_each(store *st, int64_t org_id, const char *state, store_job_cb cb,
                    void *payload, atsb_error *err)
 {
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     int rc = store_prepare(st, &s,
                            "SELECT " JOB_COLS " FROM jobs WHERE org_id = ?1 "
                            "AND (?2 IS NULL OR state = ?2) ORDER BY title, remote_id",
                            err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(s, 1, org_id);
+    db_bind_int64(s, 1, org_id);
     store_bind_text(s, 2, state);
     return job_rows(st, s, cb, payload, err);
 }
@@ -106,13 +106,13 @@ int store_job_each(store *st, int64_t org_id, const char *state, store_job_cb cb
 int store_job_count(store *st, int64_t org_id, const char *state, int64_t *out,
                     atsb_error *err)
 {
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     int rc = store_prepare(st, &s,
                            "SELECT count(*) FROM jobs WHERE org_id = ?1 "
                            "AND (?2 IS NULL OR state = ?2)", err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(s, 1, org_id);
+    db_bind_int64(s, 1, org_id);
     store_bind_text(s, 2, state);
     return store_step_count(st, s, "count jobs", out, err);
 }
@@ -121,7 +121,7 @@ int store_job_set_active(store *st, int64_t org_id, const char *remote_id, int a
                          atsb_error *err)
 {
     store_job j;
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     int rc = store_job_get(st, org_id, remote_id, &j, err);
     if (rc)
         return rc;
@@ -142,12 +142,12 @@ int store_job_set_active(store *st, int64_t org_id, const char *remote_id, int a
                                      "WHERE org_id = ?1 AND remote_id = ?2",
                             err)))
         return rc;
-    sqlite3_bind_int64(s, 1, org_id);
+    db_bind_int64(s, 1, org_id);
     store_bind_text(s, 2, remote_id);
-    sqlite3_bind_int64(s, 3, time_now());
-    if (sqlite3_step(s) != SQLITE_DONE)
+    db_bind_int64(s, 3, time_now());
+    if (db_step(s) != DB_DONE)
         rc = store_fail(st, err, "set job state");
-    sqlite3_finalize(s);
+    db_finalize(s);
     if (!rc)
         rc = store_audit(st, org_id, active ? "job.activated" : "job.deactivated", remote_id,
                          NULL, err);
@@ -161,7 +161,7 @@ struct store_job_writer {
     int64_t org_id;
     int64_t run_id;
     char *connector;
-    sqlite3_stmt *lookup, *insert, *update, *seen, *archive;
+    db_stmt *lookup, *insert, *update, *seen, *archive;
 };
 
 int store_job_writer_open(store *st, int64_t org_id, const char *connector, int64_t run_id,
@@ -211,52 +211,50 @@ void store_job_writer_close(store_job_writer *w)
 {
     if (!w)
         return;
-    sqlite3_finalize(w->lookup);
-    sqlite3_finalize(w->insert);
-    sqlite3_finalize(w->update);
-    sqlite3_finalize(w->seen);
-    sqlite3_finalize(w->archive);
+    db_finalize(w->lookup);
+    db_finalize(w->insert);
+    db_finalize(w->update);
+    db_finalize(w->seen);
+    db_finalize(w->archive);
     free(w->connector);
     free(w);
 }
 
-static int finish(store_job_writer *w, sqlite3_stmt *s, const char *what, atsb_error *err)
+static int finish(store_job_writer *w, db_stmt *s, const char *what, atsb_error *err)
 {
-    int step = sqlite3_step(s);
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-    return step == SQLITE_DONE ? ATSB_OK : store_fail(w->st, err, what);
+    int step = db_step(s);
+    db_reset(s);
+    return step == DB_DONE ? ATSB_OK : store_fail(w->st, err, what);
 }
 
 int store_job_writer_lookup(store_job_writer *w, const char *remote_id, store_job *out,
                             atsb_error *err)
 {
-    sqlite3_stmt *s = w->lookup;
-    sqlite3_bind_int64(s, 1, w->org_id);
+    db_stmt *s = w->lookup;
+    db_bind_int64(s, 1, w->org_id);
     store_bind_text(s, 2, remote_id);
-    int step = sqlite3_step(s);
+    int step = db_step(s);
     int rc = ATSB_OK;
-    if (step == SQLITE_ROW) {
+    if (step == DB_ROW) {
         memset(out, 0, sizeof(*out));
-        out->id = sqlite3_column_int64(s, 0);
+        out->id = db_col_int64(s, 0);
         store_col_copy(s, 1, out->state, sizeof(out->state));
-        out->frozen = sqlite3_column_int(s, 2);
+        out->frozen = db_col_int(s, 2);
         store_col_copy(s, 3, out->content_hash, sizeof(out->content_hash));
         out->archived_reason = store_col_dup(s, 4);
-    } else if (step == SQLITE_DONE) {
+    } else if (step == DB_DONE) {
         rc = ATSB_ERR_NOT_FOUND;
     } else {
         rc = store_fail(w->st, err, "look up job");
     }
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
+    db_reset(s);
     return rc;
 }
 
 int store_job_writer_insert(store_job_writer *w, const store_job_fields *f, atsb_error *err)
 {
-    sqlite3_stmt *s = w->insert;
-    sqlite3_bind_int64(s, 1, w->org_id);
+    db_stmt *s = w->insert;
+    db_bind_int64(s, 1, w->org_id);
     store_bind_text(s, 2, w->connector);
     store_bind_text(s, 3, f->remote_id);
     store_bind_text(s, 4, f->title);
@@ -268,19 +266,19 @@ int store_job_writer_insert(store_job_writer *w, const store_job_fields *f, atsb
     store_bind_text(s, 10, f->department);
     store_bind_text(s, 11, f->description);
     store_bind_text(s, 12, f->url);
-    sqlite3_bind_int(s, 13, f->remote);
-    sqlite3_bind_int64(s, 14, f->remote_updated_at);
+    db_bind_int(s, 13, f->remote);
+    db_bind_int64(s, 14, f->remote_updated_at);
     store_bind_text(s, 15, f->hash);
-    sqlite3_bind_int64(s, 16, w->run_id);
-    sqlite3_bind_int64(s, 17, time_now());
+    db_bind_int64(s, 16, w->run_id);
+    db_bind_int64(s, 17, time_now());
     return finish(w, s, "insert job", err);
 }
 
 int store_job_writer_update(store_job_writer *w, int64_t id, const store_job_fields *f,
                             const char *state, atsb_error *err)
 {
-    sqlite3_stmt *s = w->update;
-    sqlite3_bind_int64(s, 1, id);
+    db_stmt *s = w->update;
+    db_bind_int64(s, 1, id);
     store_bind_text(s, 2, f->title);
     store_bind_text(s, 3, f->remote_status);
     store_bind_text(s, 4, f->location_text);
@@ -290,40 +288,40 @@ int store_job_writer_update(store_job_writer *w, int64_t id, const store_job_fie
     store_bind_text(s, 8, f->department);
     store_bind_text(s, 9, f->description);
     store_bind_text(s, 10, f->url);
-    sqlite3_bind_int(s, 11, f->remote);
-    sqlite3_bind_int64(s, 12, f->remote_updated_at);
+    db_bind_int(s, 11, f->remote);
+    db_bind_int64(s, 12, f->remote_updated_at);
     store_bind_text(s, 13, f->hash);
-    sqlite3_bind_int64(s, 14, w->run_id);
-    sqlite3_bind_int64(s, 15, time_now());
+    db_bind_int64(s, 14, w->run_id);
+    db_bind_int64(s, 15, time_now());
     store_bind_text(s, 16, state);
     return finish(w, s, "update job", err);
 }
 
 int store_job_writer_seen(store_job_writer *w, int64_t id, const char *hash, atsb_error *err)
 {
-    sqlite3_stmt *s = w->seen;
-    sqlite3_bind_int64(s, 1, id);
+    db_stmt *s = w->seen;
+    db_bind_int64(s, 1, id);
     store_bind_text(s, 2, hash);
-    sqlite3_bind_int64(s, 3, w->run_id);
+    db_bind_int64(s, 3, w->run_id);
     return finish(w, s, "mark job seen", err);
 }
 
 int store_job_writer_archive(store_job_writer *w, int64_t id, const char *reason,
                              const char *hash, atsb_error *err)
 {
-    sqlite3_stmt *s = w->archive;
-    sqlite3_bind_int64(s, 1, id);
+    db_stmt *s = w->archive;
+    db_bind_int64(s, 1, id);
     store_bind_text(s, 2, reason);
     store_bind_text(s, 3, hash);
-    sqlite3_bind_int64(s, 4, w->run_id);
-    sqlite3_bind_int64(s, 5, time_now());
+    db_bind_int64(s, 4, w->run_id);
+    db_bind_int64(s, 5, time_now());
     return finish(w, s, "archive job", err);
 }
 
 int store_job_archive_unseen(store *st, int64_t org_id, int64_t run_id, int64_t *count,
                              atsb_error *err)
 {
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     int rc = store_prepare(st, &s,
                            "UPDATE jobs SET state = 'archived', archived_reason = "
                            "'no longer in the ATS', updated_at = ?3 "
@@ -331,30 +329,30 @@ int store_job_archive_unseen(store *st, int64_t org_id, int64_t run_id, int64_t 
                            err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(s, 1, org_id);
-    sqlite3_bind_int64(s, 2, run_id);
-    sqlite3_bind_int64(s, 3, time_now());
-    if (sqlite3_step(s) != SQLITE_DONE)
+    db_bind_int64(s, 1, org_id);
+    db_bind_int64(s, 2, run_id);
+    db_bind_int64(s, 3, time_now());
+    if (db_step(s) != DB_DONE)
         rc = store_fail(st, err, "archive vanished jobs");
     else
-        *count = sqlite3_changes(st->db);
-    sqlite3_finalize(s);
+        *count = st->changes;
+    db_finalize(s);
     return rc;
 }
 
 int store_job_page(store *st, int64_t org_id, const char *state, int64_t after, int limit,
                    store_job_cb cb, void *payload, atsb_error *err)
 {
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     int rc = store_prepare(st, &s,
                            "SELECT " JOB_COLS " FROM jobs WHERE org_id = ?1 "
                            "AND (?2 IS NULL OR state = ?2) AND id > ?3 ORDER BY id LIMIT ?4",
                            err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(s, 1, org_id);
+    db_bind_int64(s, 1, org_id);
     store_bind_text(s, 2, state);
-    sqlite3_bind_int64(s, 3, after);
-    sqlite3_bind_int(s, 4, limit);
+    db_bind_int64(s, 3, after);
+    db_bind_int(s, 4, limit);
     return job_rows(st, s, cb, payload, err);
 }

@@ -38,18 +38,18 @@ int store_metric_each(store *st, store_metric which, store_metric_cb cb, void *p
 {
     if ((unsigned)which >= ARRAY_LEN(SQL) || !SQL[which])
         return err_set(err, ATSB_ERR_INTERNAL, "unknown metric %d", (int)which);
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     int rc = store_prepare(st, &s, SQL[which], err);
     if (rc)
         return rc;
     int step;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW)
-        if ((rc = cb((const char *)sqlite3_column_text(s, 0),
-                     (const char *)sqlite3_column_text(s, 1), sqlite3_column_double(s, 2),
-                     sqlite3_column_double(s, 3), payload)))
+    while ((step = db_step(s)) == DB_ROW)
+        if ((rc = cb(db_col_text(s, 0),
+                     db_col_text(s, 1), db_col_double(s, 2),
+                     db_col_double(s, 3), payload)))
             break;
-    if (!rc && step != SQLITE_DONE)
+    if (!rc && step != DB_DONE)
         rc = store_fail(st, err, "read metrics");
-    sqlite3_finalize(s);
+    db_finalize(s);
     return rc;
 }

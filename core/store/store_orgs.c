@@ -4,47 +4,47 @@
 
 int store_org_add(store *st, const char *slug, const char *name, atsb_error *err)
 {
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     int rc = store_prepare(st, &s,
                            "INSERT INTO orgs(slug, name, created_at) VALUES (?1, ?2, ?3)", err);
     if (rc)
         return rc;
     store_bind_text(s, 1, slug);
     store_bind_text(s, 2, name ? name : slug);
-    sqlite3_bind_int64(s, 3, time_now());
-    int step = sqlite3_step(s);
-    if (step == SQLITE_CONSTRAINT_UNIQUE)
+    db_bind_int64(s, 3, time_now());
+    int step = db_step(s);
+    if (step == DB_UNIQUE)
         rc = err_set(err, CORE_ERR_CONFLICT, "organisation \"%s\" already exists", slug);
-    else if (step != SQLITE_DONE)
+    else if (step != DB_DONE)
         rc = store_fail(st, err, "add org");
-    sqlite3_finalize(s);
+    db_finalize(s);
     return rc;
 }
 
-void store_org_from_row(sqlite3_stmt *s, int col, store_org *o)
+void store_org_from_row(db_stmt *s, int col, store_org *o)
 {
     memset(o, 0, sizeof(*o));
-    o->id = sqlite3_column_int64(s, col);
+    o->id = db_col_int64(s, col);
     store_col_copy(s, col + 1, o->slug, sizeof(o->slug));
     store_col_copy(s, col + 2, o->name, sizeof(o->name));
     store_col_copy(s, col + 3, o->trigger_status, sizeof(o->trigger_status));
-    o->created_at = sqlite3_column_int64(s, col + 4);
-    o->jobs_interval_s = sqlite3_column_int64(s, col + 5);
+    o->created_at = db_col_int64(s, col + 4);
+    o->jobs_interval_s = db_col_int64(s, col + 5);
 }
 
 int store_org_get(store *st, const char *slug, store_org *out, atsb_error *err)
 {
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     int rc = store_cached(st, &s,
                           "SELECT id, slug, name, trigger_status, created_at, "
                           "coalesce(jobs_interval_s, 0) FROM orgs WHERE slug = ?1", err);
     if (rc)
         return rc;
     store_bind_text(s, 1, slug);
-    int step = sqlite3_step(s);
-    if (step == SQLITE_ROW)
+    int step = db_step(s);
+    if (step == DB_ROW)
         store_org_from_row(s, 0, out);
-    else if (step == SQLITE_DONE)
+    else if (step == DB_DONE)
         rc = err_set(err, ATSB_ERR_NOT_FOUND,
                      "no organisation \"%s\" (create it with: atsbridge org add %s)", slug, slug);
     else
@@ -54,25 +54,25 @@ int store_org_get(store *st, const char *slug, store_org *out, atsb_error *err)
 }
 
 /* Step s (prepared and bound), one org per callback, then finalize it. */
-static int org_rows(store *st, sqlite3_stmt *s, store_org_cb cb, void *payload,
+static int org_rows(store *st, db_stmt *s, store_org_cb cb, void *payload,
                     atsb_error *err)
 {
     int rc = 0, step;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((step = db_step(s)) == DB_ROW) {
         store_org o;
         store_org_from_row(s, 0, &o);
         if ((rc = cb(&o, payload)) != 0)
             break;
     }
-    if (!rc && step != SQLITE_DONE)
+    if (!rc && step != DB_DONE)
         rc = store_fail(st, err, "list orgs");
-    sqlite3_finalize(s);
+    db_finalize(s);
     return rc;
 }
 
 int store_org_each(store *st, store_org_cb cb, void *payload, atsb_error *err)
 {
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     int rc = store_prepare(st, &s,
                            "SELECT id, slug, name, trigger_status, created_at, "
                            "coalesce(jobs_interval_s, 0) FROM orgs ORDER BY slug", err);
@@ -83,37 +83,37 @@ int store_org_each(store *st, store_org_cb cb, void *payload, atsb_error *err)
 
 int store_org_set_trigger(store *st, int64_t org_id, const char *status, atsb_error *err)
 {
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     int rc = store_prepare(st, &s, "UPDATE orgs SET trigger_status = ?1 WHERE id = ?2", err);
     if (rc)
         return rc;
     store_bind_text(s, 1, status);
-    sqlite3_bind_int64(s, 2, org_id);
+    db_bind_int64(s, 2, org_id);
     return store_step_done(st, s, "set trigger", err);
 }
 
 int store_org_set_name(store *st, int64_t org_id, const char *name, atsb_error *err)
 {
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     int rc = store_prepare(st, &s, "UPDATE orgs SET name = ?1 WHERE id = ?2", err);
     if (rc)
         return rc;
     store_bind_text(s, 1, name);
-    sqlite3_bind_int64(s, 2, org_id);
+    db_bind_int64(s, 2, org_id);
     return store_step_done(st, s, "rename org", err);
 }
 
 int store_org_set_jobs_interval(store *st, int64_t org_id, int64_t seconds, atsb_error *err)
 {
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     int rc = store_prepare(st, &s, "UPDATE orgs SET jobs_interval_s = ?1 WHERE id = ?2", err);
     if (rc)
         return rc;
     if (seconds > 0)
-        sqlite3_bind_int64(s, 1, seconds);
+        db_bind_int64(s, 1, seconds);
     else
-        sqlite3_bind_null(s, 1);
-    sqlite3_bind_int64(s, 2, org_id);
+        db_bind_null(s, 1);
+    db_bind_int64(s, 2, org_id);
     return store_step_done(st, s, "set jobs interval", err);
 }
 
@@ -128,15 +128,15 @@ int store_org_delete(store *st, int64_t org_id, atsb_error *err)
     if (rc)
         return rc;
     for (size_t i = 0; i < ARRAY_LEN(SQL) && !rc; i++) {
-        sqlite3_stmt *s = NULL;
+        db_stmt *s = NULL;
         if ((rc = store_prepare(st, &s, SQL[i], err)))
             break;
-        sqlite3_bind_int64(s, 1, org_id);
-        if (sqlite3_step(s) != SQLITE_DONE)
+        db_bind_int64(s, 1, org_id);
+        if (db_step(s) != DB_DONE)
             rc = store_fail(st, err, "delete org");
-        else if (i == ARRAY_LEN(SQL) - 1 && sqlite3_changes(sqlite3_db_handle(s)) == 0)
+        else if (i == ARRAY_LEN(SQL) - 1 && st->changes == 0)
             rc = err_set(err, ATSB_ERR_NOT_FOUND, "no such organisation");
-        sqlite3_finalize(s);
+        db_finalize(s);
     }
     if (rc) {
         store_rollback(st);
@@ -148,7 +148,7 @@ int store_org_delete(store *st, int64_t org_id, atsb_error *err)
 int store_org_search(store *st, const store_org_filter *f, store_org_cb cb, void *payload,
                      atsb_error *err)
 {
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     /* Health as the overview shows it: no connection; waiting for a person
      * (needs_attention) or paused by one; ok but its circuit breaker open;
      * ok. */
@@ -170,36 +170,36 @@ int store_org_search(store *st, const store_org_filter *f, store_org_cb cb, void
     store_bind_text(s, 1, f->after && *f->after ? f->after : NULL);
     store_bind_text(s, 2, f->query && *f->query ? f->query : NULL);
     store_bind_text(s, 3, f->health && *f->health ? f->health : NULL);
-    sqlite3_bind_int64(s, 4, f->now);
-    sqlite3_bind_int(s, 5, f->limit);
-    sqlite3_bind_int64(s, 6, f->only_org);
+    db_bind_int64(s, 4, f->now);
+    db_bind_int(s, 5, f->limit);
+    db_bind_int64(s, 6, f->only_org);
     return org_rows(st, s, cb, payload, err);
 }
 
 int store_org_totals(store *st, int64_t now, store_totals *t, atsb_error *err)
 {
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     memset(t, 0, sizeof(*t));
     int rc = store_prepare(st, &s,
-        "SELECT count(*), coalesce(sum(c.id IS NULL), 0), "
-        "coalesce(sum(c.state <> 'ok'), 0), "
-        "coalesce(sum(c.state = 'ok' AND c.retry_at > ?1), 0), "
+        "SELECT count(*), count(*) FILTER (WHERE c.id IS NULL), "
+        "count(*) FILTER (WHERE c.state <> 'ok'), "
+        "count(*) FILTER (WHERE c.state = 'ok' AND c.retry_at > ?1), "
         "(SELECT count(*) FROM candidate_pushes WHERE state = 'pending'), "
         "(SELECT count(*) FROM candidate_pushes WHERE state = 'dead') "
         "FROM orgs o LEFT JOIN connections c ON c.org_id = o.id", err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(s, 1, now);
-    if (sqlite3_step(s) == SQLITE_ROW) {
-        t->orgs = sqlite3_column_int64(s, 0);
-        t->not_connected = sqlite3_column_int64(s, 1);
-        t->needs_attention = sqlite3_column_int64(s, 2);
-        t->circuit_open = sqlite3_column_int64(s, 3);
-        t->outbox_pending = sqlite3_column_int64(s, 4);
-        t->dead_letters = sqlite3_column_int64(s, 5);
+    db_bind_int64(s, 1, now);
+    if (db_step(s) == DB_ROW) {
+        t->orgs = db_col_int64(s, 0);
+        t->not_connected = db_col_int64(s, 1);
+        t->needs_attention = db_col_int64(s, 2);
+        t->circuit_open = db_col_int64(s, 3);
+        t->outbox_pending = db_col_int64(s, 4);
+        t->dead_letters = db_col_int64(s, 5);
     } else {
         rc = store_fail(st, err, "count orgs");
     }
-    sqlite3_finalize(s);
+    db_finalize(s);
     return rc;
 }

@@ -19,21 +19,21 @@ void store_push_free(store_push *p)
     memset(p, 0, sizeof(*p));
 }
 
-static void push_from_row(sqlite3_stmt *s, store_push *p)
+static void push_from_row(db_stmt *s, store_push *p)
 {
     memset(p, 0, sizeof(*p));
-    p->id = sqlite3_column_int64(s, 0);
-    p->org_id = sqlite3_column_int64(s, 1);
-    p->candidate_id = sqlite3_column_int64(s, 2);
-    p->job_id = sqlite3_column_int64(s, 3);
+    p->id = db_col_int64(s, 0);
+    p->org_id = db_col_int64(s, 1);
+    p->candidate_id = db_col_int64(s, 2);
+    p->job_id = db_col_int64(s, 3);
     store_col_copy(s, 4, p->state, sizeof(p->state));
-    p->attempts = sqlite3_column_int(s, 5);
-    p->next_attempt_at = sqlite3_column_int64(s, 6);
+    p->attempts = db_col_int(s, 5);
+    p->next_attempt_at = db_col_int64(s, 6);
     p->last_error = store_col_dup(s, 7);
     store_col_copy(s, 8, p->remote_candidate_id, sizeof(p->remote_candidate_id));
     store_col_copy(s, 9, p->remote_application_id, sizeof(p->remote_application_id));
-    p->created_at = sqlite3_column_int64(s, 10);
-    p->updated_at = sqlite3_column_int64(s, 11);
+    p->created_at = db_col_int64(s, 10);
+    p->updated_at = db_col_int64(s, 11);
     store_col_copy(s, 12, p->org_slug, sizeof(p->org_slug));
     store_col_copy(s, 13, p->cand_ext_id, sizeof(p->cand_ext_id));
     store_col_copy(s, 14, p->job_remote_id, sizeof(p->job_remote_id));
@@ -42,23 +42,24 @@ static void push_from_row(sqlite3_stmt *s, store_push *p)
 int store_push_enqueue(store *st, int64_t org_id, int64_t cand_id, int64_t job_id, int *queued,
                        atsb_error *err)
 {
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     /* UNIQUE(candidate_id, job_id): never twice to the same job. */
     int rc = store_prepare(st, &s,
-                           "INSERT OR IGNORE INTO candidate_pushes(org_id, candidate_id, job_id, "
-                           "created_at, updated_at, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?4, ?4)",
+                           "INSERT INTO candidate_pushes(org_id, candidate_id, job_id, "
+                           "created_at, updated_at, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?4, ?4) "
+                           "ON CONFLICT (candidate_id, job_id) DO NOTHING",
                            err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(s, 1, org_id);
-    sqlite3_bind_int64(s, 2, cand_id);
-    sqlite3_bind_int64(s, 3, job_id);
-    sqlite3_bind_int64(s, 4, time_now());
-    if (sqlite3_step(s) != SQLITE_DONE)
+    db_bind_int64(s, 1, org_id);
+    db_bind_int64(s, 2, cand_id);
+    db_bind_int64(s, 3, job_id);
+    db_bind_int64(s, 4, time_now());
+    if (db_step(s) != DB_DONE)
         rc = store_fail(st, err, "queue push");
     else
-        *queued = sqlite3_changes(st->db) > 0;
-    sqlite3_finalize(s);
+        *queued = st->changes > 0;
+    db_finalize(s);
     if (rc || *queued)
         return rc;
     /* Already there: a pending row waiting out a hold becomes due now. */
@@ -66,16 +67,16 @@ int store_push_enqueue(store *st, int64_t org_id, int64_t cand_id, int64_t job_i
                             "UPDATE candidate_pushes SET next_attempt_at = ?3 WHERE candidate_id = ?1 "
                             "AND job_id = ?2 AND state = 'pending' AND next_attempt_at > ?3", err)))
         return rc;
-    sqlite3_bind_int64(s, 1, cand_id);
-    sqlite3_bind_int64(s, 2, job_id);
-    sqlite3_bind_int64(s, 3, time_now());
+    db_bind_int64(s, 1, cand_id);
+    db_bind_int64(s, 2, job_id);
+    db_bind_int64(s, 3, time_now());
     return store_step_done(st, s, "requeue push", err);
 }
 
-static int each(store *st, sqlite3_stmt *s, store_push_cb cb, void *payload, atsb_error *err)
+static int each(store *st, db_stmt *s, store_push_cb cb, void *payload, atsb_error *err)
 {
     int rc = 0, step;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((step = db_step(s)) == DB_ROW) {
         store_push p;
         push_from_row(s, &p);
         rc = cb(&p, payload);
@@ -83,7 +84,7 @@ static int each(store *st, sqlite3_stmt *s, store_push_cb cb, void *payload, ats
         if (rc)
             break;
     }
-    if (!rc && step != SQLITE_DONE)
+    if (!rc && step != DB_DONE)
         rc = store_fail(st, err, "list outbox");
     store_cached_done(st, s); /* finalizes a statement that is not cached */
     return rc;
@@ -92,29 +93,29 @@ static int each(store *st, sqlite3_stmt *s, store_push_cb cb, void *payload, ats
 int store_push_each_due(store *st, int64_t org_id, int64_t now, int limit, store_push_cb cb,
                         void *payload, atsb_error *err)
 {
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     int rc = store_prepare(st, &s,
                            "SELECT " PUSH_COLS PUSH_FROM "WHERE p.org_id = ?1 AND p.state = 'pending' "
                            "AND p.next_attempt_at <= ?2 ORDER BY p.next_attempt_at, p.id LIMIT ?3",
                            err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(s, 1, org_id);
-    sqlite3_bind_int64(s, 2, now);
-    sqlite3_bind_int(s, 3, limit);
+    db_bind_int64(s, 1, org_id);
+    db_bind_int64(s, 2, now);
+    db_bind_int(s, 3, limit);
     return each(st, s, cb, payload, err);
 }
 
 int store_push_each(store *st, int64_t org_id, const char *state, store_push_cb cb,
                     void *payload, atsb_error *err)
 {
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     int rc = store_prepare(st, &s,
                            "SELECT " PUSH_COLS PUSH_FROM "WHERE (?1 = 0 OR p.org_id = ?1) "
                            "AND (?2 IS NULL OR p.state = ?2) ORDER BY p.id", err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(s, 1, org_id);
+    db_bind_int64(s, 1, org_id);
     store_bind_text(s, 2, state);
     return each(st, s, cb, payload, err);
 }
@@ -129,12 +130,12 @@ static int copy_one(const store_push *p, void *payload)
 
 int store_push_get(store *st, int64_t id, store_push *out, atsb_error *err)
 {
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     memset(out, 0, sizeof(*out));
     int rc = store_prepare(st, &s, "SELECT " PUSH_COLS PUSH_FROM "WHERE p.id = ?1", err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(s, 1, id);
+    db_bind_int64(s, 1, id);
     rc = each(st, s, copy_one, out, err);
     if (rc == 1)
         return ATSB_OK;
@@ -143,13 +144,13 @@ int store_push_get(store *st, int64_t id, store_push *out, atsb_error *err)
 
 int store_push_count(store *st, int64_t org_id, const char *state, int64_t *out, atsb_error *err)
 {
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     int rc = store_prepare(st, &s,
                            "SELECT count(*) FROM candidate_pushes WHERE (?1 = 0 OR org_id = ?1) "
                            "AND (?2 IS NULL OR state = ?2)", err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(s, 1, org_id);
+    db_bind_int64(s, 1, org_id);
     store_bind_text(s, 2, state);
     return store_step_count(st, s, "count outbox", out, err);
 }
@@ -160,20 +161,20 @@ int store_push_count(store *st, int64_t org_id, const char *state, int64_t *out,
 static int update(store *st, const char *sql, int64_t id, const char *a, const char *b,
                   int64_t n, atsb_error *err)
 {
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     int rc = store_prepare(st, &s, sql, err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(s, 1, id);
+    db_bind_int64(s, 1, id);
     store_bind_text(s, 2, a);
     store_bind_text(s, 3, b);
-    sqlite3_bind_int64(s, 4, n);
-    sqlite3_bind_int64(s, 5, time_now());
-    if (sqlite3_step(s) != SQLITE_DONE)
+    db_bind_int64(s, 4, n);
+    db_bind_int64(s, 5, time_now());
+    if (db_step(s) != DB_DONE)
         rc = store_fail(st, err, "update outbox");
-    else if (sqlite3_changes(st->db) == 0)
+    else if (st->changes == 0)
         rc = err_set(err, ATSB_ERR_NOT_FOUND, "no outbox entry %lld in that state", (long long)id);
-    sqlite3_finalize(s);
+    db_finalize(s);
     return rc;
 }
 
@@ -217,42 +218,42 @@ int store_push_requeue(store *st, int64_t id, atsb_error *err)
 
 int store_push_count_due(store *st, int64_t org_id, int64_t now, int64_t *out, atsb_error *err)
 {
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     int rc = store_prepare(st, &s,
                            "SELECT count(*) FROM candidate_pushes WHERE org_id = ?1 "
                            "AND state = 'pending' AND next_attempt_at <= ?2", err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(s, 1, org_id);
-    sqlite3_bind_int64(s, 2, now);
+    db_bind_int64(s, 1, org_id);
+    db_bind_int64(s, 2, now);
     return store_step_count(st, s, "count due pushes", out, err);
 }
 
 int store_push_each_for_cand(store *st, int64_t cand_id, store_push_cb cb, void *payload,
                              atsb_error *err)
 {
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     int rc = store_cached(st, &s, "SELECT " PUSH_COLS PUSH_FROM "WHERE p.candidate_id = ?1 "
                           "ORDER BY p.id", err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(s, 1, cand_id);
+    db_bind_int64(s, 1, cand_id);
     return each(st, s, cb, payload, err);
 }
 
 int store_push_page(store *st, int64_t org_id, const char *state, int64_t after, int limit,
                     store_push_cb cb, void *payload, atsb_error *err)
 {
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     int rc = store_prepare(st, &s,
                            "SELECT " PUSH_COLS PUSH_FROM "WHERE (?1 = 0 OR p.org_id = ?1) "
                            "AND (?2 IS NULL OR p.state = ?2) AND p.id > ?3 ORDER BY p.id LIMIT ?4",
                            err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(s, 1, org_id);
+    db_bind_int64(s, 1, org_id);
     store_bind_text(s, 2, state);
-    sqlite3_bind_int64(s, 3, after);
-    sqlite3_bind_int(s, 4, limit);
+    db_bind_int64(s, 3, after);
+    db_bind_int(s, 4, limit);
     return each(st, s, cb, payload, err);
 }

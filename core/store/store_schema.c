@@ -3,6 +3,8 @@
 #include <stdio.h>
 
 #include "store/store_int.h"
+#include "store/store_schema_pg.h"
+#include "store/store_db.h"
 
 static const char *const MIGRATIONS[] = {
     /* 1: the foundation */
@@ -271,8 +273,31 @@ int store_schema_latest(void)
     return (int)(sizeof(MIGRATIONS) / sizeof(MIGRATIONS[0]));
 }
 
+int store_schema_version(store *st)
+{
+    db_stmt *s = NULL;
+    int v = 0;
+    /* SQLite keeps the version in the file's header; PostgreSQL in a
+     * one-row table of its own, created with the first migration. */
+    if (db_prepare(st, &s, STORE_SQL(st, "PRAGMA user_version",
+                                     "SELECT coalesce(max(version), 0) FROM atsb_schema")) ==
+            DB_DONE &&
+        db_step(s) == DB_ROW)
+        v = db_col_int(s, 0);
+    db_finalize(s);
+    return v;
+}
+
+static const char *migration_sql(store *st, int v)
+{
+    return st->is_pg ? store_schema_pg_sql(v) : MIGRATIONS[v];
+}
+
 int store_migrate(store *st, atsb_error *err)
 {
+    int rc;
+    if (st->is_pg && (rc = store_pg_prepare_schema(st, err)))
+        return rc;
     int have = store_schema_version(st);
     int latest = store_schema_latest();
     if (have > latest)
@@ -280,23 +305,36 @@ int store_migrate(store *st, atsb_error *err)
                        "%s: database schema version %d is newer than this atsbridge "
                        "understands (%d); upgrade atsbridge", st->path, have, latest);
     for (int v = have; v < latest; v++) {
-        int rc = store_begin(st, err);
-        if (rc)
+        if ((rc = store_begin(st, err)))
             return rc;
-        char *msg = NULL;
-        if (sqlite3_exec(st->db, MIGRATIONS[v], NULL, NULL, &msg) != SQLITE_OK) {
+        /* Daemons starting together: one migrates, the others wait for it
+         * and find the work done. */
+        if (st->is_pg) {
+            if (db_exec(st, "SELECT pg_advisory_xact_lock(" STORE_PG_MIGRATE_LOCK ")") != DB_DONE) {
+                rc = store_fail(st, err, "lock the schema for migration");
+                store_rollback(st);
+                return rc;
+            }
+            if (store_schema_version(st) > v) {
+                store_rollback(st);
+                continue;
+            }
+        }
+        if (db_exec(st, migration_sql(st, v)) != DB_DONE) {
             err_set(err, CORE_ERR_STORE, "%s: migration %d failed: %s", st->path, v + 1,
-                    msg ? msg : "?");
-            sqlite3_free(msg);
+                    db_errmsg(st));
             store_rollback(st);
             return CORE_ERR_STORE;
         }
         /* PRAGMA takes no bound parameters; v is our own integer. */
-        char pragma[64];
-        snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
-        if (sqlite3_exec(st->db, pragma, NULL, NULL, NULL) != SQLITE_OK) {
+        char set[96];
+        snprintf(set, sizeof(set),
+                 st->is_pg ? "DELETE FROM atsb_schema; INSERT INTO atsb_schema VALUES (%d)"
+                           : "PRAGMA user_version = %d", v + 1);
+        if (db_exec(st, set) != DB_DONE) {
+            rc = store_fail(st, err, "set the schema version");
             store_rollback(st);
-            return store_fail(st, err, "set user_version");
+            return rc;
         }
         if ((rc = store_commit(st, err)))
             return rc;

@@ -506,7 +506,7 @@ int sync_cands_org(store *st, const plugin_registry *reg, const config *cfg,
 {
     memset(res, 0, sizeof(*res));
     store_conn sc;
-    synclock lk = { -1 };
+    synclock lk = SYNCLOCK_INIT;
     drain d;
     memset(&d, 0, sizeof(d));
     int rc = store_conn_get(st, org->id, &sc, err);
@@ -521,7 +521,7 @@ int sync_cands_org(store *st, const plugin_registry *reg, const config *cfg,
                      org->slug, sc.connector);
         goto done;
     }
-    if ((rc = synclock_acquire(&lk, cfg->store_path, org->slug, "candidates", wait_for_lock, err)))
+    if ((rc = synclock_acquire(&lk, st, cfg->store_path, org->slug, "candidates", wait_for_lock, err)))
         goto done;
     d.st = st;
     d.cfg = cfg;

@@ -310,7 +310,7 @@ int sync_jobs_org(store *st, const plugin_registry *reg, const config *cfg,
 {
     memset(res, 0, sizeof(*res));
     store_conn sc;
-    synclock lk = { -1 };
+    synclock lk = SYNCLOCK_INIT;
     conn *c = NULL;
     page_ctx pc;
     memset(&pc, 0, sizeof(pc));
@@ -329,7 +329,7 @@ int sync_jobs_org(store *st, const plugin_registry *reg, const config *cfg,
                      "(see atsbridge plugins list)", org->slug, sc.connector, reg->dir);
         goto done;
     }
-    if ((rc = synclock_acquire(&lk, cfg->store_path, org->slug, "jobs",
+    if ((rc = synclock_acquire(&lk, st, cfg->store_path, org->slug, "jobs",
                                opts && opts->wait_for_lock, err)))
         goto done;
     /* We hold the lock, so a run still marked running died with its process. */

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -9,10 +10,22 @@
 
 #include "base/util.h"
 
-int synclock_acquire(synclock *lk, const char *store_path, const char *org, const char *kind,
-                     int wait, atsb_error *err)
+int synclock_acquire(synclock *lk, store *st, const char *store_path, const char *org,
+                     const char *kind, int wait, atsb_error *err)
 {
     lk->fd = -1;
+    lk->st = NULL;
+    if (store_is_shared(st)) {
+        snprintf(lk->name, sizeof(lk->name), "sync:%s:%s", org, kind);
+        int rc = store_lock_take(st, lk->name, wait, err);
+        if (rc == CORE_ERR_BUSY)
+            return err_set(err, CORE_ERR_BUSY,
+                           "a %s sync for %s is already running (on this or another machine); "
+                           "try again when it has finished", kind, org);
+        if (!rc)
+            lk->st = st;
+        return rc;
+    }
     char *path = str_printf("%s.%s.%s.lock", store_path, org, kind);
     if (!path)
         return err_set(err, ATSB_ERR_INTERNAL, "out of memory");
@@ -42,6 +55,9 @@ int synclock_acquire(synclock *lk, const char *store_path, const char *org, cons
 
 void synclock_release(synclock *lk)
 {
+    if (lk->st)
+        store_lock_release(lk->st, lk->name);
+    lk->st = NULL;
     if (lk->fd >= 0) {
         flock(lk->fd, LOCK_UN);
         close(lk->fd);

@@ -13,7 +13,7 @@ test_config__in_tree_default_is_valid_and_annotated() {
                max_memory_mb timeout_s max_resume_mb max_resume_pages max_page_tree_depth \
                max_pdf_objects max_inflate_mb us_territories \
                listen max_body_bytes rate_burst metrics_open max_wait max_connections console_dir \
-               url secret enabled max_cpu_s; do
+               url secret enabled max_cpu_s pool_size; do
         grep -qE "^\s+$key = " "$ROOT/conf/atsbridge.conf" || fail "conf/atsbridge.conf lacks $key"
     done
 }

@@ -26,7 +26,7 @@ test_man__every_command_and_subcommand_has_an_entry() {
         run "$ATSB" "$c" --help
         # "usage: atsbridge org add ORG" / "       atsbridge org list": the subcommands.
         while read -r line; do
-            sub=$(echo "$line" | sed -n 's/^\(usage: \)\{0,1\}atsbridge \([a-z-]*\)\( [a-z][a-z-]*\)\{0,1\}\b.*/\2\3/p')
+            sub=$(echo "$line" | sed -n 's/^\(usage: \)\{0,1\}atsbridge \([a-z-]*\)\( [a-z][a-z-]*\)\{0,1\}\([^a-z-].*\)\{0,1\}$/\2\3/p')
             [ -n "$sub" ] || continue
             grep -q "^\*atsbridge $sub\*" "$MAN1" || missing="$missing '$sub'"
         done <<< "$OUT"
