@@ -26,16 +26,16 @@ conf_with() {
     { cat "$TEST_CONF"; printf 'profile: {\n'; printf '  %s\n' "$@"; printf '};\n'; } > "$T/c.conf"
     sed -i "s|\"../../build/plugins\"|\"$PLUGINS\"|" "$T/c.conf"
 }
-C() { run "$ATSB" -c "$T/c.conf" --db "$T/db" --plugin-dir "$PLUGINS" "$@"; }
+C() { run "$ATSB" -c "$T/c.conf" --db "$DB" --plugin-dir "$PLUGINS" "$@"; }
 
 # store_resume ID FILE: replace a stored resume behind intake's back, as a
 # store written before these limits existed would hold it.
 store_resume() {
-    sqlite3 "$T/db" "UPDATE candidate_resumes SET content = readfile('$2') WHERE candidate_id = (SELECT id FROM candidates WHERE ext_id = '$1');"
+    sqlite3 "$DB" "UPDATE candidate_resumes SET content = readfile('$2') WHERE candidate_id = (SELECT id FROM candidates WHERE ext_id = '$1');"
 }
 
 dead_reason() { # dead_reason ID
-    "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" outbox list acme --json |
+    "$ATSB" -c "$TEST_CONF" --db "$DB" --plugin-dir "$PLUGINS" outbox list acme --json |
         jq -r --arg id "$1" '.[] | select(.candidate == $id) | "\(.state): \(.last_error)"'
 }
 

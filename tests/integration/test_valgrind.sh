@@ -13,7 +13,7 @@ skip_if_sanitized() {
     return 1
 }
 
-V() { run "${VG[@]}" "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" "$@"; }
+V() { run "${VG[@]}" "$ATSB" -c "$TEST_CONF" --db "$DB" --plugin-dir "$PLUGINS" "$@"; }
 # Valgrind does not follow the isolated task's exec: the syncs themselves
 # run in-process to be checked.
 VN() { V --no-isolation "$@"; }
@@ -64,7 +64,7 @@ test_valgrind__daemon_once_and_status() {
     # The daemon's side of isolated tasks, then the tasks themselves.
     V daemon --once
     expect_rc 0
-    sqlite3 "$T/db" "UPDATE connections SET last_sync_at = 0;"
+    sqlite3 "$DB" "UPDATE connections SET last_sync_at = 0;"
     VN daemon --once
     expect_rc 0
     V status --json
