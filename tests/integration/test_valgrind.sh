@@ -59,6 +59,7 @@ test_valgrind__workday_sync_and_push() {
 
 test_valgrind__daemon_once_and_status() {
     skip_if_sanitized && return 0
+    sqlite_only "makes the sync due again with sqlite3" || return 0
     start_sandbox
     gh_connect acme
     # The daemon's side of isolated tasks, then the tasks themselves.
