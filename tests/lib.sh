@@ -128,6 +128,12 @@ run_tests() {
             "$fn"
         ) > "$T/.log" 2>&1
         status=$?
+        # A binary without the PostgreSQL backend takes the URL for a file
+        # path and passes on SQLite: not a pass.
+        if [ "$STORE" = pg ] && [ -e "$T/postgresql:" ]; then
+            echo "the store URL was opened as a SQLite file path ($T/postgresql:/...)" >> "$T/.log"
+            status=1
+        fi
         # Whatever the test left running (a server whose EXIT trap another
         # helper's trap replaced) names the test's own directory: stop it,
         # so no test outlives its run or holds its store.
