@@ -10,6 +10,20 @@ export BUILD
 export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 log_dir=$(mktemp -d)
 trap 'rm -rf "$log_dir"' EXIT
+# STORE=pg: the integration tests' stores are databases on one PostgreSQL
+# server for the whole run (tests/lib.sh gives each test its own database);
+# without PostgreSQL the run fails rather than skipping them.
+export STORE=${STORE:-sqlite}
+case $STORE in sqlite | pg) ;; *) echo "STORE must be sqlite or pg, not '$STORE'" >&2; exit 1 ;; esac
+if [ "$STORE" = pg ] && [ -z "${PG_BASE_URL:-}" ]; then
+    . tests/pg_lib.sh || exit 1
+    pg_available || { echo "STORE=pg: PostgreSQL is not available (its server binaries are needed)" >&2; exit 1; }
+    pg_dir=$(mktemp -d)
+    trap 'pg_stop; rm -rf "$log_dir" "$pg_dir"' EXIT
+    pg_start "$pg_dir/pg" || { echo "STORE=pg: could not start PostgreSQL in $pg_dir/pg" >&2; exit 1; }
+    export PG_BASE_URL
+    echo "== store: PostgreSQL at $PG_BASE_URL"
+fi
 only=${1:-}
 pass=0
 fail=0

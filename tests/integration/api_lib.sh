@@ -8,14 +8,14 @@ api_conf() {
     API_CONF="$T/api.conf"
 }
 
-AC() { "$ATSB" -c "${API_CONF:-$TEST_CONF}" --db "$T/db" --plugin-dir "$PLUGINS" "$@"; }
+AC() { "$ATSB" -c "${API_CONF:-$TEST_CONF}" --db "$DB" --plugin-dir "$PLUGINS" "$@"; }
 
 # start_api: `atsbridge serve` on 127.0.0.1:0; sets $API (base URL), $API_PID.
 start_api() {
     : > "$T/api.out"
     # The binary itself in the background (not the AC function, whose
     # subshell would take the signals meant for the server).
-    "$ATSB" -c "${API_CONF:-$TEST_CONF}" --db "$T/db" --plugin-dir "$PLUGINS" \
+    "$ATSB" -c "${API_CONF:-$TEST_CONF}" --db "$DB" --plugin-dir "$PLUGINS" \
         serve --listen 127.0.0.1:0 > "$T/api.out" 2>> "$T/api.err" &
     API_PID=$!
     trap 'kill $API_PID ${SB_PID:-} ${DPID:-} ${HOOK_PID:-} 2>/dev/null || true; wait 2>/dev/null || true' EXIT

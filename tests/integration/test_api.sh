@@ -50,7 +50,7 @@ test_api__the_seed_flow_runs_through_the_api_alone() {
     expect_status 201
     expect_eq pending "$(jqb '.pushes[0].state')" "queued"
     # The daemon delivers; the feed tells.
-    "$ATSB" -c "$API_CONF" --db "$T/db" --plugin-dir "$PLUGINS" daemon > "$T/daemon.log" 2>&1 &
+    "$ATSB" -c "$API_CONF" --db "$DB" --plugin-dir "$PLUGINS" daemon > "$T/daemon.log" 2>&1 &
     DPID=$!
     call GET "/v1/events?after=$cursor&wait=10"
     local i
@@ -170,7 +170,7 @@ test_api__the_daemon_serves_the_api_when_api_listen_is_set() {
     api_conf 'api: { listen = "127.0.0.1:0"; };'
     TOK=$(new_token platform)
     AC org add acme > /dev/null
-    "$ATSB" -c "$API_CONF" --db "$T/db" --plugin-dir "$PLUGINS" daemon > "$T/daemon.log" 2>&1 &
+    "$ATSB" -c "$API_CONF" --db "$DB" --plugin-dir "$PLUGINS" daemon > "$T/daemon.log" 2>&1 &
     DPID=$!
     trap 'kill $DPID 2>/dev/null || true; wait 2>/dev/null || true' EXIT
     local i

@@ -84,7 +84,7 @@ test_api_events__every_kind_of_change_is_in_the_feed() {
     # resumed.
     call PUT /v1/orgs/acme/candidates/c-2 '{"job":"1002","first_name":"C","last_name":"D","email":"cd@example.com","status":"engaged"}'
     sed 's/source_name = "FactoryFix"/source_name = "NoSuchSource"/' "$API_CONF" > "$T/bad.conf"
-    "$ATSB" -c "$T/bad.conf" --db "$T/db" --plugin-dir "$PLUGINS" sync candidates acme > /dev/null || true
+    "$ATSB" -c "$T/bad.conf" --db "$DB" --plugin-dir "$PLUGINS" sync candidates acme > /dev/null || true
     types_after "$c"
     expect_eq connection.needs_attention "$TYPES" "needs attention"
     c=$(jqb .next_cursor)

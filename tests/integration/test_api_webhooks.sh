@@ -66,19 +66,19 @@ test_api_webhooks__events_are_signed_delivered_in_order_and_retried() {
 
 test_api_webhooks__bad_api_and_webhook_settings_are_named() {
     api_conf 'webhooks: { url = "http://example.com/hook"; secret = "x"; };'
-    run "$ATSB" -c "$API_CONF" --db "$T/db" --plugin-dir "$PLUGINS" serve --listen 127.0.0.1:0
+    run "$ATSB" -c "$API_CONF" --db "$DB" --plugin-dir "$PLUGINS" serve --listen 127.0.0.1:0
     expect_rc 3
     expect_err "webhooks.url"
     api_conf 'webhooks: { url = "https://example.com/hook"; };'
-    run "$ATSB" -c "$API_CONF" --db "$T/db" org list
+    run "$ATSB" -c "$API_CONF" --db "$DB" org list
     expect_rc 3
     expect_err "webhooks.secret: required"
     api_conf 'api: { listen = "localhost"; };'
-    run "$ATSB" -c "$API_CONF" --db "$T/db" org list
+    run "$ATSB" -c "$API_CONF" --db "$DB" org list
     expect_rc 3
     expect_err 'api.listen: expected HOST:PORT'
     api_conf 'api: { max_body_bytes = 10; };'
-    run "$ATSB" -c "$API_CONF" --db "$T/db" org list
+    run "$ATSB" -c "$API_CONF" --db "$DB" org list
     expect_rc 3
     expect_err 'api.max_body_bytes: 10 is out of range'
 }

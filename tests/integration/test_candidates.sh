@@ -62,7 +62,7 @@ test_cands__import_formats_and_precise_errors() {
     expect_rc 0
     expect_out "(0 new, 1 updated)"
     echo '{"id":"b1","org":"acme","job":"1001","first_name":"Bo","last_name":"Single","email":"b1@example.com","status":"new"}' | \
-        run "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" candidates import -
+        run "$ATSB" -c "$TEST_CONF" --db "$DB" --plugin-dir "$PLUGINS" candidates import -
     expect_rc 0
     A candidates show acme a1 --json
     expect_eq Renamed "$(echo "$OUT" | jq -r .last_name)"
@@ -240,7 +240,7 @@ test_cands__kill_9_between_ats_success_and_commit_no_duplicate() {
     # The last write (the resume) is held by the ATS for 3 s; we die while
     # waiting; the ATS then completes it.
     sb POST /_control/faults '{"path":"/v3/attachments","method":"POST","kind":"slow","count":1,"delay_ms":3000}' >/dev/null
-    "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" sync candidates acme > /dev/null 2>&1 &
+    "$ATSB" -c "$TEST_CONF" --db "$DB" --plugin-dir "$PLUGINS" sync candidates acme > /dev/null 2>&1 &
     local pid=$! i
     for i in $(seq 1 100); do
         [ "$(recorded | jq '.applications | length')" -ge 1 ] && break
@@ -293,10 +293,10 @@ test_cands__missing_source_needs_attention_and_keeps_candidate_queued() {
     A jobs activate acme 1001
     zoe
     A candidates import "$T/zoe.json" --resume-dir "$T"
-    "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" candidates list acme >/dev/null
+    "$ATSB" -c "$TEST_CONF" --db "$DB" --plugin-dir "$PLUGINS" candidates list acme >/dev/null
     # A config with a source name Greenhouse does not have.
     sed 's/source_name = "FactoryFix"/source_name = "NoSuchSource"/' "$TEST_CONF" > "$T/c.conf"
-    run "$ATSB" -c "$T/c.conf" --db "$T/db" --plugin-dir "$PLUGINS" sync candidates acme
+    run "$ATSB" -c "$T/c.conf" --db "$DB" --plugin-dir "$PLUGINS" sync candidates acme
     expect_out "retrying 1"
     A status acme --json
     expect_eq needs_attention "$(echo "$OUT" | jq -r '.[0].state')"
@@ -314,7 +314,7 @@ test_cands__attempts_that_never_finished_count_toward_max_attempts() {
     local k pid i
     for k in 1 2 3; do
         for i in $(seq 1 10); do # started before the look-up: try again
-            "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" sync candidates acme > /dev/null 2>&1 &
+            "$ATSB" -c "$TEST_CONF" --db "$DB" --plugin-dir "$PLUGINS" sync candidates acme > /dev/null 2>&1 &
             pid=$!
             for _ in $(seq 1 20); do
                 [ "$(outbox_attempts)" = "$k" ] && break
@@ -339,7 +339,7 @@ test_cands__attempts_that_never_finished_count_toward_max_attempts() {
 }
 
 outbox_attempts() {
-    "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" outbox list acme --json | jq -r '.[0].attempts'
+    "$ATSB" -c "$TEST_CONF" --db "$DB" --plugin-dir "$PLUGINS" outbox list acme --json | jq -r '.[0].attempts'
 }
 
 run_tests

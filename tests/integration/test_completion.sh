@@ -24,13 +24,13 @@ test_completion__commands_subcommands_and_options() {
 }
 
 test_completion__org_slugs_and_connector_names() {
-    "$ATSB" --db "$T/db" org add acme >/dev/null
-    "$ATSB" --db "$T/db" org add acme-two >/dev/null
-    "$ATSB" --db "$T/db" org add beta >/dev/null
-    expect_eq "acme acme-two " "$(complete_line atsbridge --db "$T/db" status ac)" "status ac"
-    expect_eq "beta " "$(complete_line atsbridge --db "$T/db" sync jobs b)" "sync jobs b"
-    expect_eq "greenhouse " "$(complete_line atsbridge --db "$T/db" --plugin-dir "$PLUGINS" connect acme g)" "connect acme g"
-    expect_eq "greenhouse lever workday " "$(complete_line atsbridge --db "$T/db" --plugin-dir "$PLUGINS" plugins show '')" "plugins show"
+    "$ATSB" --db "$DB" org add acme >/dev/null
+    "$ATSB" --db "$DB" org add acme-two >/dev/null
+    "$ATSB" --db "$DB" org add beta >/dev/null
+    expect_eq "acme acme-two " "$(complete_line atsbridge --db "$DB" status ac)" "status ac"
+    expect_eq "beta " "$(complete_line atsbridge --db "$DB" sync jobs b)" "sync jobs b"
+    expect_eq "greenhouse " "$(complete_line atsbridge --db "$DB" --plugin-dir "$PLUGINS" connect acme g)" "connect acme g"
+    expect_eq "greenhouse lever workday " "$(complete_line atsbridge --db "$DB" --plugin-dir "$PLUGINS" plugins show '')" "plugins show"
 }
 
 run_tests

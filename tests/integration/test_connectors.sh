@@ -183,7 +183,7 @@ scenario_auth_failure() {
 scenario_kill_9_mid_sync() {
     setup "$1"
     fault "\"path\":\"$LIST_PATH\",\"kind\":\"slow\",\"count\":1,\"after\":2,\"delay_ms\":8000"
-    "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" sync jobs acme --page-size 2 >/dev/null 2>&1 &
+    "$ATSB" -c "$TEST_CONF" --db "$DB" --plugin-dir "$PLUGINS" sync jobs acme --page-size 2 >/dev/null 2>&1 &
     local pid=$! i
     for i in $(seq 1 100); do
         [ "$(sb GET /_control/requests | jq --arg p "$LIST_PATH" '[.[] | select(.path | startswith($p))] | length')" -ge 3 ] && break
@@ -236,7 +236,7 @@ scenario_kill_9_after_ats_acted() {
     setup "$1"
     candidate
     fault "$LAST_WRITE,\"kind\":\"slow\",\"count\":1,\"delay_ms\":3000"
-    "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" sync candidates acme >/dev/null 2>&1 &
+    "$ATSB" -c "$TEST_CONF" --db "$DB" --plugin-dir "$PLUGINS" sync candidates acme >/dev/null 2>&1 &
     local pid=$! i
     for i in $(seq 1 100); do
         [ "$(sb GET /_control/recorded | jq '.attachments | length')" -ge 1 ] && break

@@ -4,12 +4,12 @@
 . "$(dirname "$0")/../lib.sh"
 
 start_daemon() { # start_daemon [extra global options]: $DPID, log in $T/daemon.log
-    "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "${DAEMON_PLUGINS:-$PLUGINS}" "$@" daemon > "$T/daemon.log" 2>&1 &
+    "$ATSB" -c "$TEST_CONF" --db "$DB" --plugin-dir "${DAEMON_PLUGINS:-$PLUGINS}" "$@" daemon > "$T/daemon.log" 2>&1 &
     DPID=$!
     trap 'kill $DPID 2>/dev/null || true; kill ${SB_PID:-} 2>/dev/null || true; wait 2>/dev/null || true' EXIT
 }
 
-outbox_done() { [ "$("$ATSB" --db "$T/db" outbox list --json | jq -r '[.[] | select(.state=="done")] | length')" -ge "${1:-1}" ]; }
+outbox_done() { [ "$("$ATSB" --db "$DB" outbox list --json | jq -r '[.[] | select(.state=="done")] | length')" -ge "${1:-1}" ]; }
 
 test_daemon__pushes_a_newly_engaged_candidate_within_seconds() {
     start_sandbox
@@ -66,8 +66,8 @@ test_daemon__sighup_picks_up_a_new_connector() {
     mkdir -m 0755 "$T/p"
     cp "$PLUGINS/greenhouse.so" "$T/p/"
     DAEMON_PLUGINS="$T/p"
-    "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$FIXTURES" org add t1 >/dev/null
-    "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$FIXTURES" connect t1 testats --set token=x >/dev/null
+    "$ATSB" -c "$TEST_CONF" --db "$DB" --plugin-dir "$FIXTURES" org add t1 >/dev/null
+    "$ATSB" -c "$TEST_CONF" --db "$DB" --plugin-dir "$FIXTURES" connect t1 testats --set token=x >/dev/null
     start_daemon
     sleep 1
     grep -q "connector testats, which is not loaded" "$T/daemon.log" || fail "expected a missing-connector error: $(cat "$T/daemon.log")"
@@ -78,8 +78,8 @@ test_daemon__sighup_picks_up_a_new_connector() {
         fail "no reload: $(cat "$T/daemon.log")"
     # The failed attempts opened the circuit breaker; once the connector is
     # there, the operator clears it instead of waiting out the backoff.
-    "$ATSB" --db "$T/db" resume t1 >/dev/null
-    wait_for 5 sh -c "[ \$('$ATSB' --db '$T/db' jobs list t1 --json | jq length) -eq 4 ]" ||
+    "$ATSB" --db "$DB" resume t1 >/dev/null
+    wait_for 5 sh -c "[ \$('$ATSB' --db '$DB' jobs list t1 --json | jq length) -eq 4 ]" ||
         fail "testats jobs not synced after SIGHUP: $(cat "$T/daemon.log")"
     kill -TERM $DPID
     wait $DPID
@@ -93,7 +93,7 @@ test_daemon__two_orgs_sync_in_parallel() {
     sb POST /_control/faults '{"path":"/v3/jobs","kind":"slow","count":2,"delay_ms":1500}' >/dev/null
     local t0 t1
     t0=$(date +%s%N)
-    run "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" daemon --once
+    run "$ATSB" -c "$TEST_CONF" --db "$DB" --plugin-dir "$PLUGINS" daemon --once
     t1=$(date +%s%N)
     expect_rc 0
     A status --json
@@ -107,12 +107,12 @@ test_daemon__auth_failure_pauses_until_resumed() {
     A org add acme
     A connect acme greenhouse --no-check --set base_url="$SB" --set token_url="$SB/token" \
         --set client_id=gh-client --set client_secret=WRONG --set user_id=7
-    run "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" daemon --once
+    run "$ATSB" -c "$TEST_CONF" --db "$DB" --plugin-dir "$PLUGINS" daemon --once
     A status acme --json
     expect_eq needs_attention "$(echo "$OUT" | jq -r '.[0].state')"
     expect_eq "paused until resumed" "$(echo "$OUT" | jq -r '.[0].next_sync')"
     sb DELETE /_control/requests >/dev/null
-    run "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" daemon --once
+    run "$ATSB" -c "$TEST_CONF" --db "$DB" --plugin-dir "$PLUGINS" daemon --once
     expect_eq 0 "$(sb GET /_control/requests | jq length)" "requests to a paused connection"
     A resume acme
     expect_rc 0
@@ -124,13 +124,13 @@ test_daemon__repeated_failures_open_the_circuit() {
     start_sandbox
     gh_connect acme
     sb POST /_control/faults '{"path":"/v3/offices","kind":"503","count":100}' >/dev/null
-    run "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" daemon --once
+    run "$ATSB" -c "$TEST_CONF" --db "$DB" --plugin-dir "$PLUGINS" daemon --once
     A status acme --json
     expect_eq 1 "$(echo "$OUT" | jq -r '.[0].consecutive_failures')" failures
     [[ $(echo "$OUT" | jq -r '.[0].circuit') == "open until "* ]] || fail "circuit: $OUT"
     # While open, the daemon leaves the ATS alone.
     sb DELETE /_control/requests >/dev/null
-    run "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" daemon --once
+    run "$ATSB" -c "$TEST_CONF" --db "$DB" --plugin-dir "$PLUGINS" daemon --once
     expect_eq 0 "$(sb GET /_control/requests | jq length)" "requests while the circuit is open"
 }
 

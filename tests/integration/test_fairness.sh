@@ -7,11 +7,11 @@
 conf() { # conf: the test config with one worker and short turns
     { cat "$TEST_CONF"; printf 'sync: {\n  workers = 1;\n  pages_per_turn = 2;\n  push_batch = 2;\n};\n'; } > "$T/conf"
 }
-daemon_once() { run "$ATSB" -c "$T/conf" --db "$T/db" --plugin-dir "$PLUGINS" -v daemon --once; }
+daemon_once() { run "$ATSB" -c "$T/conf" --db "$DB" --plugin-dir "$PLUGINS" -v daemon --once; }
 jobs_reads() { sb GET /_control/requests | jq '[.[] | select(.path == "/v3/jobs")] | length'; }
 reads_at_least() { [ "$(jobs_reads)" -ge "$1" ]; }
 line_of() { grep -n "$1" "$T/d.log" | head -1 | cut -d: -f1; }
-us_jobs() { "$ATSB" --db "$T/db" jobs list "$1" --json | jq '[.[] | select(.state != "archived")] | length'; }
+us_jobs() { "$ATSB" --db "$DB" jobs list "$1" --json | jq '[.[] | select(.state != "archived")] | length'; }
 reference() { # reference: an org synced by hand in one go, to compare with
     gh_connect ref
     A sync jobs ref
@@ -58,7 +58,7 @@ test_fairness__a_killed_pass_resumes_after_its_last_committed_page() {
     sb DELETE /_control/requests >/dev/null
     # The third page hangs; the daemon is killed -9 while it waits.
     sb POST /_control/faults '{"path":"/v3/jobs","kind":"slow","count":1,"after":2,"delay_ms":20000}' >/dev/null
-    "$ATSB" -c "$T/conf" --db "$T/db" --plugin-dir "$PLUGINS" -v daemon > "$T/d.log" 2>&1 &
+    "$ATSB" -c "$T/conf" --db "$DB" --plugin-dir "$PLUGINS" -v daemon > "$T/d.log" 2>&1 &
     DPID=$!
     trap 'kill -9 $DPID 2>/dev/null || true; kill $SB_PID 2>/dev/null || true; wait 2>/dev/null || true' EXIT
     wait_for 10 reads_at_least 3 || fail "page 3 never asked for: $(cat "$T/d.log")"

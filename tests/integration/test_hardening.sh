@@ -13,8 +13,9 @@ started_import() {
     mkdir -m 0777 "$T/w"
     chmod 0755 "$T"
     mkfifo -m 0666 "$T/w/in"
+    local db; db=$(new_store w/db)
     (ulimit -c unlimited; exec env "$@" setpriv --reuid=65534 --regid=65534 --clear-groups \
-        "$ATSB" -c "$TEST_CONF" --db "$T/w/db" --plugin-dir "$PLUGINS" candidates import - < "$T/w/in") \
+        "$ATSB" -c "$TEST_CONF" --db "$db" --plugin-dir "$PLUGINS" candidates import - < "$T/w/in") \
         > "$T/out" 2> "$T/err" &
     PID=$!
     exec 7> "$T/w/in" # a writer, so the open above returns; never written

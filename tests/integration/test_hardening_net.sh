@@ -241,7 +241,7 @@ test_net__more_pages_than_sync_max_pages_stops_the_run() {
     start_sandbox
     gh_connect acme
     { cat "$TEST_CONF"; printf 'sync: {\n  max_pages = 2;\n};\n'; } > "$T/pages.conf"
-    run "$ATSB" -c "$T/pages.conf" --db "$T/db" --plugin-dir "$PLUGINS" sync jobs acme --page-size 2 --json
+    run "$ATSB" -c "$T/pages.conf" --db "$DB" --plugin-dir "$PLUGINS" sync jobs acme --page-size 2 --json
     expect_rc 1
     expect_eq 2 "$(echo "$OUT" | jq '.[0].pages')" "pages committed before the limit"
     expect_err "the ATS sent more than sync.max_pages (2) pages in one run"

@@ -30,7 +30,7 @@ test_install__layout_and_pkg_config() {
     PKG_CONFIG_PATH="$p/lib/pkgconfig" run pkg-config --variable=connectordir atsbridge-sdk
     expect_eq /usr/local/lib/atsbridge/plugins "$OUT" "connectordir"
     # The installed binary runs with the installed config.
-    run "$p/bin/atsbridge" -c "$p/etc/atsbridge/atsbridge.conf" --db "$T/db" --plugin-dir "$p/lib/atsbridge/plugins" plugins list
+    run "$p/bin/atsbridge" -c "$p/etc/atsbridge/atsbridge.conf" --db "$DB" --plugin-dir "$p/lib/atsbridge/plugins" plugins list
     expect_rc 0
 }
 
@@ -71,7 +71,7 @@ test_install__skeleton_builds_out_of_tree_against_the_installed_sdk_passes_the_k
     expect_eq "atsb_connector_entry" "$(nm -D --defined-only "$T/vendor/skeleton.so" | awk '{print $3}')" "exports"
     mkdir -m 0755 "$T/plugins"
     install -m 0755 "$T/vendor/skeleton.so" "$T/plugins/"
-    run "$ATSB" --db "$T/db" --plugin-dir "$T/plugins" plugins list
+    run "$ATSB" --db "$DB" --plugin-dir "$T/plugins" plugins list
     expect_out "skeleton"
     start_sandbox "$ROOT/tests/fixtures/skeleton.json"
     ASAN_OPTIONS=handle_segv=0 run "$ATSB" -c "$TEST_CONF" plugins test "$T/plugins/skeleton.so" \
@@ -79,17 +79,17 @@ test_install__skeleton_builds_out_of_tree_against_the_installed_sdk_passes_the_k
     expect_rc 0
     expect_out "0 failed"
     # ...and it syncs through atsbridge.
-    run "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$T/plugins" org add vendorco
-    run "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$T/plugins" connect vendorco skeleton \
+    run "$ATSB" -c "$TEST_CONF" --db "$DB" --plugin-dir "$T/plugins" org add vendorco
+    run "$ATSB" -c "$TEST_CONF" --db "$DB" --plugin-dir "$T/plugins" connect vendorco skeleton \
         --set base_url="$SB/skeleton" --set api_key=sk-key-value
     expect_rc 0
-    run "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$T/plugins" sync jobs vendorco --json
+    run "$ATSB" -c "$TEST_CONF" --db "$DB" --plugin-dir "$T/plugins" sync jobs vendorco --json
     expect_rc 0
     expect_eq "3:1:0:1" "$(echo "$OUT" | jq -r '.[0].counts | "\(.created):\(.non_us):\(.unknown_location):\(.closed_skipped)"')" "skeleton counts"
-    run "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$T/plugins" jobs activate vendorco S-1
+    run "$ATSB" -c "$TEST_CONF" --db "$DB" --plugin-dir "$T/plugins" jobs activate vendorco S-1
     echo '{"id":"v1","org":"vendorco","job":"S-1","first_name":"Vi","last_name":"Vendor","email":"vi@example.com","status":"engaged"}' > "$T/c.json"
-    run "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$T/plugins" candidates import "$T/c.json"
-    run "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$T/plugins" sync candidates vendorco
+    run "$ATSB" -c "$TEST_CONF" --db "$DB" --plugin-dir "$T/plugins" candidates import "$T/c.json"
+    run "$ATSB" -c "$TEST_CONF" --db "$DB" --plugin-dir "$T/plugins" sync candidates vendorco
     expect_rc 0
     expect_out "pushed 1"
 }

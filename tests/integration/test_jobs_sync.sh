@@ -309,7 +309,7 @@ test_jobs__second_concurrent_sync_of_an_org_is_busy() {
     start_sandbox
     gh_connect acme
     sb POST /_control/faults '{"path":"/v3/jobs","kind":"slow","count":1,"delay_ms":1500}' >/dev/null
-    "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" sync jobs acme > "$T/first.out" 2>&1 &
+    "$ATSB" -c "$TEST_CONF" --db "$DB" --plugin-dir "$PLUGINS" sync jobs acme > "$T/first.out" 2>&1 &
     local first=$!
     sleep 0.5
     A sync jobs acme
@@ -324,15 +324,16 @@ test_jobs__kill_9_mid_sync_then_rerun_matches_uninterrupted_run() {
     start_sandbox
     sb POST /_control/greenhouse/generate '{"count":60,"non_us_every":7}' >/dev/null
     # Reference: an uninterrupted run in its own store.
-    "$ATSB" -c "$TEST_CONF" --db "$T/ref.db" --plugin-dir "$PLUGINS" org add acme >/dev/null
-    "$ATSB" -c "$TEST_CONF" --db "$T/ref.db" --plugin-dir "$PLUGINS" connect acme greenhouse --set base_url="$SB" \
+    local refdb; refdb=$(new_store ref.db)
+    "$ATSB" -c "$TEST_CONF" --db "$refdb" --plugin-dir "$PLUGINS" org add acme >/dev/null
+    "$ATSB" -c "$TEST_CONF" --db "$refdb" --plugin-dir "$PLUGINS" connect acme greenhouse --set base_url="$SB" \
         --set token_url="$SB/token" --set client_id=gh-client --set client_secret=gh-secret-value --set user_id=7 >/dev/null
-    "$ATSB" -c "$TEST_CONF" --db "$T/ref.db" --plugin-dir "$PLUGINS" sync jobs acme --page-size 5 >/dev/null
-    ref=$("$ATSB" -c "$TEST_CONF" --db "$T/ref.db" --plugin-dir "$PLUGINS" jobs list acme --json | jq -c 'map({ats_id,title,state,country}) | sort_by(.ats_id)')
+    "$ATSB" -c "$TEST_CONF" --db "$refdb" --plugin-dir "$PLUGINS" sync jobs acme --page-size 5 >/dev/null
+    ref=$("$ATSB" -c "$TEST_CONF" --db "$refdb" --plugin-dir "$PLUGINS" jobs list acme --json | jq -c 'map({ats_id,title,state,country}) | sort_by(.ats_id)')
     # The real one: page 6 hangs, we kill -9 while it waits.
     gh_connect acme
     sb POST /_control/faults '{"path":"/v3/jobs","kind":"slow","count":1,"after":5,"delay_ms":10000}' >/dev/null
-    "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" sync jobs acme --page-size 5 > /dev/null 2>&1 &
+    "$ATSB" -c "$TEST_CONF" --db "$DB" --plugin-dir "$PLUGINS" sync jobs acme --page-size 5 > /dev/null 2>&1 &
     local pid=$!
     local i
     for i in $(seq 1 100); do
@@ -349,7 +350,7 @@ test_jobs__kill_9_mid_sync_then_rerun_matches_uninterrupted_run() {
     sb DELETE /_control/faults >/dev/null
     A sync jobs acme --page-size 5
     expect_rc 0
-    got=$("$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" jobs list acme --json | jq -c 'map({ats_id,title,state,country}) | sort_by(.ats_id)')
+    got=$("$ATSB" -c "$TEST_CONF" --db "$DB" --plugin-dir "$PLUGINS" jobs list acme --json | jq -c 'map({ats_id,title,state,country}) | sort_by(.ats_id)')
     expect_eq "$ref" "$got" "store after kill -9 and re-run"
     A status acme --json
     # Greenhouse is resumable: the re-run went on with the killed run from

@@ -8,16 +8,16 @@
 ORGS="o1 o2 o3 o4 o5 o6"
 
 daemon() { # daemon NAME: start one on the shared store; its pid in $NAME_PID
-    "$ATSB" -c "$T/conf" --db "$T/db" --plugin-dir "$PLUGINS" -v daemon > "$T/$1.log" 2>&1 &
+    "$ATSB" -c "$T/conf" --db "$DB" --plugin-dir "$PLUGINS" -v daemon > "$T/$1.log" 2>&1 &
     eval "${1}_PID=$!"
 }
 
 ok_runs() { # ok_runs: "org:count" of ok job runs, one line per org
-    "$ATSB" --db "$T/db" status --runs 20 --json |
+    "$ATSB" --db "$DB" status --runs 20 --json |
         jq -r '.[] | "\(.org):\([.runs[] | select(.status == "ok")] | length)"'
 }
 all_synced() { [ "$(ok_runs | grep -c ':[1-9]')" -eq 6 ]; }
-done_pushes() { "$ATSB" --db "$T/db" outbox list --json | jq '[.[] | select(.state == "done")] | length'; }
+done_pushes() { "$ATSB" --db "$DB" outbox list --json | jq '[.[] | select(.state == "done")] | length'; }
 all_pushed() { [ "$(done_pushes)" -eq "$1" ]; }
 
 setup_store() {
@@ -73,7 +73,7 @@ test_leases__kill_9_of_either_daemon_loses_and_repeats_nothing() {
     expect_eq "" "$(ok_runs | grep -v ':1$' || true)" "orgs synced again within the interval"
     kill -TERM "$a_PID"
     wait "$a_PID" || fail "a's exit status $?"
-    expect_eq 0 "$("$ATSB" --db "$T/db" status --json | jq '[.[] | select(.lease != null)] | length')" \
+    expect_eq 0 "$("$ATSB" --db "$DB" status --json | jq '[.[] | select(.lease != null)] | length')" \
         "leases left after a clean stop"
 }
 

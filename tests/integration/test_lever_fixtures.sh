@@ -18,7 +18,7 @@ fixture_with() { # fixture_with JQ-FILTER: a copy of lever.json changed by the f
 lv_connect() { # lv_connect ORG [extra --set ...]: without expecting success
     local org=$1
     shift
-    "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" org add "$org" >/dev/null 2>&1 || true
+    "$ATSB" -c "$TEST_CONF" --db "$DB" --plugin-dir "$PLUGINS" org add "$org" >/dev/null 2>&1 || true
     A connect "$org" lever --set base_url="$SB/lever/v1" --set api_key=lv-key-value --set perform_as=user-7 "$@"
 }
 counts() { echo "$OUT" | jq -r '.[0].counts | "\(.created):\(.closed_skipped):\(.malformed)"'; }

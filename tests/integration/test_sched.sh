@@ -8,19 +8,19 @@ test_sched__orgs_due_at_once_are_each_synced_exactly_once() {
     start_sandbox
     local n=300 i
     for i in $(seq 1 $n); do
-        "$ATSB" --db "$T/db" org add "o$i" >/dev/null
-        "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" connect "o$i" greenhouse --no-check \
+        "$ATSB" --db "$DB" org add "o$i" >/dev/null
+        "$ATSB" -c "$TEST_CONF" --db "$DB" --plugin-dir "$PLUGINS" connect "o$i" greenhouse --no-check \
             --set base_url="$SB" --set token_url="$SB/token" --set client_id=gh-client \
             --set client_secret=gh-secret-value --set user_id=7 >/dev/null
     done
-    run "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" daemon --once
+    run "$ATSB" -c "$TEST_CONF" --db "$DB" --plugin-dir "$PLUGINS" daemon --once
     expect_rc 0
     A status --runs 10 --json
     expect_eq "$n" "$(echo "$OUT" | jq '[.[] | select([.runs[] | select(.status == "ok")] | length == 1)] | length')" \
         "orgs with exactly one ok job sync"
     expect_eq 0 "$(echo "$OUT" | jq '[.[] | select(.next_sync == "due now")] | length')" "orgs still due"
     # Synced: due again only at the org's slot one interval on.
-    run "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" daemon --once
+    run "$ATSB" -c "$TEST_CONF" --db "$DB" --plugin-dir "$PLUGINS" daemon --once
     expect_rc 0
     A status --runs 10 --json
     expect_eq "$n" "$(echo "$OUT" | jq '[.[] | select([.runs[] | select(.status == "ok")] | length == 1)] | length')" \
@@ -32,7 +32,7 @@ test_sched__work_queued_by_another_process_is_noticed_within_a_second() {
     gh_connect acme
     A sync jobs acme
     A jobs activate acme 1001
-    "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" daemon > "$T/d.log" 2>&1 &
+    "$ATSB" -c "$TEST_CONF" --db "$DB" --plugin-dir "$PLUGINS" daemon > "$T/d.log" 2>&1 &
     DPID=$!
     trap 'kill $DPID 2>/dev/null || true; kill $SB_PID 2>/dev/null || true; wait 2>/dev/null || true' EXIT
     sleep 1
@@ -50,19 +50,19 @@ test_sched__work_queued_by_another_process_is_noticed_within_a_second() {
 }
 
 secs_to_next_sync() { # secs_to_next_sync ORG
-    "$ATSB" --db "$T/db" status "$1" --json | jq '(.[0].next_sync | fromdateiso8601) - now | floor'
+    "$ATSB" --db "$DB" status "$1" --json | jq '(.[0].next_sync | fromdateiso8601) - now | floor'
 }
 
 test_sched__a_new_interval_at_reload_moves_every_next_sync() {
     start_sandbox
     { cat "$TEST_CONF"; printf 'sync: {\n  jobs_interval = "12h";\n};\n'; } > "$T/conf"
     gh_connect acme
-    run "$ATSB" -c "$T/conf" --db "$T/db" --plugin-dir "$PLUGINS" sync jobs acme
+    run "$ATSB" -c "$T/conf" --db "$DB" --plugin-dir "$PLUGINS" sync jobs acme
     expect_rc 0
     local s
     s=$(secs_to_next_sync acme)
     [ "$s" -gt 21600 ] && [ "$s" -le 64800 ] || fail "next sync in $s s on a 12 h interval"
-    "$ATSB" -c "$T/conf" --db "$T/db" --plugin-dir "$PLUGINS" -v daemon > "$T/d.log" 2>&1 &
+    "$ATSB" -c "$T/conf" --db "$DB" --plugin-dir "$PLUGINS" -v daemon > "$T/d.log" 2>&1 &
     DPID=$!
     trap 'kill $DPID 2>/dev/null || true; kill $SB_PID 2>/dev/null || true; wait 2>/dev/null || true' EXIT
     wait_for 5 grep -q "INFO daemon: started" "$T/d.log" || fail "no start: $(cat "$T/d.log")"

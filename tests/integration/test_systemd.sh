@@ -23,7 +23,7 @@ test_systemd__ready_reloading_stopping_and_watchdog() {
     start_sink
     # What systemd sets for Type=notify with WatchdogSec=1.
     NOTIFY_SOCKET="$T/notify.sock" WATCHDOG_USEC=1000000 \
-        "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" daemon > "$T/daemon.log" 2>&1 &
+        "$ATSB" -c "$TEST_CONF" --db "$DB" --plugin-dir "$PLUGINS" daemon > "$T/daemon.log" 2>&1 &
     DPID=$!
     wait_for 10 sent "READY=1" || fail "no READY=1: $(cat "$T/notify.log" "$T/daemon.log")"
     grep -q '^STATUS=serving: 4 workers, [0-9]* connectors loaded$' "$T/notify.log" || fail "status: $(cat "$T/notify.log")"
@@ -46,12 +46,12 @@ test_systemd__another_process_watchdog_is_not_pinged() {
     start_sink
     # WATCHDOG_PID names another process: the watchdog is not ours.
     NOTIFY_SOCKET="$T/notify.sock" WATCHDOG_USEC=1000000 WATCHDOG_PID=1 \
-        run "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" daemon --once
+        run "$ATSB" -c "$TEST_CONF" --db "$DB" --plugin-dir "$PLUGINS" daemon --once
     expect_rc 0
     sent "READY=1" || fail "no READY=1"
     [ "$(count "WATCHDOG=1")" -eq 0 ] || fail "pinged another process's watchdog"
     # And with no NOTIFY_SOCKET the daemon runs as before.
-    run "$ATSB" -c "$TEST_CONF" --db "$T/db" --plugin-dir "$PLUGINS" daemon --once
+    run "$ATSB" -c "$TEST_CONF" --db "$DB" --plugin-dir "$PLUGINS" daemon --once
     expect_rc 0
 }
 
