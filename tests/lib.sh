@@ -138,6 +138,9 @@ run_tests() {
         # helper's trap replaced) names the test's own directory: stop it,
         # so no test outlives its run or holds its store.
         pkill -KILL -f -- "$T/" 2>/dev/null || true
+        # A test's own PostgreSQL server may live outside $T (where its
+        # owner can reach it), linked from there.
+        declare -F pg_reap >/dev/null && pg_reap "$T"
         # Under PostgreSQL its command line names the database instead;
         # the database goes with the test.
         if [ -s "$T/.stores" ]; then

@@ -240,6 +240,20 @@ pg_up() {
     _pg_wait_ready
 }
 
+# pg_reap DIR: stop and delete every server whose data dir is DIR/* (or a
+# link there): for a test whose EXIT trap was replaced before pg_stop ran.
+pg_reap() {
+    local d real pid
+    for d in "$1"/*; do
+        [ -f "$d/postmaster.pid" ] || continue
+        real=$(readlink -f "$d")
+        pid=$(head -n 1 "$d/postmaster.pid" 2>/dev/null)
+        case $pid in '' | *[!0-9]*) ;; *) kill -9 "$pid" 2>/dev/null || true ;; esac
+        case $real in "${TMPDIR:-/tmp}"/atsb-pg.*) rm -rf "$real" ;; esac
+    done
+    return 0
+}
+
 # pg_stop: stop at once and delete everything; a no-op the second time.
 pg_stop() {
     if [ -n "${PG_DIR:-}" ] && [ -d "$PG_DIR" ]; then

@@ -32,6 +32,8 @@ if ! pg_available; then
     echo "SKIP PostgreSQL is not installed (initdb, pg_ctl)"
     exit 0
 fi
+# A server of its own, whatever server a caller (make test-pg) has.
+unset PG_DIR PG_PORT PG_BASE_URL
 W=$(mktemp -d)
 trap 'pg_stop; rm -rf "$W"' EXIT
 CC=${CC:-cc}

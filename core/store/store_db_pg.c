@@ -155,8 +155,7 @@ static int is_word(char c)
     return isalnum((unsigned char)c) || c == '_';
 }
 
-/* SQLite's dialect to PostgreSQL's, for what the store uses (see top). */
-static char *translate(const char *sql, int *nparams)
+char *store_pg_translate(const char *sql, int *nparams)
 {
     size_t n = strlen(sql);
     strbuf b;
@@ -247,13 +246,17 @@ static int prepared(store *st, size_t idx)
         int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
         const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
         const char *msg = PQresultErrorMessage(r);
+        /* Or one used as an integer of two widths (`failures = ?2 ... ?2 =
+         * 0`): every integer of ours is a bigint. */
         static const char untyped[] = "could not determine data type of parameter $";
+        static const char mixed[] = "inconsistent types deduced for parameter $";
         const char *at = msg ? strstr(msg, untyped) : NULL;
-        int param = at ? atoi(at + sizeof(untyped) - 1) : 0;
-        int untyped_param = state && (!strcmp(state, "42P18") || !strcmp(state, "42P08")) &&
-                            param >= 1 && param <= ntypes && !types[param - 1];
-        if (!ok && tries < ntypes && untyped_param) {
-            types[param - 1] = 25; /* TEXTOID */
+        const char *at2 = msg ? strstr(msg, mixed) : NULL;
+        int param = at ? atoi(at + sizeof(untyped) - 1) : at2 ? atoi(at2 + sizeof(mixed) - 1) : 0;
+        int retype = state && (!strcmp(state, "42P18") || !strcmp(state, "42P08")) &&
+                     param >= 1 && param <= ntypes && !types[param - 1];
+        if (!ok && tries < ntypes && retype) {
+            types[param - 1] = at ? 25 : 20; /* TEXTOID, INT8OID */
             PQclear(r);
             continue;
         }
@@ -271,7 +274,7 @@ int db_pg_prepare(store *st, db_stmt **out, const char *sql)
     store_pg *pg = st->pg;
     *out = NULL;
     int nparams = 0;
-    char *t = translate(sql, &nparams);
+    char *t = store_pg_translate(sql, &nparams);
     if (!t) {
         set_err(st, "out of memory");
         return DB_ERROR;

@@ -70,7 +70,8 @@ int store_webhook_delivered(store *st, int64_t org_id, int64_t event_id, atsb_er
     db_stmt *s = NULL;
     int rc = store_prepare(st, &s,
                            "INSERT INTO webhook_cursors(org_id, last_event_id) VALUES (?1, ?2) "
-                           "ON CONFLICT(org_id) DO UPDATE SET last_event_id = max(last_event_id, ?2), "
+                           "ON CONFLICT(org_id) DO UPDATE SET last_event_id = "
+                           "max(webhook_cursors.last_event_id, ?2), "
                            "attempts = 0, next_attempt_at = 0, last_error = NULL", err);
     if (rc)
         return rc;

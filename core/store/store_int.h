@@ -104,6 +104,9 @@ int db_sqlite_open(store *st, const char *path, atsb_error *err);
 void db_sqlite_close(store *st);
 int db_pg_open(store *st, const char *url, atsb_error *err);
 void db_pg_close(store *st);
+/* SQLite's dialect to PostgreSQL's, for what the store uses (see
+ * store_db_pg.c); malloc'd, *nparams the highest placeholder. */
+char *store_pg_translate(const char *sql, int *nparams);
 /* PostgreSQL: wake-ups received so far (LISTENing from the first call). */
 int64_t store_pg_notified(store *st);
 /* PostgreSQL: the schema-version table, created under the migration lock. */

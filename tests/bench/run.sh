@@ -63,3 +63,6 @@ echo
 
 echo
 BUILD=$BUILD bash tests/bench/sched.sh
+
+echo
+BUILD=$BUILD bash tests/bench/pg.sh

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The layout is the architecture: SQL only in core/store/, libcurl only in
+# The layout is the architecture: SQL (SQLite, libpq) only in core/store/,
+# and there only in the two backends of the statement layer; libcurl only in
 # core/net/, connectors only through the SDK headers.  Checked on the source
 # so a stray include fails the suite, not a code review.
 . "$(dirname "$0")/../lib.sh"
@@ -11,6 +12,15 @@ offenders() { # offenders PATTERN ALLOWED_DIR: core files outside ALLOWED_DIR ma
 test_layout__sqlite_only_in_store() {
     local bad; bad=$(offenders '(sqlite3\.h|sqlite3_)' core/store)
     [ -z "$bad" ] || fail "SQLite used outside core/store/: $bad"
+}
+
+test_layout__libpq_only_in_store_and_each_backend_in_its_file() {
+    local bad; bad=$(offenders '(libpq-fe\.h|\bPQ[a-z]+\()' core/store)
+    [ -z "$bad" ] || fail "libpq used outside core/store/: $bad"
+    # Above the statement layer, the store files know neither library.
+    bad=$(grep -lE '(sqlite3\.h|sqlite3_|libpq-fe\.h|\bPQ[a-z]+\()' "$ROOT"/core/store/*.c |
+          grep -vE '/store_db_(sqlite|pg)\.c$' || true)
+    [ -z "$bad" ] || fail "a store file calls a backend library directly: $bad"
 }
 
 test_layout__curl_only_in_net() {

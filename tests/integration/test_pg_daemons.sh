@@ -14,6 +14,8 @@ PIDS=""
 
 setup() { # setup: a server, the sandbox, 12 connected orgs, $URL and $T/conf
     pg_available || fail "PostgreSQL is not installed (make deps installs it)"
+    # A server of the test's own (it stops and restarts it), not make test-pg's.
+    unset PG_DIR PG_PORT PG_BASE_URL
     pg_start "$T/pg" || fail "could not start PostgreSQL"
     trap 'kill -9 $PIDS 2>/dev/null || true; kill ${SB_PID:-} 2>/dev/null || true; wait 2>/dev/null || true; pg_stop' EXIT
     URL=$(pg_new_db fleet)

@@ -7,8 +7,9 @@
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/pg_lib.sh"
 
-need_pg() { # need_pg: a server for this test; PG_BASE_URL set
+need_pg() { # need_pg: a server of this test's own (not make test-pg's); PG_BASE_URL set
     pg_available || fail "PostgreSQL is not installed (make deps installs it)"
+    unset PG_DIR PG_PORT PG_BASE_URL
     pg_start "$T/pg" || fail "could not start PostgreSQL"
     trap 'pg_stop; kill ${SB_PID:-} 2>/dev/null || true' EXIT
 }
@@ -17,6 +18,7 @@ S() { run "$ATSB" -c "$TEST_CONF" --plugin-dir "$PLUGINS" "$@"; }
 
 test_store_backends__pg_schema_is_sqlites_schema() {
     pg_available || fail "PostgreSQL is not installed (make deps installs it)"
+    unset PG_DIR PG_PORT PG_BASE_URL
     run bash "$ROOT/tests/pg_schema_check.sh"
     expect_rc 0
     expect_out PASS
@@ -82,13 +84,13 @@ test_store_backends__copy_sqlite_to_pg_and_back_keeps_everything() {
     A candidates show acme z1 --pdf "$T/orig.pdf"
     local url
     url=$(pg_new_db copied)
-    S store copy "$T/db" "$url"
+    S store copy "$DB" "$url"
     expect_rc 0
     expect_out "jobs"
     expect_out "every table's rows counted equal on both sides"
     S store copy "$url" "$T/back.db"
     expect_rc 0
-    facts "$T/db" > "$T/f.sqlite"
+    facts "$DB" > "$T/f.sqlite"
     facts "$url" > "$T/f.pg"
     facts "$T/back.db" > "$T/f.back"
     diff "$T/f.sqlite" "$T/f.pg" > "$T/d1" || fail "SQLite and its PostgreSQL copy differ: $(head -40 "$T/d1")"
@@ -105,14 +107,14 @@ test_store_backends__copy_sqlite_to_pg_and_back_keeps_everything() {
     S --db "$T/back.db" org add beta
     expect_rc 0
     # A copy never lands in a store that has data; nothing is changed.
-    S store copy "$T/db" "$url"
+    S store copy "$DB" "$url"
     expect_rc 5
     expect_err "is not empty (orgs has 2 rows); copy only into a new store"
     S --db "$url" org list --json
     expect_eq 2 "$(echo "$OUT" | jq length)" "orgs after a refused copy"
-    S store copy "$T/db" "$T/db"
+    S store copy "$DB" "$DB"
     expect_rc 2
-    S store copy "$T/db"
+    S store copy "$DB"
     expect_rc 2
 }
 
