@@ -401,6 +401,25 @@ static void describe_death(const task_worker *w, const child_limits *lim, const 
 /* Write the death where it belongs: the run left 'running', or the push
  * whose attempt was in progress.  Under the org's sync lock, so a run or
  * an attempt of another process is never mistaken for the dead one. */
+/* The dead worker's lock: a file lock is gone with its process, but a
+ * PostgreSQL session lock only once the server has noticed the session
+ * end, a moment later.  Wait that moment, not longer. */
+static int take_dead_workers_lock(synclock *lk, store *st, const config *cfg,
+                                  const store_org *org, const char *kind, atsb_error *err)
+{
+    int rc;
+    for (int i = 0; i < 50; i++) {
+        if ((rc = synclock_acquire(lk, st, cfg->store_path, org->slug, kind, 0, err)) !=
+                CORE_ERR_BUSY ||
+            !store_is_shared(st))
+            return rc;
+        err_clear(err);
+        struct timespec ts = { 0, 100 * 1000000L };
+        nanosleep(&ts, NULL);
+    }
+    return synclock_acquire(lk, st, cfg->store_path, org->slug, kind, 0, err);
+}
+
 static void record_death(store *st, const config *cfg, const store_org *org, task_run_kind kind,
                          int64_t push_id, const char *reason, task_outcome *out)
 {
@@ -408,12 +427,12 @@ static void record_death(store *st, const config *cfg, const store_org *org, tas
     atsb_error err = ATSB_ERROR_INIT;
     if (kind == TASK_RUN_JOBS) {
         str_copy(out->jobs.status, sizeof(out->jobs.status), "failed");
-        if (!synclock_acquire(&lk, st, cfg->store_path, org->slug, "jobs", 0, &err))
+        if (!take_dead_workers_lock(&lk, st, cfg, org, "jobs", &err))
             store_run_fail_running(st, org->id, "jobs", reason, &err);
     } else if (push_id) {
         int dead = 0;
         out->push_only = 1;
-        if (!synclock_acquire(&lk, st, cfg->store_path, org->slug, "candidates", 0, &err) &&
+        if (!take_dead_workers_lock(&lk, st, cfg, org, "candidates", &err) &&
             !sync_cands_settle_lost(st, cfg, org, push_id, reason, &dead, &err)) {
             out->cands.due++;
             if (dead)

@@ -159,14 +159,32 @@ int store_begin(store *st, atsb_error *err)
      * (atsb_events_lock in store_schema_pg.c) taken first: the feed's ids
      * must commit in order, and taking it up front rather than halfway
      * through cannot deadlock against the transaction's row locks. */
-    if (db_exec(st, STORE_SQL(st, "BEGIN IMMEDIATE", "BEGIN; " STORE_PG_WRITE_LOCK)) != DB_DONE)
-        return store_fail(st, err, "begin");
+    if (st->is_pg && store_pg_lock_lost(st))
+        return err_set(err, CORE_ERR_STORE,
+                       "store %s: the organisation's sync lock went with a lost database "
+                       "session and another process holds it now; stopping here", st->path);
+    if (db_exec(st, STORE_SQL(st, "BEGIN IMMEDIATE", "BEGIN; " STORE_PG_WRITE_LOCK)) != DB_DONE) {
+        int rc = store_fail(st, err, "begin");
+        /* BEGIN may have run and the lock wait failed (a timeout): never
+         * leave the session in a transaction nobody knows of. */
+        if (st->is_pg)
+            db_exec(st, "ROLLBACK");
+        return rc;
+    }
     st->in_tx = 1;
     return ATSB_OK;
 }
 
 int store_commit(store *st, atsb_error *err)
 {
+    /* PostgreSQL answers COMMIT of a failed transaction with a rollback,
+     * not an error: a statement's failure someone ignored would pass. */
+    if (st->is_pg && store_pg_tx_failed(st)) {
+        store_rollback(st);
+        return err_set(err, CORE_ERR_STORE,
+                       "store %s: commit: the transaction had failed and was rolled back",
+                       st->path);
+    }
     if (db_exec(st, "COMMIT") != DB_DONE) {
         int rc = store_fail(st, err, "commit");
         store_rollback(st);
@@ -180,7 +198,7 @@ void store_rollback(store *st)
 {
     /* SQLite may have rolled back on its own (a full disk, an interrupt);
      * a ROLLBACK with no transaction is harmless on both backends. */
-    if (st->in_tx || !st->is_pg)
+    if (st->is_pg ? store_pg_tx_open(st) : 1)
         db_exec(st, "ROLLBACK");
     st->in_tx = 0;
 }

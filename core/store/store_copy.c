@@ -4,6 +4,7 @@
  * it as empty as it was; the source is read from one snapshot.  Ids are
  * copied as they are (the outbox, the runs and the feed's cursors refer
  * to them), and the id counters are moved past them. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,14 @@ static const char *const TABLES[] = {
     "candidate_resumes", "candidate_pushes", "sync_runs", "audit_log",
     "api_tokens", "events", "webhook_cursors",
 };
+/* Each table's integer key, to read it in pages (NULL: none, read whole). */
+static const char *const KEYS[] = {
+    "id", "id", NULL, "id", "id",
+    "candidate_id", "id", "id", "id",
+    "id", "id", "org_id",
+};
+_Static_assert(ARRAY_LEN(KEYS) == ARRAY_LEN(TABLES), "a key (or NULL) per table");
+#define COPY_PAGE 200
 /* Tables whose id is handed out by the store (an identity on PostgreSQL). */
 static const char *const ID_TABLES[] = {
     "orgs", "connections", "jobs", "candidates", "candidate_pushes", "sync_runs",
@@ -66,76 +75,99 @@ static int check_tables(store *st, atsb_error *err)
     return rc;
 }
 
-static int copy_table(store *src, store *dst, const char *table, int64_t *copied,
-                      atsb_error *err)
+/* One page of rows from src into dst, after key `after` (a table with no
+ * key is read whole: connection_settings, small).  *last is the page's
+ * last key, *n its rows. */
+static int copy_page(store *src, store *dst, const char *table, const char *key,
+                     int64_t after, db_stmt **ins, int64_t *last, int64_t *n, atsb_error *err)
 {
-    char sql[128];
-    snprintf(sql, sizeof(sql), "SELECT * FROM %s ORDER BY 1", table);
-    db_stmt *s = NULL, *ins = NULL;
+    char sql[192];
+    if (key)
+        snprintf(sql, sizeof(sql), "SELECT * FROM %s WHERE %s > ?1 ORDER BY %s LIMIT %d", table,
+                 key, key, COPY_PAGE);
+    else
+        snprintf(sql, sizeof(sql), "SELECT * FROM %s ORDER BY 1", table);
+    db_stmt *s = NULL;
     strbuf b;
     sb_init(&b);
-    int rc = store_prepare(src, &s, sql, err), step;
-    *copied = 0;
+    int rc = store_prepare(src, &s, sql, err), step = DB_DONE;
+    if (!rc && key)
+        db_bind_int64(s, 1, after);
+    *n = 0;
     while (!rc && (step = db_step(s)) == DB_ROW) {
-        int n = db_col_count(s);
-        if (!ins) {
+        int cols = db_col_count(s);
+        if (!*ins) {
             sb_printf(&b, "INSERT INTO %s(", table);
-            for (int c = 0; c < n; c++)
+            for (int c = 0; c < cols; c++)
                 sb_printf(&b, "%s%s", c ? ", " : "", db_col_name(s, c));
             sb_puts(&b, ") VALUES (");
-            for (int c = 0; c < n; c++)
+            for (int c = 0; c < cols; c++)
                 sb_printf(&b, "%s?%d", c ? ", " : "", c + 1);
             sb_puts(&b, ")");
             if (b.oom) {
                 rc = err_set(err, ATSB_ERR_INTERNAL, "out of memory");
                 break;
             }
-            if ((rc = store_prepare(dst, &ins, b.data, err)))
+            if ((rc = store_prepare(dst, ins, b.data, err)))
                 break;
         }
-        for (int c = 0; c < n; c++) {
+        for (int c = 0; c < cols; c++) {
             switch (db_col_kind(s, c)) {
-            case DB_NULL: db_bind_null(ins, c + 1); break;
-            case DB_INTEGER: db_bind_int64(ins, c + 1, db_col_int64(s, c)); break;
+            case DB_NULL: db_bind_null(*ins, c + 1); break;
+            case DB_INTEGER: db_bind_int64(*ins, c + 1, db_col_int64(s, c)); break;
             case DB_BLOB: {
                 size_t len = db_col_bytes(s, c);
-                db_bind_blob(ins, c + 1, db_col_blob(s, c), len);
+                db_bind_blob(*ins, c + 1, db_col_blob(s, c), len);
                 break;
             }
-            default: db_bind_text(ins, c + 1, db_col_text(s, c)); break;
+            default: db_bind_text(*ins, c + 1, db_col_text(s, c)); break;
             }
         }
-        if (db_step(ins) != DB_DONE) {
+        if (db_step(*ins) != DB_DONE) {
             rc = store_fail(dst, err, table);
             break;
         }
-        db_reset(ins);
-        (*copied)++;
+        db_reset(*ins);
+        *last = db_col_int64(s, 0);
+        (*n)++;
     }
     if (!rc && step != DB_DONE)
         rc = store_fail(src, err, table);
     db_finalize(s);
-    db_finalize(ins);
     sb_free(&b);
+    return rc;
+}
+
+/* Paged by key: PostgreSQL hands a query's whole result over at once, and
+ * a table of resumes can be gigabytes. */
+static int copy_table(store *src, store *dst, size_t t, int64_t *copied, atsb_error *err)
+{
+    db_stmt *ins = NULL;
+    int64_t after = INT64_MIN, n = 0;
+    int rc;
+    *copied = 0;
+    do {
+        rc = copy_page(src, dst, TABLES[t], KEYS[t], after, &ins, &after, &n, err);
+        *copied += n;
+    } while (!rc && KEYS[t] && n == COPY_PAGE);
+    db_finalize(ins);
     return rc;
 }
 
 /* The feed's high-water mark: ids of deleted events are never handed out
  * again, so a consumer's cursor past them stays valid. */
-static int64_t events_high_water(store *st)
+static int events_high_water(store *st, int64_t *out, atsb_error *err)
 {
     db_stmt *s = NULL;
-    int64_t v = 0;
-    if (db_prepare(st, &s,
-                   STORE_SQL(st,
-                             "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE "
-                             "name = 'events'), 0), coalesce((SELECT max(id) FROM events), 0))",
-                             "SELECT max(v) FROM (SELECT last_value AS v FROM events_id_seq "
-                             "UNION ALL SELECT max(id) FROM events) AS m")) == DB_DONE &&
-        db_step(s) == DB_ROW)
-        v = db_col_int64(s, 0);
-    db_finalize(s);
-    return v;
+    int rc = store_prepare(st, &s,
+                           STORE_SQL(st,
+                                     "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE "
+                                     "name = 'events'), 0), coalesce((SELECT max(id) FROM "
+                                     "events), 0))",
+                                     "SELECT max(v) FROM (SELECT last_value AS v FROM "
+                                     "events_id_seq UNION ALL SELECT max(id) FROM events) AS m"),
+                           err);
+    return rc ? rc : store_step_count(st, s, "read the feed's last id", out, err);
 }
 
 static int move_counters(store *dst, int64_t events_hw, atsb_error *err)
@@ -166,17 +198,9 @@ static int move_counters(store *dst, int64_t events_hw, atsb_error *err)
 int store_copy(store *src, store *dst, store_copy_cb cb, void *payload, atsb_error *err)
 {
     int rc;
+    int64_t hw = 0;
     if ((rc = check_tables(src, err)))
         return rc;
-    for (size_t i = 0; i < ARRAY_LEN(TABLES); i++) {
-        int64_t n = 0;
-        if ((rc = count_rows(dst, TABLES[i], &n, err)))
-            return rc;
-        if (n)
-            return err_set(err, CORE_ERR_CONFLICT,
-                           "store %s is not empty (%s has %lld rows); copy only into a new "
-                           "store", dst->path, TABLES[i], (long long)n);
-    }
     /* One snapshot of the source for every table. */
     if (db_exec(src, STORE_SQL(src, "BEGIN", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")) !=
         DB_DONE)
@@ -184,6 +208,16 @@ int store_copy(store *src, store *dst, store_copy_cb cb, void *payload, atsb_err
     src->in_tx = 1;
     if ((rc = store_begin(dst, err)))
         goto done;
+    /* Empty, checked inside the transaction that fills it. */
+    for (size_t i = 0; i < ARRAY_LEN(TABLES) && !rc; i++) {
+        int64_t n = 0;
+        if ((rc = count_rows(dst, TABLES[i], &n, err)))
+            break;
+        if (n)
+            rc = err_set(err, CORE_ERR_CONFLICT,
+                         "store %s is not empty (%s has %lld rows); copy only into a new "
+                         "store", dst->path, TABLES[i], (long long)n);
+    }
     for (size_t i = 0; i < ARRAY_LEN(TABLES) && !rc; i++) {
         int64_t copied = 0, in_src = 0, in_dst = 0;
         /* The triggers wrote feed events for the rows copied so far; the
@@ -192,7 +226,7 @@ int store_copy(store *src, store *dst, store_copy_cb cb, void *payload, atsb_err
             rc = store_fail(dst, err, "clear events");
             break;
         }
-        if ((rc = copy_table(src, dst, TABLES[i], &copied, err)) ||
+        if ((rc = copy_table(src, dst, i, &copied, err)) ||
             (rc = count_rows(src, TABLES[i], &in_src, err)) ||
             (rc = count_rows(dst, TABLES[i], &in_dst, err)))
             break;
@@ -206,8 +240,8 @@ int store_copy(store *src, store *dst, store_copy_cb cb, void *payload, atsb_err
         if (cb)
             cb(TABLES[i], copied, payload);
     }
-    if (!rc)
-        rc = move_counters(dst, events_high_water(src), err);
+    if (!rc && !(rc = events_high_water(src, &hw, err)))
+        rc = move_counters(dst, hw, err);
     if (!rc)
         rc = store_commit(dst, err);
     else

@@ -34,10 +34,17 @@ typedef struct pg_prep {
     unsigned gen;       /* the session it was prepared in (0: not yet) */
 } pg_prep;
 
+#define PG_MAX_LOCKS 8
+
 struct store_pg {
     PGconn *conn;
     char *url;
+    char conn_err[256]; /* why the last connection attempt failed */
     unsigned gen;       /* bumped at every new session */
+    /* Session advisory locks held (synclock): a new session takes them
+     * again, or marks them lost so no transaction runs without them. */
+    char *locks[PG_MAX_LOCKS];
+    int lock_lost;
     pg_prep *prep;
     size_t nprep, cap;
     int listening;
@@ -58,35 +65,48 @@ static void set_err(store *st, const char *msg)
         st->errmsg[--n] = '\0';
 }
 
+/* Masks more rather than less: the userinfo's password up to the last @
+ * before the query (an unencoded @ in it included), and every
+ * password=/sslpassword= parameter. */
 char *store_url_masked(const char *url)
 {
-    char *out = str_dup(url);
-    if (!out)
-        return NULL;
-    /* scheme://user:PASSWORD@host... */
-    char *auth = strstr(out, "://");
+    strbuf b;
+    sb_init(&b);
+    const char *auth = strstr(url, "://");
+    const char *p = url;
     if (auth) {
         auth += 3;
-        char *at = strchr(auth, '@');
-        char *slash = strchr(auth, '/');
-        char *colon = strchr(auth, ':');
-        if (at && (!slash || at < slash) && colon && colon < at) {
-            char *m = str_printf("%.*s:***%s", (int)(colon - out), out, at);
-            free(out);
-            out = m;
-            if (!out)
-                return NULL;
+        const char *q = strchr(auth, '?');
+        const char *at = NULL;
+        for (const char *c = auth; *c && (!q || c < q); c++)
+            if (*c == '@')
+                at = c;
+        const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+        if (colon) {
+            sb_append(&b, url, (size_t)(colon - url));
+            sb_puts(&b, ":***");
+            p = at;
         }
     }
-    /* ...?password=PASSWORD&... */
-    char *p = strstr(out, "password=");
-    if (p) {
-        char *end = strchr(p, '&');
-        char *m = str_printf("%.*spassword=***%s", (int)(p - out), out, end ? end : "");
-        free(out);
-        out = m;
+    while (*p) {
+        const char *key = NULL;
+        if ((p[0] == '?' || p[0] == '&') &&
+            (!strncmp(p + 1, "password=", 9) || !strncmp(p + 1, "sslpassword=", 12)))
+            key = strchr(p, '=') + 1;
+        if (!key) {
+            sb_append(&b, p, 1);
+            p++;
+            continue;
+        }
+        sb_append(&b, p, (size_t)(key - p));
+        sb_puts(&b, "***");
+        p = key + strcspn(key, "&");
     }
-    return out;
+    if (b.oom) {
+        sb_free(&b);
+        return NULL;
+    }
+    return sb_steal(&b);
 }
 
 static void quiet(void *arg, const char *message)
@@ -104,22 +124,27 @@ static int connect_now(store *st, atsb_error *err)
     if (now < pg->retry_at_ms)
         return err_set(err, CORE_ERR_STORE,
                        "store %s: the database is unreachable (next try in %lld s): %s",
-                       st->path, (long long)((pg->retry_at_ms - now + 999) / 1000), st->errmsg);
+                       st->path, (long long)((pg->retry_at_ms - now + 999) / 1000),
+                       pg->conn_err);
     if (pg->conn)
         PQfinish(pg->conn);
     pg->conn = PQconnectdb(pg->url);
     if (!pg->conn || PQstatus(pg->conn) != CONNECTION_OK) {
         set_err(st, pg->conn ? PQerrorMessage(pg->conn) : "out of memory");
+        str_copy(pg->conn_err, sizeof(pg->conn_err), st->errmsg);
         pg->backoff_s = pg->backoff_s ? (pg->backoff_s * 2 > 30 ? 30 : pg->backoff_s * 2) : 1;
         pg->retry_at_ms = now + pg->backoff_s * 1000;
-        return err_set(err, CORE_ERR_STORE, "store %s: %s", st->path, st->errmsg);
+        return err_set(err, CORE_ERR_STORE, "store %s: %s", st->path, pg->conn_err);
     }
     pg->backoff_s = 0;
     pg->retry_at_ms = 0;
     pg->gen++;
     /* Warnings and notices (a ROLLBACK with no transaction) are not ours
-     * to print. */
+     * to print; and an error is its primary message only: the DETAIL of a
+     * constraint violation quotes the row, which may hold a candidate's
+     * contact details or a connection's credentials. */
     PQsetNoticeProcessor(pg->conn, quiet, NULL);
+    PQsetErrorVerbosity(pg->conn, PQERRORS_TERSE);
     PGresult *r = PQexec(pg->conn, "SET client_min_messages = warning");
     PQclear(r);
     if (pg->listening) {
@@ -128,7 +153,57 @@ static int connect_now(store *st, atsb_error *err)
         /* Wake-ups sent while we were away are lost: look again. */
         pg->notified++;
     }
+    /* Locks held in the session that died were released by the server;
+     * take them again, or the work they guard must stop. */
+    for (int i = 0; i < PG_MAX_LOCKS; i++) {
+        if (!pg->locks[i])
+            continue;
+        const char *v[1] = { pg->locks[i] };
+        r = PQexecParams(pg->conn, "SELECT pg_try_advisory_lock(hashtextextended($1, 0))", 1,
+                         NULL, v, NULL, NULL, 0);
+        if (PQresultStatus(r) != PGRES_TUPLES_OK || strcmp(PQgetvalue(r, 0, 0), "t") != 0)
+            pg->lock_lost = 1;
+        PQclear(r);
+    }
     return ATSB_OK;
+}
+
+int store_pg_lock_note(store *st, const char *name, int held)
+{
+    store_pg *pg = st->pg;
+    for (int i = 0; i < PG_MAX_LOCKS; i++) {
+        if (held && !pg->locks[i]) {
+            pg->locks[i] = str_dup(name);
+            return pg->locks[i] ? 0 : -1;
+        }
+        if (!held && pg->locks[i] && str_eq(pg->locks[i], name)) {
+            free(pg->locks[i]);
+            pg->locks[i] = NULL;
+            pg->lock_lost = 0;
+            return 0;
+        }
+    }
+    return held ? -1 : 0;
+}
+
+int store_pg_lock_lost(store *st)
+{
+    return st->pg->lock_lost;
+}
+
+int store_pg_tx_open(store *st)
+{
+    PGconn *c = st->pg->conn;
+    if (!c || PQstatus(c) != CONNECTION_OK)
+        return 0;
+    PGTransactionStatusType ts = PQtransactionStatus(c);
+    return ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR || ts == PQTRANS_ACTIVE;
+}
+
+int store_pg_tx_failed(store *st)
+{
+    PGconn *c = st->pg->conn;
+    return c && PQstatus(c) == CONNECTION_OK && PQtransactionStatus(c) == PQTRANS_INERROR;
 }
 
 /* A usable session, or an error in st->errmsg. */
@@ -242,7 +317,8 @@ static int prepared(store *st, size_t idx)
         if (st->in_tx)
             PQclear(PQexec(pg->conn, PQresultStatus(r) == PGRES_COMMAND_OK
                                          ? "RELEASE SAVEPOINT atsb_prepare"
-                                         : "ROLLBACK TO SAVEPOINT atsb_prepare"));
+                                         : "ROLLBACK TO SAVEPOINT atsb_prepare; "
+                                           "RELEASE SAVEPOINT atsb_prepare"));
         int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
         const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
         const char *msg = PQresultErrorMessage(r);
@@ -253,10 +329,17 @@ static int prepared(store *st, size_t idx)
         const char *at = msg ? strstr(msg, untyped) : NULL;
         const char *at2 = msg ? strstr(msg, mixed) : NULL;
         int param = at ? atoi(at + sizeof(untyped) - 1) : at2 ? atoi(at2 + sizeof(mixed) - 1) : 0;
-        int retype = state && (!strcmp(state, "42P18") || !strcmp(state, "42P08")) &&
-                     param >= 1 && param <= ntypes && !types[param - 1];
+        int is_untyped = state && !strcmp(state, "42P18");
+        /* A server speaking another language: the first parameter not yet
+         * typed is the likeliest. */
+        if (!at && !at2)
+            for (int i = 0; i < ntypes && !param; i++)
+                if (!types[i])
+                    param = i + 1;
+        int retype = state && (is_untyped || !strcmp(state, "42P08")) && param >= 1 &&
+                     param <= ntypes && !types[param - 1];
         if (!ok && tries < ntypes && retype) {
-            types[param - 1] = at ? 25 : 20; /* TEXTOID, INT8OID */
+            types[param - 1] = at || (!at2 && is_untyped) ? 25 : 20; /* TEXTOID, INT8OID */
             PQclear(r);
             continue;
         }
@@ -336,6 +419,8 @@ void db_pg_bind(db_stmt *s, int idx, const char *v, size_t n, int binary)
     int i = idx - 1;
     free(s->vals[i]);
     s->vals[i] = NULL;
+    if (binary && !v)
+        v = ""; /* an empty BLOB, not NULL */
     if (v && (s->vals[i] = malloc(n + 1))) {
         memcpy(s->vals[i], v, n);
         s->vals[i][n] = '\0';
@@ -495,6 +580,28 @@ int db_pg_open(store *st, const char *url, atsb_error *err)
     st->pg = calloc(1, sizeof(*st->pg));
     if (!st->pg || !(st->pg->url = str_dup(url)))
         return err_set(err, ATSB_ERR_INTERNAL, "out of memory");
+    /* libpq's complaint about a malformed URL quotes the bad part, which
+     * may be the password. */
+    char *msg = NULL;
+    PQconninfoOption *opts = PQconninfoParse(url, &msg);
+    PQfreemem(msg);
+    /* Two @ in the authority: libpq splits at the first, and the rest of
+     * the password becomes a host name its messages quote. */
+    const char *auth = strstr(url, "://");
+    int ats = 0;
+    for (const char *c = auth ? auth + 3 : url; *c && *c != '/' && *c != '?'; c++)
+        ats += *c == '@';
+    if (opts && ats > 1) {
+        PQconninfoFree(opts);
+        return err_set(err, ATSB_ERR_CONFIG,
+                       "store %s: an @ in the user name or password must be percent-encoded "
+                       "(%%40)", st->path);
+    }
+    if (!opts)
+        return err_set(err, ATSB_ERR_CONFIG,
+                       "store %s: not a valid PostgreSQL URL (postgresql://USER@HOST[:PORT]/DB"
+                       "[?PARAM=VALUE...], special characters percent-encoded)", st->path);
+    PQconninfoFree(opts);
     return connect_now(st, err);
 }
 
@@ -507,6 +614,8 @@ void db_pg_close(store *st)
         PQfinish(pg->conn);
     for (size_t i = 0; i < pg->nprep; i++)
         free(pg->prep[i].sql);
+    for (int i = 0; i < PG_MAX_LOCKS; i++)
+        free(pg->locks[i]);
     free(pg->prep);
     free(pg->url);
     free(pg);

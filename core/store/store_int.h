@@ -107,6 +107,13 @@ void db_pg_close(store *st);
 /* SQLite's dialect to PostgreSQL's, for what the store uses (see
  * store_db_pg.c); malloc'd, *nparams the highest placeholder. */
 char *store_pg_translate(const char *sql, int *nparams);
+/* PostgreSQL: a session advisory lock taken (held = 1) or given back;
+ * whether one was lost with its session and could not be taken again;
+ * whether the session is in a transaction, and in a failed one. */
+int store_pg_lock_note(store *st, const char *name, int held);
+int store_pg_lock_lost(store *st);
+int store_pg_tx_open(store *st);
+int store_pg_tx_failed(store *st);
 /* PostgreSQL: wake-ups received so far (LISTENing from the first call). */
 int64_t store_pg_notified(store *st);
 /* PostgreSQL: the schema-version table, created under the migration lock. */

@@ -3,6 +3,7 @@
  * expression exactly as the index does, or SQLite would scan. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store/store_int.h"
 
@@ -223,24 +224,37 @@ int64_t store_data_version(store *st)
 
 /* 64 bits of the name's hash: two names colliding would only make two
  * orgs' syncs wait for each other, never run one org's twice. */
-int store_lock_take(store *st, const char *name, int wait, atsb_error *err)
+static int try_lock(store *st, const char *name, atsb_error *err)
 {
-    if (!st->is_pg)
-        return ATSB_OK;
     db_stmt *s = NULL;
-    int rc = store_prepare(st, &s,
-                           wait ? "SELECT pg_advisory_lock(hashtextextended(?1, 0)) IS NULL"
-                                : "SELECT pg_try_advisory_lock(hashtextextended(?1, 0))",
-                           err);
+    int rc = store_prepare(st, &s, "SELECT pg_try_advisory_lock(hashtextextended(?1, 0))", err);
     if (rc)
         return rc;
     store_bind_text(s, 1, name);
     int step = db_step(s);
     if (step != DB_ROW)
         rc = store_fail(st, err, "take a lock");
-    else if (!wait && !db_col_int(s, 0))
+    else if (!db_col_int(s, 0))
         rc = CORE_ERR_BUSY;
     db_finalize(s);
+    return rc;
+}
+
+/* Waiting is polling, not pg_advisory_lock: a statement_timeout on the
+ * session (README) would cut a blocking wait short. */
+int store_lock_take(store *st, const char *name, int wait, atsb_error *err)
+{
+    if (!st->is_pg)
+        return ATSB_OK;
+    int rc;
+    while ((rc = try_lock(st, name, err)) == CORE_ERR_BUSY && wait) {
+        struct timespec ts = { 0, 200 * 1000000L };
+        nanosleep(&ts, NULL);
+    }
+    if (!rc && store_pg_lock_note(st, name, 1)) {
+        store_lock_release(st, name);
+        return err_set(err, ATSB_ERR_INTERNAL, "too many locks held at once");
+    }
     return rc;
 }
 
@@ -254,4 +268,5 @@ void store_lock_release(store *st, const char *name)
         db_step(s);
     }
     db_finalize(s);
+    store_pg_lock_note(st, name, 0);
 }

@@ -69,6 +69,8 @@ facts() { # facts STORE
 test_store_backends__copy_sqlite_to_pg_and_back_keeps_everything() {
     need_pg
     start_sandbox
+    # More rows than a page of the copy (200) in jobs and events.
+    sb POST /_control/greenhouse/generate '{"count":450,"non_us_every":10}' >/dev/null
     gh_connect acme
     A sync jobs acme
     expect_rc 0
@@ -141,6 +143,20 @@ test_store_backends__store_url_in_the_config_and_the_password_never_shown() {
     run "$ATSB" --db "postgresql://atsb:Hunter2pw@127.0.0.1:1/x?connect_timeout=2" org list
     expect_rc 8
     expect_err "127.0.0.1"
+    expect_no Hunter2pw
+    # A malformed URL: libpq would quote the bad part; we do not.
+    run "$ATSB" --db "postgresql://atsb:Hunter2pw%zz@127.0.0.1:1/x" org list
+    expect_rc 3
+    expect_err "not a valid PostgreSQL URL"
+    expect_no Hunter2pw
+    # Passwords as parameters, and an unencoded @ in the userinfo.
+    run "$ATSB" --db "postgresql://atsb:Hun@ter2pw@127.0.0.1:1/x" org list
+    expect_rc 3
+    expect_err "an @ in the user name or password must be percent-encoded (%40)"
+    expect_no ter2pw
+    run "$ATSB" --db "postgresql://atsb@127.0.0.1:1/x?sslpassword=Hunter2pw&connect_timeout=2&password=Hunter2pw" org list
+    expect_rc 8
+    expect_err "sslpassword=***&connect_timeout=2&password=***"
     expect_no Hunter2pw
     # store.url must be a PostgreSQL URL.
     sed 's|^  path = .*|&\n  url = "mysql://x/y";|' "$TEST_CONF" > "$T/bad.conf"
