@@ -255,10 +255,20 @@ static const char *const MIGRATIONS[] = {
      "  $$SELECT coalesce(to_json(v)::text, 'null')$$;"
      "CREATE FUNCTION atsb_jv(v BIGINT) RETURNS text LANGUAGE sql IMMUTABLE AS"
      "  $$SELECT coalesce(to_json(v)::text, 'null')$$;"
+     /* A loop, not string_agg over generate_series: this runs in every
+      * event trigger, and the aggregate query was half of a big job sync's
+      * time on PostgreSQL. */
      "CREATE FUNCTION atsb_json_object(VARIADIC kv text[]) RETURNS text"
-     "  LANGUAGE sql IMMUTABLE AS $$SELECT '{' || coalesce(string_agg("
-     "    to_json(kv[i])::text || ':' || coalesce(kv[i + 1], 'null'), ',' ORDER BY i), '')"
-     "    || '}' FROM generate_series(1, coalesce(array_length(kv, 1), 0), 2) AS i$$;"
+     "  LANGUAGE plpgsql IMMUTABLE AS $$DECLARE r text := '{'; i int := 1;"
+     "  n int := coalesce(array_length(kv, 1), 0);"
+     "BEGIN"
+     "  WHILE i < n LOOP"
+     "    IF i > 1 THEN r := r || ','; END IF;"
+     "    r := r || to_json(kv[i])::text || ':' || coalesce(kv[i + 1], 'null');"
+     "    i := i + 2;"
+     "  END LOOP;"
+     "  RETURN r || '}';"
+     "END$$;"
      /* A reader of the feed moves its cursor past the highest id it read.
       * With one writer (SQLite) ids commit in order; here a transaction
       * could commit id 11 while id 10's is still open, and a reader would
