@@ -161,13 +161,14 @@ deps:
 
 # make test / make demo: install whatever is missing first (libraries
 # pkg-config cannot find, the tools the tests use: jq, curl, valgrind,
-# pdftotext, and the fonts fontconfig cannot find), then re-run make so the
-# pkg-config flags above are read afresh.  A no-op when everything is there.
+# pdftotext, the PostgreSQL server the store tests start, and the fonts
+# fontconfig cannot find), then re-run make so the pkg-config flags above
+# are read afresh.  A no-op when everything is there.
 define ensure_deps
 	@$(PKG_CONFIG) --exists $(PKGS) $(TEST_PKGS) $(GEN_PKGS) 2>/dev/null && \
 	  command -v jq >/dev/null && command -v curl >/dev/null && \
 	  command -v valgrind >/dev/null && command -v pdftotext >/dev/null && \
-	  command -v scdoc >/dev/null && \
+	  command -v scdoc >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && \
 	  (for f in $(FONT_PROBES); do fc-list -q "$$f" 2>/dev/null || exit 1; done) || \
 	  $(MAKE) --no-print-directory deps
 endef
