@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/config.h"
 #include "base/log.h"
 
 int store_fail(store *st, atsb_error *err, const char *what)
@@ -85,19 +86,13 @@ char *store_col_dup(db_stmt *s, int col)
     return str_dup(db_col_text(s, col));
 }
 
-int store_is_url(const char *path)
-{
-    return path && (strncmp(path, "postgresql://", 13) == 0 ||
-                     strncmp(path, "postgres://", 11) == 0);
-}
-
 static int open_store(store **out, const char *path, int migrate, atsb_error *err)
 {
     *out = NULL;
     store *st = calloc(1, sizeof(*st));
     if (!st)
         return err_set(err, ATSB_ERR_INTERNAL, "out of memory");
-    st->is_pg = store_is_url(path);
+    st->is_pg = config_is_store_url(path);
     st->path = st->is_pg ? store_url_masked(path) : str_dup(path);
     int rc = st->is_pg ? db_pg_open(st, path, err) : db_sqlite_open(st, path, err);
     if (rc)

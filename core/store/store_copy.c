@@ -31,6 +31,7 @@ static const char *const ID_TABLES[] = {
     "audit_log", "api_tokens", "events",
 };
 
+/* table is one of TABLES (a name cannot be bound). */
 static int count_rows(store *st, const char *table, int64_t *out, atsb_error *err)
 {
     char sql[128];
@@ -81,18 +82,22 @@ static int check_tables(store *st, atsb_error *err)
 static int copy_page(store *src, store *dst, const char *table, const char *key,
                      int64_t after, db_stmt **ins, int64_t *last, int64_t *n, atsb_error *err)
 {
+    /* Table and column names cannot be bound; they come from TABLES and
+     * KEYS above, never from input.  Values are bound. */
     char sql[192];
     if (key)
-        snprintf(sql, sizeof(sql), "SELECT * FROM %s WHERE %s > ?1 ORDER BY %s LIMIT %d", table,
-                 key, key, COPY_PAGE);
+        snprintf(sql, sizeof(sql), "SELECT * FROM %s WHERE %s > ?1 ORDER BY %s LIMIT ?2", table,
+                 key, key);
     else
         snprintf(sql, sizeof(sql), "SELECT * FROM %s ORDER BY 1", table);
     db_stmt *s = NULL;
     strbuf b;
     sb_init(&b);
     int rc = store_prepare(src, &s, sql, err), step = DB_DONE;
-    if (!rc && key)
+    if (!rc && key) {
         db_bind_int64(s, 1, after);
+        db_bind_int(s, 2, COPY_PAGE);
+    }
     *n = 0;
     while (!rc && (step = db_step(s)) == DB_ROW) {
         int cols = db_col_count(s);

@@ -19,6 +19,7 @@
 #include "store/store_db.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -293,6 +294,15 @@ char *store_pg_translate(const char *sql, int *nparams)
     return sb_steal(&b);
 }
 
+/* The N of "$N" in a server message: 0 when it is not a number in range. */
+static int param_number(const char *p)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(p, &end, 10);
+    return end != p && !errno && v >= 1 && v <= 65535 ? (int)v : 0;
+}
+
 /* The session's prepared statement for sql, preparing it if this session
  * has not yet. */
 static int prepared(store *st, size_t idx)
@@ -328,7 +338,8 @@ static int prepared(store *st, size_t idx)
         static const char mixed[] = "inconsistent types deduced for parameter $";
         const char *at = msg ? strstr(msg, untyped) : NULL;
         const char *at2 = msg ? strstr(msg, mixed) : NULL;
-        int param = at ? atoi(at + sizeof(untyped) - 1) : at2 ? atoi(at2 + sizeof(mixed) - 1) : 0;
+        int param = at ? param_number(at + sizeof(untyped) - 1)
+                       : at2 ? param_number(at2 + sizeof(mixed) - 1) : 0;
         int is_untyped = state && !strcmp(state, "42P18");
         /* A server speaking another language: the first parameter not yet
          * typed is the likeliest. */

@@ -122,8 +122,6 @@ int store_pg_prepare_schema(store *st, atsb_error *err);
 #define STORE_PG_WRITE_LOCK "SELECT pg_advisory_xact_lock(1635021666, 1)"
 /* The advisory lock key migrations take (any constant of ours). */
 #define STORE_PG_MIGRATE_LOCK "7405081901"
-/* A URL for PostgreSQL rather than a file path. */
-int store_is_url(const char *path);
 /* A copy of url with any password replaced by ***. */
 char *store_url_masked(const char *url);
 
