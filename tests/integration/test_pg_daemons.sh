@@ -87,7 +87,10 @@ test_pg_daemons__a_database_outage_is_ridden_out_without_a_restart() {
     done > "$T/cands.jsonl"
     run "$ATSB" -c "$T/conf" --db "$URL" --plugin-dir "$PLUGINS" candidates import "$T/cands.jsonl"
     expect_rc 0
-    wait_for 60 all_pushed 30 ||
+    # A session that failed during the outage waits out its reconnect
+    # backoff (up to 30 s) before its next try, and a push that failed on it
+    # its retry: two rounds of that, and ASan's slowness, fit in 120 s.
+    wait_for 120 all_pushed 30 ||
         fail "$(done_pushes) of 30 pushed: $("$ATSB" --db "$URL" outbox list | grep -v done); a: $(tail -30 "$T/a.log"); b: $(tail -30 "$T/b.log")"
     local rec
     rec=$(sb GET /_control/recorded)
